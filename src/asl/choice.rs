@@ -1,0 +1,135 @@
+//! Choice rules: a condition on one variable (`Variable` + a comparison operator) or a
+//! combination of conditions (`And`, `Or`, `Not`), each branch naming its `Next` state.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One branch of a Choice state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Branch {
+    #[serde(flatten)]
+    pub condition: Condition,
+    #[serde(rename = "Next")]
+    pub next: String,
+}
+
+/// A Choice condition.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Condition {
+    Compare {
+        #[serde(rename = "Variable")]
+        variable: String,
+        #[serde(flatten)]
+        test: Test,
+    },
+    And {
+        #[serde(rename = "And")]
+        all: Vec<Condition>,
+    },
+    Or {
+        #[serde(rename = "Or")]
+        any: Vec<Condition>,
+    },
+    Not {
+        #[serde(rename = "Not")]
+        inner: Box<Condition>,
+    },
+}
+
+/// The comparison operators this project uses.
+#[derive(Debug, Clone, Serialize)]
+pub enum Test {
+    BooleanEquals(bool),
+    StringEquals(String),
+    IsPresent(bool),
+    NumericGreaterThanEquals(f64),
+}
+
+impl Condition {
+    pub fn is_true(variable: &str) -> Condition {
+        Condition::compare(variable, Test::BooleanEquals(true))
+    }
+
+    /// `variable` is present and `true`: a missing optional flag counts as false instead of
+    /// failing the execution with a path error.
+    pub fn present_and_true(variable: &str) -> Condition {
+        Condition::And {
+            all: vec![
+                Condition::compare(variable, Test::IsPresent(true)),
+                Condition::is_true(variable),
+            ],
+        }
+    }
+
+    pub fn string_equals(variable: &str, value: &str) -> Condition {
+        Condition::compare(variable, Test::StringEquals(value.to_string()))
+    }
+
+    pub fn compare(variable: &str, test: Test) -> Condition {
+        Condition::Compare {
+            variable: variable.to_string(),
+            test,
+        }
+    }
+
+    pub fn or(any: Vec<Condition>) -> Condition {
+        Condition::Or { any }
+    }
+
+    /// Every `Variable` path the condition reads.
+    pub fn variables(&self) -> Vec<&str> {
+        match self {
+            Condition::Compare { variable, .. } => vec![variable.as_str()],
+            Condition::And { all: parts } | Condition::Or { any: parts } => {
+                parts.iter().flat_map(Condition::variables).collect()
+            }
+            Condition::Not { inner } => inner.variables(),
+        }
+    }
+}
+
+/// A short human label, used on diagram edges: `Flow.Train == true`.
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter<'_>, parts: &[Condition], word: &str| {
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {word} ")?;
+                }
+                write!(f, "{part}")?;
+            }
+            Ok(())
+        };
+        match self {
+            Condition::Compare { variable, test } => {
+                let name = variable
+                    .trim_start_matches("$.")
+                    .trim_start_matches("Parameters.");
+                match test {
+                    Test::BooleanEquals(value) => write!(f, "{name} == {value}"),
+                    Test::StringEquals(value) => write!(f, "{name} == '{value}'"),
+                    Test::IsPresent(true) => write!(f, "{name} present"),
+                    Test::IsPresent(false) => write!(f, "{name} absent"),
+                    Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),
+                }
+            }
+            // `present and true` reads better as just the comparison.
+            Condition::And { all }
+                if all.len() == 2
+                    && matches!(
+                        all[0],
+                        Condition::Compare {
+                            test: Test::IsPresent(true),
+                            ..
+                        }
+                    ) =>
+            {
+                write!(f, "{}", all[1])
+            }
+            Condition::And { all } => join(f, all, "and"),
+            Condition::Or { any } => join(f, any, "or"),
+            Condition::Not { inner } => write!(f, "not ({inner})"),
+        }
+    }
+}

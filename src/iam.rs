@@ -1,0 +1,164 @@
+//! IAM policy documents and roles as typed values. Statements name their actions and
+//! resources explicitly; [`PolicyDocument::wildcard_findings`] reports any `*` action or
+//! write on `Resource: "*"` so tests can hold the stack to least privilege.
+
+use crate::cfn::Resource;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A policy document (`Version` 2012-10-17).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub version: &'static str,
+    pub statement: Vec<Statement>,
+}
+
+/// One `Allow` statement.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    pub sid: String,
+    pub effect: &'static str,
+    pub action: Vec<String>,
+    pub resource: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Value>,
+}
+
+/// Actions that AWS only authorises on `Resource: "*"` (they take no resource ARN).
+const RESOURCELESS_ACTIONS: &[&str] = &[
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+];
+
+impl Statement {
+    /// Allows `actions` on `resources`.
+    pub fn allow(sid: &str, actions: &[&str], resources: Vec<Value>) -> Statement {
+        Statement {
+            sid: sid.to_string(),
+            effect: "Allow",
+            action: actions.iter().map(|a| a.to_string()).collect(),
+            resource: resources,
+            condition: None,
+        }
+    }
+
+    pub fn condition(mut self, condition: Value) -> Statement {
+        self.condition = Some(condition);
+        self
+    }
+}
+
+impl PolicyDocument {
+    pub fn new(statement: Vec<Statement>) -> PolicyDocument {
+        PolicyDocument {
+            version: "2012-10-17",
+            statement,
+        }
+    }
+
+    /// Every grant that is broader than least privilege allows: a wildcard action, or an
+    /// action on `Resource: "*"` that AWS does not require to be unscoped.
+    pub fn wildcard_findings(&self) -> Vec<String> {
+        let mut findings = Vec::new();
+        for statement in &self.statement {
+            for action in &statement.action {
+                if action == "*" || action.ends_with(":*") {
+                    findings.push(format!("{}: wildcard action `{action}`", statement.sid));
+                }
+                let on_everything = statement.resource.iter().any(|r| r == "*");
+                if on_everything && !RESOURCELESS_ACTIONS.contains(&action.as_str()) {
+                    findings.push(format!("{}: `{action}` on Resource \"*\"", statement.sid));
+                }
+            }
+        }
+        findings
+    }
+}
+
+/// A role assumed by one AWS service, with its inline policies.
+pub struct Role {
+    pub service: &'static str,
+    pub description: String,
+    pub policies: Vec<(String, PolicyDocument)>,
+}
+
+impl Role {
+    pub fn for_service(service: &'static str, description: impl Into<String>) -> Role {
+        Role {
+            service,
+            description: description.into(),
+            policies: Vec::new(),
+        }
+    }
+
+    pub fn policy(mut self, name: &str, document: PolicyDocument) -> Role {
+        self.policies.push((name.to_string(), document));
+        self
+    }
+
+    /// The `AWS::IAM::Role` resource: a trust policy for the service and inline policies
+    /// (no managed policies: the emulator ignores them and they are never minimal).
+    /// Services that send `aws:SourceAccount` when they assume a role (Step Functions,
+    /// SageMaker) are held to this account, against the confused-deputy problem; Lambda
+    /// does not send it for execution roles, so its trust has no condition.
+    pub fn into_resource(self) -> Resource {
+        let mut trust = json!({
+            "Effect": "Allow",
+            "Principal": { "Service": self.service },
+            "Action": "sts:AssumeRole",
+        });
+        if self.service != "lambda.amazonaws.com" {
+            trust["Condition"] =
+                json!({ "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } });
+        }
+        let policies: Vec<Value> = self
+            .policies
+            .into_iter()
+            .map(|(name, document)| json!({ "PolicyName": name, "PolicyDocument": document }))
+            .collect();
+        Resource::new(
+            "AWS::IAM::Role",
+            json!({
+                "Description": self.description,
+                "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [trust] },
+                "Policies": policies,
+            }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_are_found_and_resourceless_actions_are_not() {
+        let document = PolicyDocument::new(vec![
+            Statement::allow("Ok", &["s3:GetObject"], vec![json!("arn:aws:s3:::b/*")]),
+            Statement::allow("Ecr", &["ecr:GetAuthorizationToken"], vec![json!("*")]),
+            Statement::allow("Wide", &["s3:*"], vec![json!("arn:aws:s3:::b")]),
+            Statement::allow("All", &["s3:PutObject"], vec![json!("*")]),
+        ]);
+        assert_eq!(
+            document.wildcard_findings(),
+            vec![
+                "Wide: wildcard action `s3:*`",
+                "All: `s3:PutObject` on Resource \"*\""
+            ]
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! One role per principal, each granting exactly what that principal does: the Main
+//! machine starts the other two and invokes the Lambda; Train runs training jobs and
+//! creates models; Deploy creates endpoints and transform jobs; SageMaker reads the data
+//! locations and the scripts and writes outputs; the Lambda reads training outputs.
+//! SageMaker names are scoped to the stack's prefix (`<stack>-*`), which every name the
+//! machines create starts with.
+
+use super::Settings;
+use crate::cfn::{get_att, r#ref, sub, Resource};
+use crate::iam::{PolicyDocument, Role, Statement};
+use serde_json::{json, Value};
+
+fn arn(service_and_rest: &str) -> Value {
+    sub(format!("arn:${{AWS::Partition}}:{service_and_rest}"))
+}
+
+fn sagemaker(kind: &str) -> Value {
+    arn(&format!(
+        "sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/${{AWS::StackName}}-*"
+    ))
+}
+
+fn events_rule(rule: &str) -> Statement {
+    Statement::allow(
+        "ManagedRuleForSyncTasks",
+        &["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        vec![arn(&format!(
+            "events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{rule}"
+        ))],
+    )
+}
+
+/// Where executions may read and write data: the stack's bucket and `--data-uri`s.
+pub fn data_objects(settings: &Settings) -> Vec<Value> {
+    let mut resources = vec![sub("arn:${AWS::Partition}:s3:::${DataBucket}/*")];
+    for uri in &settings.data_uris {
+        resources.push(sub(format!(
+            "arn:${{AWS::Partition}}:s3:::{}/{}*",
+            uri.bucket, uri.key
+        )));
+    }
+    resources
+}
+
+fn data_buckets(settings: &Settings) -> Vec<Value> {
+    let mut resources = vec![get_att("DataBucket", "Arn")];
+    let mut buckets: Vec<&str> = settings
+        .data_uris
+        .iter()
+        .map(|u| u.bucket.as_str())
+        .collect();
+    buckets.sort();
+    buckets.dedup();
+    for bucket in buckets {
+        resources.push(sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}")));
+    }
+    resources
+}
+
+pub fn main_role() -> Resource {
+    Role::for_service("states.amazonaws.com", "Main machine: starts Train and Deploy, invokes the evaluation Lambda")
+        .policy(
+            "MainMachine",
+            PolicyDocument::new(vec![
+                Statement::allow(
+                    "StartNestedMachines",
+                    &["states:StartExecution"],
+                    vec![r#ref("TrainStateMachine"), r#ref("DeployStateMachine")],
+                ),
+                Statement::allow(
+                    "FollowNestedExecutions",
+                    &["states:DescribeExecution", "states:StopExecution"],
+                    vec![
+                        arn("states:${AWS::Region}:${AWS::AccountId}:execution:${TrainStateMachine.Name}:*"),
+                        arn("states:${AWS::Region}:${AWS::AccountId}:execution:${DeployStateMachine.Name}:*"),
+                    ],
+                ),
+                events_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule"),
+                Statement::allow(
+                    "InvokeEvaluation",
+                    &["lambda:InvokeFunction"],
+                    vec![get_att("EvaluateFunction", "Arn")],
+                ),
+            ]),
+        )
+        .into_resource()
+}
+
+pub fn train_role() -> Resource {
+    Role::for_service(
+        "states.amazonaws.com",
+        "Train machine: runs AutoGluon training jobs and registers models",
+    )
+    .policy(
+        "TrainMachine",
+        PolicyDocument::new(vec![
+            Statement::allow(
+                "TrainingJobs",
+                &[
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:AddTags",
+                ],
+                vec![sagemaker("training-job")],
+            ),
+            Statement::allow(
+                "Models",
+                &["sagemaker:CreateModel", "sagemaker:AddTags"],
+                vec![sagemaker("model")],
+            ),
+            pass_sagemaker_role(),
+            events_rule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
+        ]),
+    )
+    .into_resource()
+}
+
+pub fn deploy_role() -> Resource {
+    Role::for_service(
+        "states.amazonaws.com",
+        "Deploy machine: creates endpoints and batch transform jobs",
+    )
+    .policy(
+        "DeployMachine",
+        PolicyDocument::new(vec![
+            Statement::allow(
+                "Endpoints",
+                &[
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:AddTags",
+                ],
+                vec![sagemaker("endpoint-config"), sagemaker("endpoint")],
+            ),
+            Statement::allow(
+                "TransformJobs",
+                &[
+                    "sagemaker:CreateTransformJob",
+                    "sagemaker:DescribeTransformJob",
+                    "sagemaker:StopTransformJob",
+                    "sagemaker:AddTags",
+                ],
+                vec![sagemaker("transform-job")],
+            ),
+            events_rule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
+        ]),
+    )
+    .into_resource()
+}
+
+fn pass_sagemaker_role() -> Statement {
+    Statement::allow(
+        "PassRoleToSageMaker",
+        &["iam:PassRole"],
+        vec![get_att("SageMakerExecutionRole", "Arn")],
+    )
+    .condition(json!({ "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }))
+}
+
+pub fn sagemaker_role(settings: &Settings) -> Resource {
+    let registry = super::template::registry_account_ref();
+    let repository = |name: &str| {
+        crate::cfn::sub_with(
+            format!("arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{Registry}}:repository/{name}"),
+            json!({ "Registry": registry.clone() }),
+        )
+    };
+    Role::for_service(
+        "sagemaker.amazonaws.com",
+        "SageMaker jobs and models: read data and scripts, write outputs, pull AutoGluon images",
+    )
+    .policy(
+        "SageMakerJobs",
+        PolicyDocument::new(vec![
+            Statement::allow("ReadData", &["s3:GetObject"], data_objects(settings)),
+            Statement::allow("WriteOutputs", &["s3:PutObject"], data_objects(settings)),
+            Statement::allow("ListData", &["s3:ListBucket"], data_buckets(settings)),
+            Statement::allow(
+                "ReadScripts",
+                &["s3:GetObject"],
+                vec![sub(
+                    "arn:${AWS::Partition}:s3:::${AssetsBucket}/${ScriptsKey}",
+                )],
+            ),
+            Statement::allow(
+                "PullAutoGluonImages",
+                &[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                vec![
+                    repository("autogluon-training"),
+                    repository("autogluon-inference"),
+                ],
+            ),
+            Statement::allow("EcrLogin", &["ecr:GetAuthorizationToken"], vec![json!("*")]),
+            Statement::allow(
+                "Logs",
+                &[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                vec![arn(
+                    "logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/sagemaker/*",
+                )],
+            ),
+            Statement::allow("Metrics", &["cloudwatch:PutMetricData"], vec![json!("*")])
+                .condition(json!({ "StringLike": { "cloudwatch:namespace": "/aws/sagemaker/*" } })),
+        ]),
+    )
+    .into_resource()
+}
+
+pub fn evaluate_role(settings: &Settings) -> Resource {
+    Role::for_service("lambda.amazonaws.com", "Evaluation Lambda: read training outputs, write its own logs")
+        .policy(
+            "EvaluateFunction",
+            PolicyDocument::new(vec![
+                Statement::allow("ReadTrainingOutputs", &["s3:GetObject"], data_objects(settings)),
+                Statement::allow(
+                    "Logs",
+                    &["logs:CreateLogStream", "logs:PutLogEvents"],
+                    vec![arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/${AWS::StackName}-evaluate:*")],
+                ),
+            ]),
+        )
+        .into_resource()
+}

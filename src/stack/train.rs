@@ -1,0 +1,112 @@
+//! The Train machine: one SageMaker training job running the AutoGluon training image
+//! with our scripts, then a SageMaker model on the AutoGluon inference image. Its output
+//! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
+
+use super::{assets, sagemaker_retry, Placeholder, Settings};
+use crate::asl::{Pass, StateMachine, Task, Transition};
+use serde_json::json;
+
+pub fn machine(settings: &Settings) -> StateMachine {
+    let next = |name: &str| Transition::Next(name.to_string());
+    StateMachine::new(
+        "Trains an AutoGluon tabular model as a SageMaker training job and registers it as a SageMaker model.",
+        "NameTrainingJob",
+    )
+    .state(
+        "NameTrainingJob",
+        Pass::new(
+            json!({
+                "Parameters.$": "$.Parameters",
+                // SageMaker names: stack prefix (scopes IAM and clean-up) + this execution's name.
+                "JobName.$": format!("States.Format('{{}}-{{}}', '{}', $$.Execution.Name)", Placeholder::StackName),
+            }),
+            next("TrainModel"),
+        )
+        .comment("Derives the training job and model name from the stack and the execution."),
+    )
+    .state(
+        "TrainModel",
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync",
+            next("CreateModel"),
+        )
+        .parameters(json!({
+            "TrainingJobName.$": "$.JobName",
+            "RoleArn": Placeholder::SageMakerRoleArn.to_string(),
+            "AlgorithmSpecification": {
+                "TrainingImage": Placeholder::TrainingImage.to_string(),
+                "TrainingInputMode": "File",
+            },
+            "HyperParameters": {
+                "init_args.$": "States.JsonToString($.Parameters.Train.InitArgs)",
+                "fit_args.$": "States.JsonToString($.Parameters.Train.FitArgs)",
+                "sagemaker_program": assets::TRAIN_PROGRAM,
+                "sagemaker_submit_directory": Placeholder::ScriptsUri.to_string(),
+                "sagemaker_region": "${AWS::Region}",
+                "sagemaker_container_log_level": "20",
+            },
+            "InputDataConfig": [channel("train", "$.Parameters.Train.TrainDataPath"), channel("test", "$.Parameters.Train.TestDataPath")],
+            "OutputDataConfig": { "S3OutputPath.$": "$.Parameters.Train.TrainingOutput" },
+            "ResourceConfig": {
+                "InstanceCount.$": "$.Parameters.Train.InstanceCount",
+                "InstanceType.$": "$.Parameters.Train.InstanceType",
+                "VolumeSizeInGB": settings.training_volume_size,
+            },
+            "StoppingCondition": { "MaxRuntimeInSeconds": settings.training_max_runtime },
+            "Tags": super::tags(),
+        }))
+        .result_selector(json!({
+            "TrainingJobName.$": "$.TrainingJobName",
+            "ModelArtifacts.$": "$.ModelArtifacts.S3ModelArtifacts",
+        }))
+        .result_path("$.TrainingJob")
+        .retry(sagemaker_retry()),
+    )
+    .state(
+        "CreateModel",
+        Task::new("arn:${AWS::Partition}:states:::sagemaker:createModel", next("ReportModel"))
+            .parameters(json!({
+                "ModelName.$": "$.JobName",
+                "ExecutionRoleArn": Placeholder::SageMakerRoleArn.to_string(),
+                "PrimaryContainer": {
+                    "Image": Placeholder::InferenceImage.to_string(),
+                    "ModelDataUrl.$": "$.TrainingJob.ModelArtifacts",
+                    "Environment": {
+                        "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
+                        "SAGEMAKER_SUBMIT_DIRECTORY": Placeholder::ScriptsUri.to_string(),
+                        "SAGEMAKER_REGION": "${AWS::Region}",
+                        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+                    },
+                },
+                "Tags": super::tags(),
+            }))
+            .discard_result()
+            .retry(sagemaker_retry()),
+    )
+    .state(
+        "ReportModel",
+        Pass::new(
+            json!({
+                "ModelName.$": "$.JobName",
+                "ModelPath.$": "$.TrainingJob.ModelArtifacts",
+                "TrainingJobName.$": "$.TrainingJob.TrainingJobName",
+            }),
+            Transition::End,
+        )
+        .comment("The machine's output: what the Main machine evaluates and deploys."),
+    )
+}
+
+fn channel(name: &str, path: &str) -> serde_json::Value {
+    json!({
+        "ChannelName": name,
+        "ContentType": "text/csv",
+        "DataSource": {
+            "S3DataSource": {
+                "S3DataType": "S3Prefix",
+                "S3Uri.$": path,
+                "S3DataDistributionType": "FullyReplicated",
+            }
+        },
+    })
+}

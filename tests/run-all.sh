@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one command that runs every test on a fresh clone: installs each test tool
+# (tests/tools/install-*.sh, idempotent, into target/tools/), builds what the tests
+# inspect, then runs the Rust and Python suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+for installer in tests/tools/install-*.sh; do
+  step "$installer"
+  bash "$installer"
+done
+
+step "cargo build --workspace --all-targets"
+cargo build --workspace --all-targets
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "pytest tests/python"
+target/tools/autogluon/bin/python -m pytest tests/python -q

@@ -141,6 +141,24 @@ def write_channel(directory: Path, frame: pd.DataFrame, files: int = 1) -> list[
     return sorted(names)
 
 
+def json_values(frame) -> list[list]:
+    """Rows as JSON-ready lists with full float precision (DataFrame.to_json rounds to 10
+    digits) and None for missing values."""
+    return [[None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row]
+            for row in frame.astype(object).itertuples(index=False)]
+
+
+def json_records(frame) -> list[dict]:
+    return [dict(zip(map(str, frame.columns), row)) for row in json_values(frame)]
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 # --------------------------------------------------------------------------- running scripts
 
 

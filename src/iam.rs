@@ -27,7 +27,12 @@ pub struct Statement {
 }
 
 /// Actions that AWS only authorises on `Resource: "*"` (they take no resource ARN).
-const RESOURCELESS_ACTIONS: &[&str] = &[
+pub const RESOURCELESS_ACTIONS: &[&str] = &[
+    "iam:ListRoles",
+    "lambda:ListFunctions",
+    "s3:ListAllMyBuckets",
+    "states:ListStateMachines",
+    "logs:DescribeIndexPolicies",
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
     "logs:CreateLogDelivery",
@@ -36,6 +41,7 @@ const RESOURCELESS_ACTIONS: &[&str] = &[
     "logs:DeleteLogDelivery",
     "logs:ListLogDeliveries",
     "logs:PutResourcePolicy",
+    "logs:DeleteResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
     "xray:PutTraceSegments",

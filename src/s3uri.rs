@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A parsed `s3://bucket[/key]` URI. The key may be empty (the whole bucket).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct S3Uri {
     pub bucket: String,
     pub key: String,
@@ -49,6 +49,13 @@ impl FromStr for S3Uri {
 impl fmt::Display for S3Uri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Serialised as the URI text.
+impl serde::Serialize for S3Uri {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -43,12 +43,14 @@ pub struct Cli {
 /// Flags shared by every command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
-    /// The CloudFormation stack to synthesize, deploy, run or destroy.
+    /// The CloudFormation stack to synthesize, deploy, run or destroy: lowercase letters,
+    /// digits and hyphens, at most 19 characters (it prefixes every SageMaker name).
     #[arg(
         long,
         global = true,
         default_value = "automl",
-        env = "AUTOML_STACK_NAME"
+        env = "AUTOML_STACK_NAME",
+        value_parser = parse_stack_name
     )]
     pub stack_name: String,
     /// AWS profile to use (default: the standard AWS configuration chain).
@@ -81,6 +83,23 @@ pub enum Command {
     Invoke(invoke::Args),
     #[command(subcommand)]
     Local(local::Command),
+}
+
+/// Stack names prefix SageMaker resource names (`<stack>-<execution>-deploy`, at most 63
+/// characters, lowercased in ARNs), which IAM policies match by prefix: lowercase keeps the
+/// prefix and the ARNs equal, and 19 characters leave room for a 36-character execution id.
+fn parse_stack_name(name: &str) -> Result<String, String> {
+    let valid = name.len() <= 19
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(name.to_string())
+    } else {
+        Err("use 1-19 lowercase letters, digits and hyphens, starting with a letter \
+             (e.g. `automl` or `churn-dev`): it prefixes SageMaker names and IAM scopes them"
+            .to_string())
+    }
 }
 
 /// Runs the parsed command.

@@ -14,6 +14,7 @@ mod template;
 mod train;
 
 pub use settings::{Settings, SettingsError};
+pub use template::CHECKOV_SKIPS;
 
 use crate::asl::{MachineError, Retrier, StateMachine};
 use crate::cfn::{Template, TemplateError};

@@ -20,12 +20,14 @@ pub struct Settings {
     pub training_volume_size: u32,
     /// Timeout of the Train machine, in seconds [default: training max runtime + 2 h].
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub train_timeout: Option<u32>,
     /// Timeout of the Deploy machine, in seconds.
     #[arg(long, default_value_t = 21_600)]
     pub deploy_timeout: u32,
     /// Timeout of the Main machine, in seconds [default: train + deploy timeouts + 1 h].
     #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub main_timeout: Option<u32>,
     /// Seconds between endpoint status checks while an endpoint is being created.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the linters the suite runs on synthesized output, pinned:
+#   cfn-lint and checkov (PyPI) into target/tools/lint, asl-validator (npm) into target/tools/node.
+# Idempotent: a stamp holding this script's hash skips the work when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CFN_LINT=1.58.0
+CHECKOV=3.3.30
+ASL_VALIDATOR=4.0.0
+
+stamp_value=$(sha256sum "$0" | cut -d' ' -f1)
+lint=target/tools/lint
+node=target/tools/node
+
+if [ "$(cat "$lint/.stamp" 2>/dev/null)" != "$stamp_value" ]; then
+  command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
+  rm -rf "$lint"
+  python3 -m venv "$lint"
+  "$lint/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT" "checkov==$CHECKOV"
+  echo "$stamp_value" > "$lint/.stamp"
+fi
+echo "cfn-lint: $("$lint/bin/cfn-lint" --version)"
+echo "checkov: $("$lint/bin/checkov" --version)"
+
+if [ "$(cat "$node/.stamp" 2>/dev/null)" != "$stamp_value" ]; then
+  command -v npm >/dev/null || { echo "npm is required (apt-get install nodejs npm)" >&2; exit 1; }
+  rm -rf "$node"
+  mkdir -p "$node"
+  npm install --silent --no-audit --no-fund --prefix "$node" "asl-validator@$ASL_VALIDATOR" >/dev/null
+  echo "$stamp_value" > "$node/.stamp"
+fi
+echo "asl-validator: $ASL_VALIDATOR ($node/node_modules/.bin/asl-validator)"

@@ -15,6 +15,10 @@ done
 step "cargo build --workspace --all-targets"
 cargo build --workspace --all-targets
 
+# The zip the evaluation Lambda ships as; its test checks architecture and glibc need.
+step "bash lambdas/evaluate/build.sh"
+bash lambdas/evaluate/build.sh
+
 step "cargo test --workspace"
 cargo test --workspace
 

@@ -94,20 +94,15 @@ pub fn train_role() -> Resource {
     .policy(
         "TrainMachine",
         PolicyDocument::new(vec![
-            Statement::allow(
-                "TrainingJobs",
-                &[
-                    "sagemaker:CreateTrainingJob",
-                    "sagemaker:DescribeTrainingJob",
-                    "sagemaker:StopTrainingJob",
-                    "sagemaker:AddTags",
-                ],
-                vec![sagemaker("training-job")],
+            tagged_create(
+                "CreateTrainingJobsAndModels",
+                &["sagemaker:CreateTrainingJob", "sagemaker:CreateModel"],
+                vec![sagemaker("training-job"), sagemaker("model")],
             ),
             Statement::allow(
-                "Models",
-                &["sagemaker:CreateModel", "sagemaker:AddTags"],
-                vec![sagemaker("model")],
+                "FollowTrainingJobs",
+                &["sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
+                vec![sagemaker("training-job")],
             ),
             pass_sagemaker_role(),
             events_rule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
@@ -124,30 +119,43 @@ pub fn deploy_role() -> Resource {
     .policy(
         "DeployMachine",
         PolicyDocument::new(vec![
-            Statement::allow(
-                "Endpoints",
+            tagged_create(
+                "CreateEndpointsAndTransformJobs",
                 &[
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:CreateEndpoint",
-                    "sagemaker:DescribeEndpoint",
-                    "sagemaker:AddTags",
+                    "sagemaker:CreateTransformJob",
                 ],
-                vec![sagemaker("endpoint-config"), sagemaker("endpoint")],
+                vec![
+                    sagemaker("endpoint-config"),
+                    sagemaker("endpoint"),
+                    sagemaker("transform-job"),
+                ],
             ),
             Statement::allow(
-                "TransformJobs",
-                &[
-                    "sagemaker:CreateTransformJob",
-                    "sagemaker:DescribeTransformJob",
-                    "sagemaker:StopTransformJob",
-                    "sagemaker:AddTags",
-                ],
+                "FollowEndpoints",
+                &["sagemaker:DescribeEndpoint"],
+                vec![sagemaker("endpoint")],
+            ),
+            Statement::allow(
+                "FollowTransformJobs",
+                &["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
                 vec![sagemaker("transform-job")],
             ),
             events_rule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
         ]),
     )
     .into_resource()
+}
+
+/// Creating (and tagging on creation) is allowed only with the stack's tag in the request,
+/// so everything the machines create can be found, and cleaned up, by that tag.
+fn tagged_create(sid: &str, actions: &[&str], resources: Vec<Value>) -> Statement {
+    let mut actions = actions.to_vec();
+    actions.push("sagemaker:AddTags");
+    Statement::allow(sid, &actions, resources).condition(json!({
+        "StringEquals": { format!("aws:RequestTag/{}", super::STACK_TAG): r#ref("AWS::StackName") }
+    }))
 }
 
 fn pass_sagemaker_role() -> Statement {
@@ -222,6 +230,9 @@ pub fn evaluate_role(settings: &Settings) -> Resource {
             "EvaluateFunction",
             PolicyDocument::new(vec![
                 Statement::allow("ReadTrainingOutputs", &["s3:GetObject"], data_objects(settings)),
+                // Without ListBucket S3 answers a missing archive with AccessDenied, and the
+                // function could not tell the user "no output.tar.gz" from "not allowed".
+                Statement::allow("ListTrainingOutputs", &["s3:ListBucket"], data_buckets(settings)),
                 Statement::allow(
                     "Logs",
                     &["logs:CreateLogStream", "logs:PutLogEvents"],

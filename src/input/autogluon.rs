@@ -1,0 +1,113 @@
+//! The keyword arguments AutoGluon's `TabularPredictor(...)` (InitArgs) and
+//! `TabularPredictor.fit(...)` (FitArgs) accept, and the presets `fit` knows. AutoGluon
+//! refuses anything else, minutes into a training job; this catches it before the start.
+//! Taken from AutoGluon 1.6 (the training script supports 1.4 to 1.6); keys starting
+//! with `_` (AutoGluon's private options) are let through.
+
+/// `TabularPredictor.__init__` keywords (named, and the `**kwargs` it validates).
+pub const INIT_ARGS: &[&str] = &[
+    "label",
+    "problem_type",
+    "eval_metric",
+    "path",
+    "verbosity",
+    "log_to_file",
+    "log_file_path",
+    "sample_weight",
+    "weight_evaluation",
+    "groups",
+    "positive_class",
+    "learner_type",
+    "learner_kwargs",
+    "quantile_levels",
+];
+
+/// `TabularPredictor.fit` keywords (named, and the `**kwargs` it validates).
+pub const FIT_ARGS: &[&str] = &[
+    // named parameters
+    "tuning_data",
+    "time_limit",
+    "presets",
+    "hyperparameters",
+    "feature_metadata",
+    "infer_limit",
+    "infer_limit_batch_size",
+    "fit_weighted_ensemble",
+    "fit_full_last_level_weighted_ensemble",
+    "full_weighted_ensemble_additionally",
+    "dynamic_stacking",
+    "calibrate_decision_threshold",
+    "num_cpus",
+    "num_gpus",
+    "fit_strategy",
+    "memory_limit",
+    "callbacks",
+    // validated **kwargs
+    "holdout_frac",
+    "num_bag_folds",
+    "auto_stack",
+    "use_bag_holdout",
+    "feature_generator",
+    "unlabeled_data",
+    "learning_curves",
+    "test_data",
+    "raise_on_model_failure",
+    "ds_args",
+    "ag_args",
+    "ag_args_ensemble",
+    "ag_args_fit",
+    "calibrate",
+    "delay_bag_sets",
+    "excluded_model_types",
+    "feature_prune_kwargs",
+    "hyperparameter_tune_kwargs",
+    "included_model_types",
+    "keep_only_best",
+    "name_suffix",
+    "num_bag_sets",
+    "num_stack_levels",
+    "pseudo_data",
+    "raise_on_no_models_fitted",
+    "refit_full",
+    "save_bag_folds",
+    "save_space",
+    "set_best_to_refit_full",
+    "verbosity",
+];
+
+/// `fit(presets=...)` names, aliases included.
+pub const PRESETS: &[&str] = &[
+    "extreme_quality",
+    "best_quality",
+    "high_quality",
+    "good_quality",
+    "medium_quality",
+    "optimize_for_deployment",
+    "interpretable",
+    "ignore_text",
+    "ignore_text_ngrams",
+    "tabarena",
+    "best_quality_v082",
+    "high_quality_v082",
+    "good_quality_v082",
+    "experimental_quality_v120",
+    "extreme",
+    "best",
+    "high",
+    "good",
+    "medium",
+    "eq",
+    "bq",
+    "hq",
+    "gq",
+    "mq",
+    "experimental",
+    "experimental_quality",
+    "experimental_quality_v140",
+    "high_quality_fast_inference_only_refit",
+    "good_quality_faster_inference_only_refit",
+    "medium_quality_faster_train",
+];
+
+/// AutoGluon's documentation of both, for messages.
+pub const DOCS: &str = "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";

@@ -1,0 +1,161 @@
+//! Parameters.Deploy (endpoint or batch transform) and Parameters.PretrainedModel (the
+//! model deployed when this execution trains none).
+
+use super::{Checker, Flags, DEPLOY, PRETRAINED_MODEL};
+use crate::input::model::{Deploy, DeployMode, PretrainedModel};
+use crate::input::names;
+use crate::input::problem::{child, quote};
+use crate::input::suggest;
+use crate::s3uri::S3Uri;
+use serde_json::Value;
+
+impl Checker {
+    // ---- PretrainedModel ----------------------------------------------------------
+
+    pub(super) fn pretrained_section(
+        &mut self,
+        value: Option<&Value>,
+        flags: Flags,
+    ) -> Option<PretrainedModel> {
+        let path = "Parameters.PretrainedModel";
+        let needed = flags.deploy == Some(true) && flags.train == Some(false);
+        let Some(value) = value else {
+            if needed {
+                self.error(
+                    path,
+                    "required when Parameters.Flow.Deploy is true and Parameters.Flow.Train is false: \
+                     {\"Name\": \"<the SageMaker model to deploy>\"}",
+                );
+            }
+            return None;
+        };
+        let map = self.object(value, path, r#"{"Name": "my-model"}"#)?;
+        self.unknown_keys(map, path, PRETRAINED_MODEL);
+        let need = needed.then_some(
+            "required when Parameters.Flow.Deploy is true and Parameters.Flow.Train is false",
+        );
+        let name = self
+            .field(
+                map,
+                path,
+                "Name",
+                need,
+                "the name of the SageMaker model to deploy",
+            )
+            .and_then(|(p, v)| {
+                let name = self.string(v, &p, "a SageMaker model name")?;
+                match names::check_model_name(name) {
+                    Ok(()) => Some(name.to_string()),
+                    Err(message) => {
+                        self.error(p, message);
+                        None
+                    }
+                }
+            });
+        if flags.train == Some(true) {
+            self.note(
+                path,
+                "ignored: Parameters.Flow.Train is true, so the model trained by this execution is the one evaluated and deployed",
+            );
+        } else if flags.deploy == Some(false) {
+            self.note(path, "ignored: Parameters.Flow.Deploy is false");
+        }
+        Some(PretrainedModel { name: name? })
+    }
+
+    // ---- Deploy -------------------------------------------------------------------
+
+    pub(super) fn deploy_section(&mut self, value: Option<&Value>, flags: Flags) -> Option<Deploy> {
+        let path = "Parameters.Deploy";
+        let needed = flags.deploy == Some(true);
+        let Some(value) = value else {
+            if needed {
+                self.error(
+                    path,
+                    "required when Parameters.Flow.Deploy is true: Mode (\"endpoint\" or \"batch\"), \
+                     InstanceCount and InstanceType (see examples/train_evaluate_endpoint.json)",
+                );
+            }
+            return None;
+        };
+        if flags.deploy == Some(false) {
+            self.note(path, "ignored: Parameters.Flow.Deploy is false");
+        }
+        let map = self.object(
+            value,
+            path,
+            r#"{"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large"}"#,
+        )?;
+        self.unknown_keys(map, path, DEPLOY);
+        let need = needed.then_some("required when Parameters.Flow.Deploy is true");
+        let mode = self
+            .field(map, path, "Mode", need, "\"endpoint\" or \"batch\"")
+            .and_then(|(p, v)| self.mode(v, &p));
+        let instance_count = self.count_field(map, path, "InstanceCount", need, "serving");
+        let instance_type = self.instance_type_field(map, path, "InstanceType", need, "serving");
+        let batch_need = (needed && mode == Some(DeployMode::Batch))
+            .then_some("required when Parameters.Deploy.Mode is \"batch\"");
+        let batch_input = self.s3_field(
+            map,
+            path,
+            "BatchInputDataPath",
+            batch_need,
+            "the S3 URI of the CSV to predict (no header, the training columns without the label), \
+             e.g. \"s3://my-bucket/data/batch.csv\"",
+        );
+        let batch_output = self.s3_field(
+            map,
+            path,
+            "BatchOutputDataPath",
+            batch_need,
+            "the S3 URI where the predictions go, e.g. \"s3://my-bucket/output/batch/\"",
+        );
+        if needed && mode == Some(DeployMode::Endpoint) {
+            for key in ["BatchInputDataPath", "BatchOutputDataPath"] {
+                if map.contains_key(key) {
+                    self.note(
+                        child(path, key),
+                        "ignored: Parameters.Deploy.Mode is \"endpoint\"; only batch transforms read it",
+                    );
+                }
+            }
+        }
+        if let (Some(input), Some(output)) = (&batch_input, &batch_output) {
+            if let (Ok(input), Ok(output)) = (input.parse::<S3Uri>(), output.parse::<S3Uri>()) {
+                if input.contains(&output) {
+                    self.note(
+                        child(path, "BatchOutputDataPath"),
+                        "lies under BatchInputDataPath, which SageMaker reads as a prefix: the next batch transform \
+                         would read these predictions as input",
+                    );
+                }
+            }
+        }
+        let mode = mode?;
+        let batch = mode == DeployMode::Batch;
+        Some(Deploy {
+            instance_count: instance_count?,
+            instance_type: instance_type?,
+            mode,
+            batch_input_data_path: if batch { Some(batch_input?) } else { None },
+            batch_output_data_path: if batch { Some(batch_output?) } else { None },
+        })
+    }
+
+    fn mode(&mut self, value: &Value, path: &str) -> Option<DeployMode> {
+        let name = self.string(value, path, "\"endpoint\" or \"batch\"")?;
+        if let Some(mode) = DeployMode::ALL.into_iter().find(|m| m.name() == name) {
+            return Some(mode);
+        }
+        let hint = suggest::did_you_mean(name, DeployMode::ALL.map(DeployMode::name));
+        self.error(
+            path,
+            format!(
+                "{} is not a deploy mode{hint}: use \"endpoint\" (a real-time SageMaker endpoint) or \"batch\" \
+                 (a batch transform job)",
+                quote(name)
+            ),
+        );
+        None
+    }
+}

@@ -1,0 +1,182 @@
+//! The execution input contract: what users feed the Main state machine, checked in
+//! milliseconds before anything starts, and normalised into exactly what the machines
+//! read.
+//!
+//! [`read`] parses a file (line and column on bad JSON, duplicate keys refused);
+//! [`validate`] applies every rule and reports every problem at once, each naming its
+//! JSON path, what is wrong and how to fix it; on success it returns the [`Normalized`]
+//! input: the seed's shape (`{"Parameters": {"Flow": ..., "Train": ..., ...}}`) in one
+//! canonical form — all three Flow flags, FitArgs/InitArgs as JSON objects (the Train
+//! machine applies `States.JsonToString` itself), the threshold a number, only the
+//! sections the flow reads. `run` sends that to StartExecution and the local runner
+//! executes it. A test checks that every `$.Parameters` path the machines read exists in
+//! it, so the contract and the machines cannot drift.
+//!
+//! Accepted as the seed wrote them: a threshold as a numeric string (`"0.6"`), FitArgs
+//! and InitArgs as JSON-encoded strings (once or twice).
+
+mod autogluon;
+mod check;
+mod metrics;
+mod model;
+mod names;
+mod problem;
+mod read;
+mod suggest;
+
+#[cfg(test)]
+mod tests;
+
+pub use check::{check_s3_uri, MAX_HYPERPARAMETER_CHARS};
+pub use metrics::{Metric, ProblemType, METRICS};
+pub use model::{Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train};
+pub use names::{
+    check_execution_name, check_instance_type, check_model_name, check_sagemaker_name,
+    max_execution_name_len, EXECUTION_NAME_MAX, SAGEMAKER_NAME_MAX,
+};
+pub use problem::Problem;
+pub use read::{parse, read, ReadError};
+
+use crate::s3uri::S3Uri;
+use serde_json::Value;
+
+/// Checks a raw input against every rule. All problems come back at once; never panics.
+pub fn validate(raw: &Value) -> Result<Normalized, Vec<Problem>> {
+    let outcome = check::check(raw);
+    match outcome.input {
+        Some(input) if outcome.problems.is_empty() => {
+            let value = serde_json::to_value(&input).expect("the input model always serialises");
+            Ok(Normalized {
+                input,
+                value,
+                notes: outcome.notes,
+            })
+        }
+        _ => Err(outcome.problems),
+    }
+}
+
+/// A valid input in canonical form, with typed access to what `run` and the local runner
+/// need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    input: Input,
+    value: Value,
+    notes: Vec<Problem>,
+}
+
+impl Normalized {
+    /// The canonical input, as sent to StartExecution.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+
+    /// The typed model.
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    pub fn flow(&self) -> Flow {
+        self.input.parameters.flow
+    }
+
+    pub fn train(&self) -> Option<&Train> {
+        self.input.parameters.train.as_ref()
+    }
+
+    pub fn evaluation(&self) -> Option<&Evaluation> {
+        self.input.parameters.evaluation.as_ref()
+    }
+
+    pub fn deploy(&self) -> Option<&Deploy> {
+        self.input.parameters.deploy.as_ref()
+    }
+
+    /// How the model is served, when the flow deploys.
+    pub fn deploy_mode(&self) -> Option<DeployMode> {
+        self.deploy().map(|d| d.mode)
+    }
+
+    /// Where training writes the model, when the flow trains.
+    pub fn train_output(&self) -> Option<S3Uri> {
+        self.train()?.training_output.parse().ok()
+    }
+
+    /// The pretrained SageMaker model to deploy, when the flow deploys without training.
+    pub fn pretrained_model(&self) -> Option<&str> {
+        self.input
+            .parameters
+            .pretrained_model
+            .as_ref()
+            .map(|m| m.name.as_str())
+    }
+
+    /// What was accepted but is ignored or worth a look (`path: message`, like problems).
+    pub fn notes(&self) -> &[Problem] {
+        &self.notes
+    }
+
+    /// Every S3 location the execution reads or writes (see [`data_locations`]).
+    pub fn data_locations(&self) -> Vec<(String, S3Uri)> {
+        data_locations(self)
+    }
+
+    /// One line saying what the execution does: `train + evaluate + deploy to endpoint`.
+    pub fn describe(&self) -> String {
+        let flow = self.flow();
+        let mut steps = Vec::new();
+        if flow.train {
+            steps.push("train".to_string());
+        }
+        if flow.evaluate {
+            steps.push("evaluate".to_string());
+        }
+        let pretrained = self.pretrained_model();
+        if let Some(mode) = self.deploy_mode() {
+            steps.push(match (mode, pretrained) {
+                (DeployMode::Endpoint, None) => "deploy to endpoint".to_string(),
+                (DeployMode::Batch, None) => "batch transform".to_string(),
+                (DeployMode::Endpoint, Some(model)) => {
+                    format!("deploy pretrained model {model} to endpoint")
+                }
+                (DeployMode::Batch, Some(model)) => {
+                    format!("batch transform with pretrained model {model}")
+                }
+            });
+        }
+        steps.join(" + ")
+    }
+}
+
+impl serde::Serialize for Normalized {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+/// Every S3 URI the input reads or writes, with its JSON path, so `run` can warn when
+/// one lies outside the stack's allowed data locations.
+pub fn data_locations(normalized: &Normalized) -> Vec<(String, S3Uri)> {
+    let mut locations: Vec<(&str, &str)> = Vec::new();
+    if let Some(train) = normalized.train() {
+        locations.push(("Parameters.Train.TrainDataPath", &train.train_data_path));
+        locations.push(("Parameters.Train.TestDataPath", &train.test_data_path));
+        locations.push(("Parameters.Train.TrainingOutput", &train.training_output));
+    }
+    if let Some(deploy) = normalized.deploy() {
+        if let Some(uri) = &deploy.batch_input_data_path {
+            locations.push(("Parameters.Deploy.BatchInputDataPath", uri));
+        }
+        if let Some(uri) = &deploy.batch_output_data_path {
+            locations.push(("Parameters.Deploy.BatchOutputDataPath", uri));
+        }
+    }
+    locations
+        .into_iter()
+        .filter_map(|(path, uri)| Some((path.to_string(), uri.parse().ok()?)))
+        .collect()
+}

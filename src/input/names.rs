@@ -1,0 +1,238 @@
+//! Names and identifiers an input carries or an execution gets: execution names (Step
+//! Functions' rules, and SageMaker's, since the machines name SageMaker resources after
+//! the execution), SageMaker model names and instance types.
+
+use super::problem::{quote, Problem};
+
+/// The suffixes the machines append when naming what an execution creates: the Main
+/// machine starts `<name>-train` and `<name>-deploy`, which name SageMaker resources
+/// `<stack>-<name>-train` (training job, model) and `<stack>-<name>-deploy` (endpoint,
+/// endpoint config, transform job).
+const LONGEST_SUFFIX: &str = "-deploy";
+
+/// SageMaker's limit on the names of training jobs, models, endpoints and transform jobs.
+pub const SAGEMAKER_NAME_MAX: usize = 63;
+
+/// Step Functions' limit on execution names.
+pub const EXECUTION_NAME_MAX: usize = 80;
+
+/// Characters Step Functions refuses in execution names (besides whitespace and control
+/// characters).
+const EXECUTION_NAME_FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+
+/// The longest execution name that stack `stack_name` can run: `<stack>-<name>-deploy`
+/// must fit SageMaker's 63 characters. 0 when the stack name leaves no room.
+pub fn max_execution_name_len(stack_name: &str) -> usize {
+    SAGEMAKER_NAME_MAX
+        .saturating_sub(stack_name.chars().count() + 1 + LONGEST_SUFFIX.len())
+        .min(EXECUTION_NAME_MAX)
+}
+
+/// Checks an execution name (`automl run --name`): Step Functions' rules for execution
+/// names, and, because the machines name SageMaker resources `<stack>-<name>-train` and
+/// `<stack>-<name>-deploy`, SageMaker's rules for those names.
+pub fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem> {
+    let problem = |message: String| Err(Problem::new("--name", message));
+    let length = name.chars().count();
+    if length == 0 {
+        return problem(
+            "the execution name is empty: give 1 to 80 characters such as my-run-1".into(),
+        );
+    }
+    if length > EXECUTION_NAME_MAX {
+        return problem(format!(
+            "the execution name has {length} characters; Step Functions allows at most {EXECUTION_NAME_MAX}"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || EXECUTION_NAME_FORBIDDEN.contains(*c))
+    {
+        return problem(format!(
+            "{} contains {c:?}, which Step Functions does not allow in execution names \
+             (no whitespace, control characters or any of {EXECUTION_NAME_FORBIDDEN}); \
+             use letters, digits and '-'",
+            quote(name)
+        ));
+    }
+    let resource = format!("{stack_name}-{name}{LONGEST_SUFFIX}");
+    if let Err(why) = check_sagemaker_name(&resource) {
+        let max = max_execution_name_len(stack_name);
+        let fix = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+        {
+            if max == 0 {
+                format!("the stack name {stack_name:?} leaves no room for an execution name; use a shorter stack name")
+            } else {
+                format!("with stack {stack_name:?}, use at most {max} characters")
+            }
+        } else {
+            "use only letters, digits and '-', starting and ending with a letter or digit"
+                .to_string()
+        };
+        return problem(format!(
+            "the machines would name SageMaker resources after it, e.g. {}, which SageMaker refuses: {why}; {fix}",
+            quote(&resource)
+        ));
+    }
+    Ok(())
+}
+
+/// SageMaker's rule for model, job and endpoint names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`.
+/// Returns why a name breaks it.
+pub fn check_sagemaker_name(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if length == 0 {
+        return Err("the name is empty".to_string());
+    }
+    if length > SAGEMAKER_NAME_MAX {
+        return Err(format!(
+            "it has {length} characters and SageMaker allows at most {SAGEMAKER_NAME_MAX}"
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "{c:?} is not allowed: SageMaker names use only letters, digits and '-'"
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("SageMaker names start and end with a letter or digit".to_string());
+    }
+    Ok(())
+}
+
+/// Checks `PretrainedModel.Name`: an existing SageMaker model's name (not its ARN).
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    if let Some(arn_name) = name
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":model/"))
+    {
+        return Err(format!(
+            "give the SageMaker model's name, not its ARN: {}",
+            quote(arn_name.1)
+        ));
+    }
+    check_sagemaker_name(name).map_err(|why| {
+        format!(
+            "{} is not a SageMaker model name: {why} (the name is shown by `aws sagemaker list-models`)",
+            quote(name)
+        )
+    })
+}
+
+/// Checks a SageMaker instance type: `ml.<family>.<size>`, lowercase (`ml.m5.xlarge`).
+pub fn check_instance_type(value: &str) -> Result<(), String> {
+    let example = "e.g. \"ml.m5.xlarge\"; see https://aws.amazon.com/sagemaker/pricing/";
+    let well_formed = |s: &str| {
+        let parts: Vec<&str> = s.split('.').collect();
+        parts.len() == 3
+            && parts[0] == "ml"
+            && parts[1..].iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+    };
+    if well_formed(value) {
+        return Ok(());
+    }
+    let quoted = quote(value);
+    let fixed = value.trim().to_ascii_lowercase();
+    let guess = if well_formed(&fixed) {
+        Some(fixed)
+    } else if well_formed(&format!("ml.{fixed}")) {
+        Some(format!("ml.{fixed}"))
+    } else {
+        None
+    };
+    Err(match guess {
+        Some(guess) => format!(
+            "{quoted} is not a SageMaker instance type (did you mean {guess:?}?): they read ml.<family>.<size>, in lowercase"
+        ),
+        None => format!(
+            "{quoted} is not a SageMaker instance type: they read ml.<family>.<size>, {example}"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_names() {
+        assert!(check_execution_name("run-1", "automl").is_ok());
+        assert!(check_execution_name("a", "automl").is_ok());
+        let max = max_execution_name_len("automl");
+        assert_eq!(max, 63 - "automl--deploy".len());
+        assert!(check_execution_name(&"a".repeat(max), "automl").is_ok());
+        let err = check_execution_name(&"a".repeat(max + 1), "automl").unwrap_err();
+        assert_eq!(err.path, "--name");
+        assert!(
+            err.message.contains(&format!("at most {max} characters")),
+            "{err}"
+        );
+        for bad in [
+            "",
+            "has space",
+            "a/b",
+            "a:b",
+            "tab\t",
+            "x{y}",
+            &"a".repeat(81),
+        ] {
+            assert!(check_execution_name(bad, "automl").is_err(), "{bad:?}");
+        }
+        // Step Functions allows these, SageMaker does not.
+        for bad in ["under_score", "dot.ted", "é"] {
+            let err = check_execution_name(bad, "automl").unwrap_err();
+            assert!(err.message.contains("SageMaker"), "{err}");
+        }
+        // SageMaker allows runs of '-' inside a name: automl--lead-deploy is fine.
+        assert!(check_execution_name("-lead", "automl").is_ok());
+        let err = check_execution_name("x", &"s".repeat(60)).unwrap_err();
+        assert!(err.message.contains("shorter stack name"), "{err}");
+    }
+
+    #[test]
+    fn model_names() {
+        assert!(check_model_name("32551d1b-a907-4bc3-aa2a-9f98be0d07c1").is_ok());
+        assert!(check_model_name("automl-run-1-train").is_ok());
+        let err = check_model_name("arn:aws:sagemaker:eu-west-1:123456789012:model/my-model")
+            .unwrap_err();
+        assert!(err.contains("\"my-model\""), "{err}");
+        for bad in ["", "a_b", "-a", &"m".repeat(64)] {
+            assert!(check_model_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn instance_types() {
+        for good in [
+            "ml.m5.2xlarge",
+            "ml.g4dn.xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.t2.medium",
+        ] {
+            assert!(check_instance_type(good).is_ok(), "{good}");
+        }
+        let err = check_instance_type("m5.2xlarge").unwrap_err();
+        assert!(err.contains("did you mean \"ml.m5.2xlarge\""), "{err}");
+        let err = check_instance_type("ML.M5.XLARGE").unwrap_err();
+        assert!(err.contains("did you mean \"ml.m5.xlarge\""), "{err}");
+        for bad in [
+            "",
+            "ml.",
+            "ml.m5",
+            "ml..xlarge",
+            "ml.m5.xlarge.x",
+            "db.m5.large",
+        ] {
+            assert!(check_instance_type(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -17,7 +17,7 @@ pub fn machine(_settings: &Settings) -> StateMachine {
     .state(
         "ShouldTrain",
         Choice::new()
-            .when(Condition::is_true("$.Parameters.Flow.Train"), "TrainModel")
+            .when(Condition::present_and_true("$.Parameters.Flow.Train"), "TrainModel")
             .otherwise("CheckPretrainedFlow"),
     )
     .state(
@@ -107,7 +107,7 @@ pub fn machine(_settings: &Settings) -> StateMachine {
     .state(
         "ShouldDeploy",
         Choice::new()
-            .when(Condition::is_true("$.Parameters.Flow.Deploy"), "DeployModel")
+            .when(Condition::present_and_true("$.Parameters.Flow.Deploy"), "DeployModel")
             .otherwise("Done"),
     )
     .state(

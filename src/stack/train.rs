@@ -3,14 +3,28 @@
 //! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
 
 use super::{assets, sagemaker_retry, Placeholder, Settings};
-use crate::asl::{Pass, StateMachine, Task, Transition};
+use crate::asl::{Choice, Condition, Pass, StateMachine, Task, Test, Transition};
 use serde_json::json;
 
 pub fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
     StateMachine::new(
         "Trains an AutoGluon tabular model as a SageMaker training job and registers it as a SageMaker model.",
-        "NameTrainingJob",
+        "CheckFitArgs",
+    )
+    .state(
+        "CheckFitArgs",
+        Choice::new()
+            .comment("FitArgs is optional: an execution started from the console may leave it out.")
+            .when(
+                Condition::compare("$.Parameters.Train.FitArgs", Test::IsPresent(false)),
+                "DefaultFitArgs",
+            )
+            .otherwise("NameTrainingJob"),
+    )
+    .state(
+        "DefaultFitArgs",
+        Pass::new(json!({}), next("NameTrainingJob")).result_path("$.Parameters.Train.FitArgs"),
     )
     .state(
         "NameTrainingJob",

@@ -27,7 +27,7 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub use check::{check_s3_uri, MAX_HYPERPARAMETER_CHARS};
+pub use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
 pub use metrics::{Metric, ProblemType, METRICS};
 pub use model::{Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train};
 pub use names::{
@@ -40,9 +40,16 @@ pub use read::{parse, read, ReadError};
 use crate::s3uri::S3Uri;
 use serde_json::Value;
 
-/// Checks a raw input against every rule. All problems come back at once; never panics.
+/// Checks a raw input against every rule for a run on AWS. All problems come back at
+/// once; never panics.
 pub fn validate(raw: &Value) -> Result<Normalized, Vec<Problem>> {
-    let outcome = check::check(raw);
+    validate_for(raw, Target::Aws)
+}
+
+/// Like [`validate`], for `target`: a local run also takes plain file paths as data
+/// locations.
+pub fn validate_for(raw: &Value, target: Target) -> Result<Normalized, Vec<Problem>> {
+    let outcome = check::check(raw, target);
     match outcome.input {
         Some(input) if outcome.problems.is_empty() => {
             let value = serde_json::to_value(&input).expect("the input model always serialises");

@@ -1176,3 +1176,36 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_local_run_takes_plain_paths_where_aws_needs_s3_uris() {
+    let raw = serde_json::json!({
+        "Parameters": {
+            "Flow": { "Train": true, "Evaluate": false, "Deploy": false },
+            "Train": {
+                "TrainDataPath": "examples/data/penguins/train.csv",
+                "TestDataPath": "examples/data/penguins/test.csv",
+                "TrainingOutput": ".automl/output",
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+                "InitArgs": { "label": "species" }
+            }
+        }
+    });
+    let problems = crate::input::validate(&raw).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "Parameters.Train.TrainDataPath"),
+        "{problems:?}"
+    );
+    let local = crate::input::validate_for(&raw, crate::input::Target::Local).unwrap();
+    assert_eq!(
+        local.value()["Parameters"]["Train"]["TestDataPath"],
+        "examples/data/penguins/test.csv"
+    );
+    assert!(
+        local.data_locations().is_empty(),
+        "plain paths are not S3 locations"
+    );
+}

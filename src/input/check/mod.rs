@@ -65,8 +65,11 @@ const MAX_ENCODINGS: usize = 4;
 
 const EXAMPLE_FLOW: &str = r#"{"Train": true, "Evaluate": true, "Deploy": true}"#;
 
-pub fn check(raw: &Value) -> Outcome {
-    let mut checker = Checker::default();
+pub fn check(raw: &Value, target: Target) -> Outcome {
+    let mut checker = Checker {
+        target,
+        ..Checker::default()
+    };
     let input = checker.input(raw);
     Outcome {
         input: input.filter(|_| checker.problems.is_empty()),
@@ -97,8 +100,19 @@ impl Flags {
 
 #[derive(Default)]
 struct Checker {
+    target: Target,
     problems: Vec<Problem>,
     notes: Vec<Problem>,
+}
+
+/// Where the execution will run, which decides what a data location may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Target {
+    /// Step Functions and SageMaker: every data location is an S3 URI.
+    #[default]
+    Aws,
+    /// `automl run --local`: S3 URIs (mapped under the object root) or plain file paths.
+    Local,
 }
 
 /// Why a field is required, when it is.
@@ -276,6 +290,11 @@ impl Checker {
             &path,
             "an S3 URI such as \"s3://my-bucket/data/file.csv\"",
         )?;
+        let local_path =
+            self.target == Target::Local && !uri.contains("://") && !uri.trim().is_empty();
+        if local_path {
+            return Some(uri.to_string());
+        }
         match check_s3_uri(uri) {
             Ok(()) => Some(uri.to_string()),
             Err(message) => {

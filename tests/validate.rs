@@ -242,3 +242,19 @@ fn notes_do_not_fail_validation() {
         .stderr_contains("<stdin>: note: Parameters.Deploy.BatchInputDataPath: ignored")
         .run();
 }
+
+#[test]
+fn local_inputs_validate_for_a_local_run_only() {
+    let input = root().join("examples/local/train_evaluate.json");
+    Test::new()
+        .args(["validate", "--local"])
+        .arg(&input)
+        .stdout_contains("valid (train + evaluate)")
+        .run();
+    Test::new()
+        .arg("validate")
+        .arg(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.TrainDataPath")
+        .run();
+}

@@ -19,6 +19,9 @@ pub struct Args {
     /// standard output.
     #[arg(long)]
     pub print: bool,
+    /// Validate for `automl run --local`: data locations may also be plain file paths.
+    #[arg(long)]
+    pub local: bool,
 }
 
 /// The exit status of an input that could not be read or is not JSON.
@@ -49,7 +52,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(UNREADABLE));
         }
     };
-    match input::validate(&raw) {
+    let target = if args.local {
+        input::Target::Local
+    } else {
+        input::Target::Aws
+    };
+    match input::validate_for(&raw, target) {
         Ok(normalized) => {
             if global.json {
                 print_json(

@@ -57,8 +57,12 @@ impl Test {
         self
     }
 
-    pub fn envs<K: Into<OsString>, V: Into<OsString>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Test {
-        self.env.extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+    pub fn envs<K: Into<OsString>, V: Into<OsString>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Test {
+        self.env
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
@@ -111,10 +115,17 @@ impl Test {
 
     /// Runs the binary and checks every expectation; returns the output for more checks.
     pub fn run(self) -> Output {
-        let mut command = assert_cmd::Command::cargo_bin("automl").expect("the automl binary is built");
+        let mut command =
+            assert_cmd::Command::cargo_bin("automl").expect("the automl binary is built");
         command.args(&self.args);
         // Tests never inherit a developer's AWS configuration or stack name.
-        for key in ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AUTOML_STACK_NAME"] {
+        for key in [
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL",
+            "AUTOML_STACK_NAME",
+        ] {
             command.env_remove(key);
         }
         for (key, value) in &self.env {
@@ -131,20 +142,37 @@ impl Test {
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         let shown = format!(
             "automl {}\n--- status: {:?}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}",
-            self.args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+            self.args
+                .iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
             output.status.code()
         );
         if let Some(code) = self.status {
-            assert_eq!(output.status.code(), Some(code), "unexpected exit status\n{shown}");
+            assert_eq!(
+                output.status.code(),
+                Some(code),
+                "unexpected exit status\n{shown}"
+            );
         }
-        for (stream, text, expectations) in [("stdout", &stdout, &self.stdout), ("stderr", &stderr, &self.stderr)] {
+        for (stream, text, expectations) in [
+            ("stdout", &stdout, &self.stdout),
+            ("stderr", &stderr, &self.stderr),
+        ] {
             for expect in expectations {
                 match expect {
                     Expect::Contains(part) => {
-                        assert!(text.contains(part.as_str()), "{stream} lacks {part:?}\n{shown}")
+                        assert!(
+                            text.contains(part.as_str()),
+                            "{stream} lacks {part:?}\n{shown}"
+                        )
                     }
                     Expect::Lacks(part) => {
-                        assert!(!text.contains(part.as_str()), "{stream} contains {part:?}\n{shown}")
+                        assert!(
+                            !text.contains(part.as_str()),
+                            "{stream} contains {part:?}\n{shown}"
+                        )
                     }
                     Expect::Equals(whole) => {
                         if text != whole {

@@ -1,0 +1,524 @@
+//! `automl deploy` and `automl diff`: a change set against the deployed stack. Deploy
+//! uploads the assets, creates the change set, shows what will change, executes it and
+//! follows the stack to the end (every failed resource and its reason last); diff
+//! creates the same change set, shows it and deletes it.
+
+use super::assets;
+use super::config::{block_on, Aws, RegionCheck};
+use super::error::{self, Explain};
+use super::progress::Lines;
+use super::stack::{self, Poll, StackInfo};
+use crate::commands::deploy::Args as DeployArgs;
+use crate::commands::diff::Args as DiffArgs;
+use crate::commands::Global;
+use crate::stack::Settings;
+use anyhow::Context;
+use aws_sdk_cloudformation::types::{Capability, Change, ChangeSetType, Parameter, Tag};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+/// One line of a change set.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ResourceChange {
+    pub action: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    /// `True`, `False` or `Conditional` for a Modify.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+}
+
+impl ResourceChange {
+    pub fn line(&self) -> String {
+        let sign = match self.action.as_str() {
+            "Add" => "+",
+            "Remove" => "-",
+            "Modify" => "~",
+            _ => "*",
+        };
+        let replacement = match self.replacement.as_deref() {
+            Some("True") => " (replaced)",
+            Some("Conditional") => " (may be replaced)",
+            _ => "",
+        };
+        format!(
+            "  {sign} {:<7} {:<34} {}{replacement}",
+            self.action, self.logical_id, self.resource_type
+        )
+    }
+}
+
+/// What CloudFormation gets: template (URL or inline body) and parameters.
+struct Request {
+    template_url: Option<String>,
+    template_body: Option<String>,
+    parameters: Vec<Parameter>,
+}
+
+pub fn deploy(args: &DeployArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let built = crate::stack::build(&args.settings)?;
+    let template = built.template.to_json();
+    block_on(async {
+        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let mut lines = Lines::new(&format!("deploy {}", aws.stack_name));
+        let mut existing = stack::describe(&aws, &aws.stack_name).await?;
+        if let Some(info) = &existing {
+            check_deployable(info)?;
+            if info.status == "ROLLBACK_COMPLETE" {
+                // A first deploy that failed and rolled back leaves an empty stack that can
+                // only be deleted; do so, as `cdk deploy` does, then create it afresh.
+                lines.line(format!(
+                    "stack `{}` is ROLLBACK_COMPLETE from a failed first deploy: deleting it first",
+                    info.name
+                ));
+                let seen = stack::seen_events(&aws, &info.id).await?;
+                aws.cloudformation()
+                    .delete_stack()
+                    .stack_name(&info.id)
+                    .send()
+                    .await
+                    .explain("cloudformation:DeleteStack")?;
+                let outcome = stack::follow(&aws, &info.id, seen, &mut lines).await?;
+                if !outcome.succeeded() {
+                    anyhow::bail!("{}", stack::failure_report(&info.name, &outcome));
+                }
+                existing = None;
+            }
+        }
+        let bucket = assets::ensure_bucket(&aws, &mut lines).await?;
+        assets::upload_all(
+            &aws,
+            &bucket,
+            &built.assets,
+            args.lambda_zip.as_deref(),
+            &mut lines,
+        )
+        .await?;
+        let template_url =
+            assets::upload_template(&aws, &bucket, &aws.stack_name, &template).await?;
+        let request = Request {
+            template_url: Some(template_url),
+            template_body: None,
+            parameters: parameters(&bucket, &built.assets),
+        };
+        let kind = match &existing {
+            Some(info) if info.status != "REVIEW_IN_PROGRESS" => ChangeSetType::Update,
+            _ => ChangeSetType::Create,
+        };
+        let change_set =
+            create_change_set(&aws, &request, kind, args.role_arn.as_deref(), &mut lines).await?;
+        let Some(change_set) = change_set else {
+            lines.finish();
+            eprintln!("no changes: stack `{}` is up to date", aws.stack_name);
+            let info = stack::require(&aws).await?;
+            let outputs = stack::outputs(&aws, &info).await?;
+            return finish(&aws, &info, &[], &outputs, args, global);
+        };
+        lines.line(format!("changes to stack `{}`:", aws.stack_name));
+        for change in &change_set.changes {
+            lines.line(change.line());
+        }
+        if change_set.changes.is_empty() {
+            lines.line("  (parameters only: new asset keys)");
+        }
+        let stack_id = change_set.stack_id.clone();
+        let seen = stack::seen_events(&aws, &stack_id).await?;
+        aws.cloudformation()
+            .execute_change_set()
+            .stack_name(&stack_id)
+            .change_set_name(&change_set.id)
+            .send()
+            .await
+            .explain("cloudformation:ExecuteChangeSet")?;
+        let outcome = stack::follow(&aws, &stack_id, seen, &mut lines).await?;
+        lines.finish();
+        if !outcome.succeeded() {
+            eprintln!(
+                "error: deploy failed: {}",
+                stack::failure_report(&aws.stack_name, &outcome)
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        let info = stack::require(&aws).await?;
+        let outputs = stack::outputs(&aws, &info).await?;
+        finish(&aws, &info, &change_set.changes, &outputs, args, global)
+    })
+}
+
+/// CreateChangeSet refused: nothing to change.
+#[derive(Debug, thiserror::Error)]
+#[error("no changes")]
+struct NoChanges;
+
+/// A computed change set.
+struct ChangeSet {
+    id: String,
+    stack_id: String,
+    changes: Vec<ResourceChange>,
+}
+
+fn check_deployable(info: &StackInfo) -> anyhow::Result<()> {
+    if info.busy() {
+        anyhow::bail!(
+            "stack `{}` is busy ({}): wait until it finishes, then deploy again",
+            info.name,
+            info.status
+        );
+    }
+    if info.status.ends_with("_FAILED") && info.status != "UPDATE_FAILED" {
+        anyhow::bail!(
+            "stack `{}` is {}{}: CloudFormation cannot update it in this state; fix it in the console \
+             (continue the rollback or delete it, e.g. with `automl destroy`), then deploy again",
+            info.name,
+            info.status,
+            info.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Writes and prints the outputs after a deploy (also after one with no changes).
+fn finish(
+    aws: &Aws,
+    info: &StackInfo,
+    changes: &[ResourceChange],
+    outputs: &BTreeMap<String, String>,
+    args: &DeployArgs,
+    global: &Global,
+) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.outputs_file {
+        let mut text = serde_json::to_string_pretty(outputs)?;
+        text.push('\n');
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the outputs file {}", path.display()))?;
+    }
+    if global.json {
+        println!(
+            "{}",
+            json!({
+                "stack": aws.stack_name,
+                "stackId": info.id,
+                "region": aws.region,
+                "status": info.status,
+                "changes": changes,
+                "outputs": outputs,
+            })
+        );
+    } else {
+        eprintln!("stack `{}`: {}", aws.stack_name, info.status);
+        println!("Outputs:");
+        let width = outputs.keys().map(String::len).max().unwrap_or(0);
+        for (key, value) in outputs {
+            println!("  {key:<width$} = {value}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// AssetsBucket plus one parameter per asset carrying its key.
+fn parameters(bucket: &str, assets: &[crate::stack::assets::Asset]) -> Vec<Parameter> {
+    let mut parameters = vec![Parameter::builder()
+        .parameter_key("AssetsBucket")
+        .parameter_value(bucket)
+        .build()];
+    for asset in assets {
+        parameters.push(
+            Parameter::builder()
+                .parameter_key(asset.parameter)
+                .parameter_value(&asset.key)
+                .build(),
+        );
+    }
+    parameters
+}
+
+/// Creates a change set and waits until CloudFormation has computed it. None when there
+/// is nothing to change (the change set is deleted again).
+async fn create_change_set(
+    aws: &Aws,
+    request: &Request,
+    kind: ChangeSetType,
+    role_arn: Option<&str>,
+    lines: &mut Lines,
+) -> anyhow::Result<Option<ChangeSet>> {
+    let cfn = aws.cloudformation();
+    let name = format!(
+        "automl-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    );
+    lines.status("creating change set");
+    let created = cfn
+        .create_change_set()
+        .stack_name(&aws.stack_name)
+        .change_set_name(&name)
+        .change_set_type(kind.clone())
+        .set_template_url(request.template_url.clone())
+        .set_template_body(request.template_body.clone())
+        .set_parameters(Some(request.parameters.clone()))
+        .capabilities(Capability::CapabilityIam)
+        .set_role_arn(role_arn.map(str::to_string))
+        .tags(Tag::builder().key(crate::stack::STACK_TAG).value(&aws.stack_name).build())
+        .description("automl deploy")
+        .send()
+        .await
+        .map_err::<anyhow::Error, _>(|e| {
+            if error::code(&e) == Some("ValidationError") {
+                let message = error::message(&e).unwrap_or_default();
+                if no_changes(message) {
+                    return NoChanges.into();
+                }
+                if message.contains("cannot be assumed") || message.contains("is invalid") && message.contains("Role") {
+                    return anyhow::anyhow!(
+                        "CloudFormation cannot use the role given with --role-arn: {message} (the role must trust \
+                         cloudformation.amazonaws.com, see trust_policy.json)"
+                    );
+                }
+            }
+            error::translate(&e, "cloudformation:CreateChangeSet").into()
+        });
+    // Some endpoints (moto) refuse an empty change set outright instead of failing it.
+    let created = match created {
+        Err(e) if e.is::<NoChanges>() => return Ok(None),
+        other => other?,
+    };
+    let stack_id = created.stack_id.unwrap_or_else(|| aws.stack_name.clone());
+    let change_set_id = created.id.unwrap_or(name);
+    let mut poll = Poll::new();
+    loop {
+        let described = cfn
+            .describe_change_set()
+            .change_set_name(&change_set_id)
+            .stack_name(&stack_id)
+            .send()
+            .await
+            .explain("cloudformation:DescribeChangeSet")?;
+        let status = described
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        match status.as_str() {
+            "CREATE_COMPLETE" => {
+                let changes = all_changes(
+                    aws,
+                    &stack_id,
+                    &change_set_id,
+                    described.changes.unwrap_or_default(),
+                    described.next_token,
+                )
+                .await?;
+                return Ok(Some(ChangeSet {
+                    id: change_set_id,
+                    stack_id,
+                    changes,
+                }));
+            }
+            "FAILED" => {
+                let reason = described.status_reason.unwrap_or_default();
+                let _ = cfn
+                    .delete_change_set()
+                    .change_set_name(&change_set_id)
+                    .stack_name(&stack_id)
+                    .send()
+                    .await;
+                if no_changes(&reason) {
+                    return Ok(None);
+                }
+                if kind == ChangeSetType::Create {
+                    // The failed CREATE change set left an empty REVIEW_IN_PROGRESS stack.
+                    let _ = cfn.delete_stack().stack_name(&stack_id).send().await;
+                }
+                anyhow::bail!("CloudFormation could not prepare the change: {reason}");
+            }
+            _ => {}
+        }
+        poll.wait().await;
+    }
+}
+
+/// CloudFormation's two ways of saying a change set is empty.
+pub fn no_changes(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+async fn all_changes(
+    aws: &Aws,
+    stack_id: &str,
+    change_set_id: &str,
+    first: Vec<Change>,
+    mut next: Option<String>,
+) -> anyhow::Result<Vec<ResourceChange>> {
+    let mut changes: Vec<ResourceChange> = first.iter().filter_map(resource_change).collect();
+    while let Some(token) = next {
+        let page = aws
+            .cloudformation()
+            .describe_change_set()
+            .change_set_name(change_set_id)
+            .stack_name(stack_id)
+            .next_token(token)
+            .send()
+            .await
+            .explain("cloudformation:DescribeChangeSet")?;
+        changes.extend(
+            page.changes
+                .unwrap_or_default()
+                .iter()
+                .filter_map(resource_change),
+        );
+        next = page.next_token;
+    }
+    Ok(changes)
+}
+
+fn resource_change(change: &Change) -> Option<ResourceChange> {
+    let rc = change.resource_change.as_ref()?;
+    Some(ResourceChange {
+        action: rc
+            .action
+            .as_ref()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_default(),
+        logical_id: rc.logical_resource_id.clone().unwrap_or_default(),
+        resource_type: rc.resource_type.clone().unwrap_or_default(),
+        replacement: rc
+            .replacement
+            .as_ref()
+            .map(|r| r.as_str().to_string())
+            .filter(|_| rc.action.as_ref().is_some_and(|a| a.as_str() == "Modify")),
+    })
+}
+
+pub fn diff(args: &DiffArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    diff_settings(&args.settings, global)
+}
+
+fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCode> {
+    let built = crate::stack::build(settings)?;
+    let template = built.template.to_json();
+    block_on(async {
+        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let existing = stack::describe(&aws, &aws.stack_name).await?;
+        let deployed = existing
+            .as_ref()
+            .filter(|i| i.status != "REVIEW_IN_PROGRESS" && i.status != "ROLLBACK_COMPLETE");
+        let Some(info) = deployed else {
+            // Nothing deployed: every resource would be added. Said without a change set,
+            // which would leave an empty REVIEW_IN_PROGRESS stack behind.
+            let changes: Vec<ResourceChange> = built
+                .template
+                .resources
+                .iter()
+                .map(|(id, r)| ResourceChange {
+                    action: "Add".into(),
+                    logical_id: id.clone(),
+                    resource_type: r.kind.clone(),
+                    replacement: None,
+                })
+                .collect();
+            return print_diff(&aws, &changes, false, global);
+        };
+        if info.busy() {
+            anyhow::bail!(
+                "stack `{}` is busy ({}): wait until it finishes",
+                info.name,
+                info.status
+            );
+        }
+        let account = aws.account().await?;
+        let bucket = assets::bucket_name(&account, &aws.region);
+        // Inline when it fits, so diff writes nothing; else through the assets bucket.
+        let (template_url, template_body) = if template.len() <= assets::TEMPLATE_BODY_LIMIT {
+            (None, Some(template.clone()))
+        } else {
+            let mut lines = Lines::new("diff");
+            let bucket = assets::ensure_bucket(&aws, &mut lines).await?;
+            (
+                Some(assets::upload_template(&aws, &bucket, &aws.stack_name, &template).await?),
+                None,
+            )
+        };
+        let request = Request {
+            template_url,
+            template_body,
+            parameters: parameters(&bucket, &built.assets),
+        };
+        let mut lines = Lines::new(&format!("diff {}", aws.stack_name));
+        let result =
+            create_change_set(&aws, &request, ChangeSetType::Update, None, &mut lines).await?;
+        lines.finish();
+        match result {
+            None => print_diff(&aws, &[], true, global),
+            Some(change_set) => {
+                aws.cloudformation()
+                    .delete_change_set()
+                    .change_set_name(&change_set.id)
+                    .stack_name(&change_set.stack_id)
+                    .send()
+                    .await
+                    .explain("cloudformation:DeleteChangeSet")?;
+                print_diff(&aws, &change_set.changes, true, global)
+            }
+        }
+    })
+}
+
+fn print_diff(
+    aws: &Aws,
+    changes: &[ResourceChange],
+    exists: bool,
+    global: &Global,
+) -> anyhow::Result<ExitCode> {
+    if global.json {
+        println!(
+            "{}",
+            json!({ "stack": aws.stack_name, "exists": exists, "changes": changes })
+        );
+    } else if changes.is_empty() {
+        println!("no changes: stack `{}` is up to date", aws.stack_name);
+    } else {
+        if exists {
+            println!("changes to stack `{}` in {}:", aws.stack_name, aws.region);
+        } else {
+            println!(
+                "stack `{}` does not exist in {}; a deploy would create:",
+                aws.stack_name, aws.region
+            );
+        }
+        for change in changes {
+            println!("{}", change.line());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_lines_and_empty_change_sets() {
+        let change = ResourceChange {
+            action: "Modify".into(),
+            logical_id: "DeployStateMachine".into(),
+            resource_type: "AWS::StepFunctions::StateMachine".into(),
+            replacement: Some("False".into()),
+        };
+        assert_eq!(
+            change.line().split_whitespace().collect::<Vec<_>>(),
+            [
+                "~",
+                "Modify",
+                "DeployStateMachine",
+                "AWS::StepFunctions::StateMachine"
+            ]
+        );
+        assert!(no_changes("The submitted information didn't contain changes. Submit different information to create a change set."));
+        assert!(no_changes("No updates are to be performed."));
+        assert!(!no_changes("Template format error"));
+    }
+}

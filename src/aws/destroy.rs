@@ -1,0 +1,325 @@
+//! `automl destroy`: empty the stack's own data bucket (every object version and delete
+//! marker), delete the stack and follow it to the end. Only the bucket the stack owns
+//! (logical id `DataBucket`) is touched — never the assets bucket or any other. With
+//! `--endpoints`, also the SageMaker endpoints, endpoint configs and models that this
+//! stack's executions created, found by their `automl:stack` tag.
+
+use super::config::{block_on, Aws, RegionCheck};
+use super::error::{self, Explain};
+use super::progress::Lines;
+use super::stack;
+use crate::commands::destroy::Args;
+use crate::commands::Global;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+/// The stack's own bucket.
+const DATA_BUCKET: &str = "DataBucket";
+
+pub fn destroy(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let existing = stack::describe(&aws, &aws.stack_name).await?;
+        let Some(info) = existing else {
+            eprintln!(
+                "stack `{}` does not exist in {}: nothing to destroy",
+                aws.stack_name, aws.region
+            );
+            if args.endpoints {
+                let found = tagged_sagemaker(&aws).await?;
+                if !found.is_empty()
+                    && confirm(
+                        args,
+                        &format!(
+                            "Delete {} SageMaker resources tagged {}={}?",
+                            found.len(),
+                            crate::stack::STACK_TAG,
+                            aws.stack_name
+                        ),
+                    )?
+                {
+                    let mut lines = Lines::new("destroy");
+                    delete_sagemaker(&aws, &found, &mut lines).await?;
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        };
+        if info.busy() {
+            anyhow::bail!(
+                "stack `{}` is busy ({}): wait until it finishes, then destroy it",
+                info.name,
+                info.status
+            );
+        }
+        let resources = stack::resources(&aws, &info.id).await?;
+        let bucket = stack::physical_id(&resources, DATA_BUCKET)
+            .filter(|_| {
+                resources.iter().any(|r| {
+                    r.logical_resource_id.as_deref() == Some(DATA_BUCKET)
+                        && r.resource_type.as_deref() == Some("AWS::S3::Bucket")
+                })
+            })
+            .map(str::to_string);
+        let sagemaker = if args.endpoints {
+            tagged_sagemaker(&aws).await?
+        } else {
+            Vec::new()
+        };
+
+        let mut question = format!("Delete stack `{}` in {}", info.name, aws.region);
+        if let Some(bucket) = &bucket {
+            question.push_str(&format!(", and every object in its bucket s3://{bucket}"));
+        }
+        if !sagemaker.is_empty() {
+            question.push_str(&format!(
+                ", and {} SageMaker endpoints, endpoint configs and models",
+                sagemaker.len()
+            ));
+        }
+        question.push('?');
+        if !confirm(args, &question)? {
+            eprintln!("nothing deleted");
+            return Ok(ExitCode::FAILURE);
+        }
+
+        let mut lines = Lines::new(&format!("destroy {}", info.name));
+        if !sagemaker.is_empty() {
+            delete_sagemaker(&aws, &sagemaker, &mut lines).await?;
+        }
+        if let Some(bucket) = &bucket {
+            let deleted = empty_bucket(&aws, bucket, &mut lines).await?;
+            let what = if deleted == 1 {
+                "object version or delete marker"
+            } else {
+                "object versions and delete markers"
+            };
+            lines.line(format!("emptied s3://{bucket}: deleted {deleted} {what}"));
+        }
+        let seen = stack::seen_events(&aws, &info.id).await?;
+        aws.cloudformation()
+            .delete_stack()
+            .stack_name(&info.id)
+            .send()
+            .await
+            .explain("cloudformation:DeleteStack")?;
+        let outcome = stack::follow(&aws, &info.id, seen, &mut lines).await?;
+        lines.finish();
+        if !outcome.succeeded() {
+            eprintln!(
+                "error: destroy failed: {}",
+                stack::failure_report(&info.name, &outcome)
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!("stack `{}` deleted", info.name);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Asks on the terminal unless `--yes`; refuses to guess when no one can answer.
+fn confirm(args: &Args, question: &str) -> anyhow::Result<bool> {
+    if args.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{question} — refusing without confirmation: stdin is not a terminal; pass --yes to delete");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// Deletes every object version and delete marker; returns how many.
+async fn empty_bucket(aws: &Aws, bucket: &str, lines: &mut Lines) -> anyhow::Result<usize> {
+    let s3 = aws.s3();
+    let mut deleted = 0;
+    loop {
+        let listed = match s3
+            .list_object_versions()
+            .bucket(bucket)
+            .max_keys(1000)
+            .send()
+            .await
+        {
+            Ok(listed) => listed,
+            Err(e) if error::code(&e) == Some("NoSuchBucket") => return Ok(deleted),
+            Err(e) => return Err(error::translate(&e, "s3:ListBucketVersions").into()),
+        };
+        let mut batch: Vec<ObjectIdentifier> = Vec::new();
+        for v in listed.versions.unwrap_or_default() {
+            if let Some(key) = v.key {
+                batch.push(
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(v.version_id)
+                        .build()?,
+                );
+            }
+        }
+        for m in listed.delete_markers.unwrap_or_default() {
+            if let Some(key) = m.key {
+                batch.push(
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(m.version_id)
+                        .build()?,
+                );
+            }
+        }
+        if batch.is_empty() {
+            return Ok(deleted);
+        }
+        let count = batch.len();
+        let result = s3
+            .delete_objects()
+            .bucket(bucket)
+            .delete(
+                Delete::builder()
+                    .set_objects(Some(batch))
+                    .quiet(true)
+                    .build()?,
+            )
+            .send()
+            .await
+            .explain("s3:DeleteObjectVersion")?;
+        if let Some(first) = result.errors.unwrap_or_default().first() {
+            anyhow::bail!(
+                "could not empty s3://{bucket}: {} ({}: {})",
+                first.key.as_deref().unwrap_or("?"),
+                first.code.as_deref().unwrap_or("error"),
+                first.message.as_deref().unwrap_or("")
+            );
+        }
+        deleted += count;
+        lines.status(&format!("emptying s3://{bucket}: {deleted} deleted"));
+    }
+}
+
+/// A SageMaker resource an execution of this stack created.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SageMakerResource {
+    Endpoint(String),
+    EndpointConfig(String),
+    Model(String),
+}
+
+/// Endpoints, endpoint configs and models tagged `automl:stack=<stack>`. Their names start
+/// with the stack name, which narrows the listing; the tag decides.
+async fn tagged_sagemaker(aws: &Aws) -> anyhow::Result<Vec<SageMakerResource>> {
+    let sm = aws.sagemaker();
+    let mut candidates: Vec<(SageMakerResource, String)> = Vec::new();
+    let mut pages = sm
+        .list_endpoints()
+        .name_contains(&aws.stack_name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for e in page
+            .explain("sagemaker:ListEndpoints")?
+            .endpoints
+            .unwrap_or_default()
+        {
+            if let (Some(name), Some(arn)) = (e.endpoint_name, e.endpoint_arn) {
+                candidates.push((SageMakerResource::Endpoint(name), arn));
+            }
+        }
+    }
+    let mut pages = sm
+        .list_endpoint_configs()
+        .name_contains(&aws.stack_name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for c in page
+            .explain("sagemaker:ListEndpointConfigs")?
+            .endpoint_configs
+            .unwrap_or_default()
+        {
+            if let (Some(name), Some(arn)) = (c.endpoint_config_name, c.endpoint_config_arn) {
+                candidates.push((SageMakerResource::EndpointConfig(name), arn));
+            }
+        }
+    }
+    let mut pages = sm
+        .list_models()
+        .name_contains(&aws.stack_name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for m in page
+            .explain("sagemaker:ListModels")?
+            .models
+            .unwrap_or_default()
+        {
+            if let (Some(name), Some(arn)) = (m.model_name, m.model_arn) {
+                candidates.push((SageMakerResource::Model(name), arn));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (resource, arn) in candidates {
+        let tags = sm
+            .list_tags()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .explain("sagemaker:ListTags")?;
+        let ours = tags.tags.unwrap_or_default().iter().any(|t| {
+            t.key.as_deref() == Some(crate::stack::STACK_TAG)
+                && t.value.as_deref() == Some(aws.stack_name.as_str())
+        });
+        if ours {
+            found.push(resource);
+        }
+    }
+    Ok(found)
+}
+
+/// Endpoints first (they use the configs), then configs, then models.
+async fn delete_sagemaker(
+    aws: &Aws,
+    resources: &[SageMakerResource],
+    lines: &mut Lines,
+) -> anyhow::Result<()> {
+    let sm = aws.sagemaker();
+    for resource in resources {
+        match resource {
+            SageMakerResource::Endpoint(name) => {
+                sm.delete_endpoint()
+                    .endpoint_name(name)
+                    .send()
+                    .await
+                    .explain("sagemaker:DeleteEndpoint")?;
+                lines.line(format!("deleted endpoint {name}"));
+            }
+            SageMakerResource::EndpointConfig(_) | SageMakerResource::Model(_) => {}
+        }
+    }
+    for resource in resources {
+        if let SageMakerResource::EndpointConfig(name) = resource {
+            sm.delete_endpoint_config()
+                .endpoint_config_name(name)
+                .send()
+                .await
+                .explain("sagemaker:DeleteEndpointConfig")?;
+            lines.line(format!("deleted endpoint config {name}"));
+        }
+    }
+    for resource in resources {
+        if let SageMakerResource::Model(name) = resource {
+            sm.delete_model()
+                .model_name(name)
+                .send()
+                .await
+                .explain("sagemaker:DeleteModel")?;
+            lines.line(format!("deleted model {name}"));
+        }
+    }
+    Ok(())
+}

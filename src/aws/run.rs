@@ -1,0 +1,455 @@
+//! `automl run` on AWS: validate the input (a bad input never reaches StartExecution),
+//! find the Main machine in the deployed stack, start the execution with the normalised
+//! input, print its ARN and console URL; with `--wait`, follow it — each state as it
+//! enters and leaves, the nested Train and Deploy executions included — and end with a
+//! summary and an exit code that says how it went.
+
+use super::config::{block_on, Aws, RegionCheck};
+use super::error::Explain;
+use super::history::{self, HistoryEvent, Translator};
+use super::stack::{self, Poll};
+use crate::commands::run::Args;
+use crate::commands::Global;
+use crate::report::{Event, Progress, Status, Summary};
+use crate::s3uri::S3Uri;
+use crate::stack::MachineId;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let raw = crate::input::read(&args.input)?;
+    let normalized = match crate::input::validate(&raw) {
+        Ok(normalized) => normalized,
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("error: {}: {problem}", args.input.display());
+            }
+            eprintln!(
+                "{} problem{} in {}: nothing was started (see `automl validate`)",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                args.input.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for note in normalized.notes() {
+        eprintln!("note: {}: {note}", args.input.display());
+    }
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => generated_name(),
+    };
+    if let Err(problem) = crate::input::check_execution_name(&name, &global.stack_name) {
+        eprintln!("error: {problem}");
+        return Ok(ExitCode::FAILURE);
+    }
+    block_on(async {
+        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let info = stack::require(&aws).await?;
+        if info.busy() || info.status == "REVIEW_IN_PROGRESS" || info.status == "ROLLBACK_COMPLETE"
+        {
+            anyhow::bail!(
+                "stack `{}` is {}: wait for it, or deploy it again with `automl deploy`",
+                info.name,
+                info.status
+            );
+        }
+        let machine = stack::machine_arn(&aws, &info, MachineId::Main).await?;
+        warn_outside_data_locations(&aws, &info, &normalized).await;
+        let started = aws
+            .sfn()
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name(&name)
+            .input(normalized.value().to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                if super::error::code(&e) == Some("ExecutionAlreadyExists") {
+                    return anyhow::anyhow!(
+                        "an execution named `{name}` already exists for this stack's Main machine: choose another --name"
+                    );
+                }
+                super::error::translate(&e, "states:StartExecution").into()
+            })?;
+        let arn = started.execution_arn;
+        let console = console_url(&aws, &arn);
+        if global.json {
+            println!(
+                "{}",
+                json!({ "event": "started", "executionArn": arn, "name": name, "consoleUrl": console })
+            );
+        } else {
+            println!("execution: {arn}");
+            println!("console:   {console}");
+            eprintln!("{}", normalized.describe());
+        }
+        if !args.wait {
+            if !global.json {
+                eprintln!("follow it with `automl status {name} --wait`");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut progress = Progress::new(global.json);
+        let source = AwsHistory { aws: &aws };
+        let followed = follow(&source, &arn, &mut |e| progress.event(e), None).await?;
+        let summary = followed.summary(&name);
+        let code = summary.exit_code();
+        progress.finish(&summary);
+        Ok(code)
+    })
+}
+
+/// `run-20240501-120000-3f2a`: sortable, unique enough, and short enough that the
+/// SageMaker names built from it fit.
+fn generated_name() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "run-{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:04x}",
+        t / 3600,
+        t / 60 % 60,
+        t % 60,
+        (now.subsec_nanos() ^ std::process::id()) & 0xffff
+    )
+}
+
+/// Days since 1970-01-01 -> (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+pub fn console_url(aws: &Aws, execution_arn: &str) -> String {
+    format!(
+        "https://{}/states/home?region={}#/v2/executions/details/{execution_arn}",
+        aws.console_host(),
+        aws.region
+    )
+}
+
+/// Warns (does not refuse) when the input points outside the S3 locations the deployed
+/// stack may use: its data bucket and the `--data-uri`s it was deployed with, as recorded
+/// in the template's `Metadata.automl.settings`. The execution would fail on AccessDenied.
+async fn warn_outside_data_locations(
+    aws: &Aws,
+    info: &stack::StackInfo,
+    normalized: &crate::input::Normalized,
+) {
+    let Ok(template) = stack::template(aws, &info.id).await else {
+        return;
+    };
+    let Some(settings) = template.pointer("/Metadata/automl/settings") else {
+        return;
+    };
+    let mut allowed: Vec<S3Uri> = settings
+        .get("data_uris")
+        .and_then(Value::as_array)
+        .map(|uris| {
+            uris.iter()
+                .filter_map(|u| u.as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let bucket = match info.outputs.get("DataBucketName") {
+        Some(bucket) => Some(bucket.clone()),
+        None => stack::resources(aws, &info.id)
+            .await
+            .ok()
+            .and_then(|r| stack::physical_id(&r, "DataBucket").map(str::to_string)),
+    };
+    if let Some(bucket) = bucket {
+        allowed.push(S3Uri {
+            bucket,
+            key: String::new(),
+        });
+    }
+    let outside: Vec<String> = normalized
+        .data_locations()
+        .into_iter()
+        .filter(|(_, uri)| !allowed.iter().any(|a| a.contains(uri)))
+        .map(|(path, uri)| format!("{path} ({uri})"))
+        .collect();
+    if outside.is_empty() {
+        return;
+    }
+    let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+    eprintln!(
+        "warning: stack `{}` may only use data under {}; outside it: {}. The execution will fail with \
+         AccessDenied there: move the data, or redeploy with `automl deploy --data-uri s3://BUCKET/PREFIX` \
+         (repeat the flags the stack was deployed with)",
+        info.name,
+        allowed.join(", "),
+        outside.join(", ")
+    );
+}
+
+/// Where execution histories come from: AWS, or recorded fixtures in tests.
+#[allow(async_fn_in_trait)]
+pub trait HistorySource {
+    /// Events of `arn` with an id above `after`, oldest first.
+    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>>;
+}
+
+/// GetExecutionHistory, newest first, reading back only as far as the last event seen.
+pub struct AwsHistory<'a> {
+    pub aws: &'a Aws,
+}
+
+impl HistorySource for AwsHistory<'_> {
+    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>> {
+        let mut events = Vec::new();
+        let mut pages = self
+            .aws
+            .sfn()
+            .get_execution_history()
+            .execution_arn(arn)
+            .reverse_order(true)
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        'pages: while let Some(page) = pages.next().await {
+            let page = page.explain("states:GetExecutionHistory")?;
+            for event in &page.events {
+                if event.id <= after {
+                    break 'pages;
+                }
+                events.push(history::from_sdk(event));
+            }
+        }
+        events.reverse();
+        Ok(events)
+    }
+}
+
+/// How a followed execution ended (or where it was when following stopped).
+#[derive(Debug, Clone)]
+pub struct Followed {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub last_input: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+impl Followed {
+    /// The summary: from the output when it succeeded, else from the last data it had.
+    pub fn summary(&self, name: &str) -> Summary {
+        let data = match self.status {
+            Status::Succeeded => self.output.as_ref(),
+            _ => self.last_input.as_ref().or(self.output.as_ref()),
+        };
+        Summary::from_data(name, self.status, data.unwrap_or(&Value::Null))
+            .with_failure(self.error.clone(), self.cause.clone())
+    }
+}
+
+/// Follows an execution and the nested executions it starts (one level deep), printing
+/// events in time order, until the top execution ends or `timeout` passes.
+pub async fn follow<S: HistorySource>(
+    source: &S,
+    arn: &str,
+    on_event: &mut impl FnMut(&Event),
+    timeout: Option<Duration>,
+) -> anyhow::Result<Followed> {
+    let mut followers: Vec<(Translator, i64)> = vec![(Translator::new(0, arn), 0)];
+    let mut poll = Poll::new();
+    loop {
+        // Events of every execution followed, merged by time.
+        let mut queue: Vec<(usize, HistoryEvent)> = Vec::new();
+        for (index, (_, last)) in followers.iter().enumerate() {
+            for event in source.events(&followers[index].0.arn, *last).await? {
+                queue.push((index, event));
+            }
+        }
+        sort(&mut queue);
+        while !queue.is_empty() {
+            let (index, event) = queue.remove(0);
+            let (translator, last) = &mut followers[index];
+            *last = (*last).max(event.id);
+            for e in translator.feed(&event) {
+                on_event(&e);
+            }
+            // A nested execution just started: read its events now, so they print in order.
+            let children: Vec<String> = std::mem::take(&mut translator.children);
+            let depth = translator.depth;
+            for child in children {
+                if depth >= 1 {
+                    continue;
+                }
+                let index = followers.len();
+                followers.push((Translator::new(depth + 1, &child), 0));
+                let events = source.events(&child, 0).await?;
+                if let Some(max) = events.iter().map(|e| e.id).max() {
+                    followers[index].1 = max;
+                }
+                queue.extend(events.into_iter().map(|e| (index, e)));
+                sort(&mut queue);
+            }
+        }
+        let main = &followers[0].0;
+        if let Some(status) = main.status {
+            return Ok(Followed {
+                status,
+                output: main.output.clone(),
+                last_input: main.last_input.clone(),
+                error: main.error.clone(),
+                cause: main.cause.clone(),
+            });
+        }
+        if timeout.is_some_and(|t| poll.elapsed() >= t) {
+            return Ok(Followed {
+                status: Status::Running,
+                output: None,
+                last_input: main.last_input.clone(),
+                error: None,
+                cause: None,
+            });
+        }
+        poll.wait().await;
+    }
+}
+
+fn sort(queue: &mut [(usize, HistoryEvent)]) {
+    queue.sort_by(|(ia, a), (ib, b)| {
+        a.timestamp
+            .total_cmp(&b.timestamp)
+            .then(ia.cmp(ib))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    /// Histories replayed from fixtures, revealed a few events per call as a live
+    /// execution would.
+    struct Recorded {
+        histories: BTreeMap<String, Vec<HistoryEvent>>,
+        calls: Mutex<usize>,
+    }
+
+    impl HistorySource for Recorded {
+        async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>> {
+            let mut calls = self.calls.lock().unwrap();
+            *calls += 1;
+            let visible = *calls * 3;
+            Ok(self
+                .histories
+                .get(arn)
+                .map(|h| {
+                    h.iter()
+                        .filter(|e| e.id > after)
+                        .take(visible)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default())
+        }
+    }
+
+    fn fixture(name: &str) -> Vec<HistoryEvent> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/aws-history")
+            .join(name);
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        value["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(HistoryEvent::from_api_json)
+            .collect()
+    }
+
+    const MAIN: &str =
+        "arn:aws:states:eu-west-1:123456789012:execution:automl-MainStateMachine-X:run-1";
+    const TRAIN: &str =
+        "arn:aws:states:eu-west-1:123456789012:execution:automl-TrainStateMachine-Y:run-1-train";
+
+    #[test]
+    fn follows_nested_executions_and_summarises_a_rejection() {
+        let mut train = fixture("train-failed.json");
+        // Shift the nested history into the parent's TrainModel window (it starts at event 7).
+        for e in &mut train {
+            e.timestamp = 1_714_557_608.0 + e.id as f64;
+        }
+        // This Train history failed; the Main fixture's Train succeeded: only order matters here.
+        let source = Recorded {
+            histories: BTreeMap::from([
+                (MAIN.to_string(), fixture("main-rejected.json")),
+                (TRAIN.to_string(), train),
+            ]),
+            calls: Mutex::new(0),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut record = |e: &Event| {
+            seen.push(match e {
+                Event::StateEntered { machine, state, .. } => format!("{machine} > {state}"),
+                Event::StateSucceeded { machine, state, .. } => format!("{machine} ok {state}"),
+                Event::StateFailed { machine, state, .. } => format!("{machine} FAILED {state}"),
+                Event::ExecutionStarted { machine, .. } => format!("{machine} started"),
+                Event::ExecutionEnded {
+                    machine, status, ..
+                } => format!("{machine} {status:?}"),
+            })
+        };
+        let followed = block_on(follow(
+            &source,
+            MAIN,
+            &mut record,
+            Some(Duration::from_secs(30)),
+        ))
+        .unwrap();
+        let at = |line: &str| {
+            seen.iter()
+                .position(|s| s == line)
+                .unwrap_or_else(|| panic!("no {line:?} in {seen:#?}"))
+        };
+        // The nested execution prints inside its parent's TrainModel state, in time order.
+        assert!(at("Main > TrainModel") < at("Train started"));
+        assert!(at("Train started") < at("Train FAILED TrainModel"));
+        assert!(at("Train Failed") < at("Main ok TrainModel"));
+        assert_eq!(seen.last().map(String::as_str), Some("Main Failed"));
+        assert_eq!(followed.status, Status::Failed);
+        let summary = followed.summary("run-1");
+        assert_eq!(summary.is_valid, Some(false));
+        assert_eq!(summary.value, Some(0.9021));
+        assert_eq!(summary.model_name.as_deref(), Some("automl-run-1-train"));
+        assert_eq!(summary.error.as_deref(), Some("ModelRejected"));
+        assert!(
+            summary
+                .render()
+                .contains("accuracy = 0.9021 (threshold 0.95): rejected"),
+            "{}",
+            summary.render()
+        );
+        assert_eq!(summary.exit_code(), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn generated_names_are_valid_and_dated() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_844), (2024, 5, 1));
+        let name = generated_name();
+        assert!(name.starts_with("run-20"), "{name}");
+        assert_eq!(name.len(), "run-20240501-120000-3f2a".len());
+        assert!(crate::input::check_execution_name(&name, "automl").is_ok());
+    }
+}

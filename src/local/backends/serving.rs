@@ -1,0 +1,217 @@
+//! Real-time endpoints: `sagemaker:createEndpoint` starts the model's serving script
+//! (`SAGEMAKER_PROGRAM` from the model's container environment, from
+//! `SAGEMAKER_SUBMIT_DIRECTORY`) as a detached local HTTP server on a free port;
+//! `aws-sdk:sagemaker:describeEndpoint` reports its real status (see
+//! [`crate::local::endpoints`]). Also prepares a model for a batch transform.
+
+use super::models::existing_model;
+use super::{resource_name, sagemaker_refusal, text, unpack_scripts, Env};
+use crate::local::endpoints::{EndpointRecord, EndpointStatus, Registry};
+use crate::local::errors::Failure;
+use crate::local::objects::{unpack, Location};
+use crate::local::process::spawn_detached;
+use crate::local::store::{ResourceKind, Store};
+use crate::local::time::Instant;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A model unpacked for serving: its directory and the serving script.
+pub struct Prepared {
+    pub model_dir: PathBuf,
+    pub script: PathBuf,
+    pub model_data_url: String,
+}
+
+/// Unpacks `model`'s `ModelDataUrl` into `<dir>/model` and its code into `<dir>/code`,
+/// as the inference container does.
+pub fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prepared, String> {
+    let container = model
+        .get("PrimaryContainer")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let data_url = container
+        .get("ModelDataUrl")
+        .and_then(Value::as_str)
+        .ok_or("the model has no PrimaryContainer.ModelDataUrl")?;
+    let archive = env.objects.path(&Location::parse(data_url)?);
+    let model_dir = dir.join("model");
+    unpack(&archive, &model_dir)
+        .map_err(|e| format!("cannot unpack the model data {data_url}: {e:#}"))?;
+    let environment = container.get("Environment").cloned().unwrap_or(Value::Null);
+    let program = environment
+        .get("SAGEMAKER_PROGRAM")
+        .and_then(Value::as_str)
+        .ok_or("the model's container has no SAGEMAKER_PROGRAM: the local runner serves script-mode models")?;
+    let code_dir = match environment
+        .get("SAGEMAKER_SUBMIT_DIRECTORY")
+        .and_then(Value::as_str)
+    {
+        Some(submit) => {
+            let code = dir.join("code");
+            unpack_scripts(env, submit, &code)?;
+            code
+        }
+        // Like the inference toolkit: code shipped inside the model archive.
+        None => model_dir.join("code"),
+    };
+    let script = code_dir.join(program);
+    if !script.is_file() {
+        return Err(format!(
+            "{program} (SAGEMAKER_PROGRAM) is not in the model's code ({})",
+            code_dir.display()
+        ));
+    }
+    Ok(Prepared {
+        model_dir,
+        script,
+        model_data_url: data_url.to_string(),
+    })
+}
+
+pub fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = resource_name(input, "EndpointName")?;
+    let config_name = text(input, "/EndpointConfigName", "ValidationException")?;
+    let config = env
+        .store
+        .record(ResourceKind::EndpointConfig, config_name)
+        .ok_or_else(|| {
+            sagemaker_refusal(
+                "ValidationException",
+                format!(
+                    "Could not find endpoint configuration \"{}\".",
+                    Store::arn(ResourceKind::EndpointConfig, config_name)
+                ),
+            )
+        })?;
+    let variant = config
+        .pointer("/ProductionVariants/0")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let model_name = variant
+        .get("ModelName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let model = existing_model(env, &model_name)?;
+    let arn = Store::arn(ResourceKind::Endpoint, name);
+    let python = env.python()?.to_path_buf();
+    let Some(dir) = env
+        .store
+        .claim_resource(ResourceKind::Endpoint, name)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?
+    else {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            format!("Cannot create already existing endpoint \"{arn}\". (Stop the local one with `automl local stop {name}`.)"),
+        ));
+    };
+    let log = dir.join("serve.log");
+    let started = (|| -> Result<(PathBuf, u32), String> {
+        let prepared = prepare_model(env, &model, &dir)?;
+        let mut command = Command::new(&python);
+        command
+            .arg(&prepared.script)
+            .args(["serve", "--port", "0", "--host", "127.0.0.1", "--model-dir"])
+            .arg(&prepared.model_dir)
+            .current_dir(prepared.script.parent().unwrap_or(&dir))
+            .env("PYTHONUNBUFFERED", "1")
+            .env(
+                "SAGEMAKER_PROGRAM",
+                prepared.script.file_name().unwrap_or_default(),
+            );
+        let pid = spawn_detached(command, &log).map_err(|e| format!("{e:#}"))?;
+        Ok((prepared.model_dir, pid))
+    })();
+    let created = Instant::now();
+    let pid = match started {
+        Ok((_, pid)) => pid,
+        // Like SageMaker: the endpoint exists, and describeEndpoint reports it Failed.
+        Err(reason) => {
+            let _ = std::fs::write(&log, format!("error: {reason}\n"));
+            0
+        }
+    };
+    let record = EndpointRecord {
+        name: name.to_string(),
+        arn: arn.clone(),
+        config_name: config_name.to_string(),
+        model_name,
+        model_data_url: model
+            .pointer("/PrimaryContainer/ModelDataUrl")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        instance_type: variant
+            .get("InstanceType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        instance_count: variant
+            .get("InitialInstanceCount")
+            .and_then(Value::as_u64)
+            .unwrap_or(1),
+        pid,
+        created: created.to_rfc3339(),
+        created_millis: created.epoch_millis(),
+        dir: dir.clone(),
+        log,
+    };
+    Registry::new(&env.store)
+        .save(&record)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
+    Ok(json!({ "EndpointArn": arn }))
+}
+
+/// `DescribeEndpoint`, as the AWS SDK integration returns it.
+pub fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = input
+        .get("EndpointName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let registry = Registry::new(&env.store);
+    let Some(record) = registry.get(name) else {
+        return Err(Failure::new(
+            "SageMaker.SageMakerException",
+            format!(
+                "Could not find endpoint \"{}\". (Service: SageMaker, Status Code: 400, Request ID: {})",
+                Store::arn(ResourceKind::Endpoint, name),
+                crate::local::uuid_v4()
+            ),
+        ));
+    };
+    let status = registry.status(&record);
+    let now = Instant::now().to_rfc3339();
+    let mut description = json!({
+        "EndpointName": record.name,
+        "EndpointArn": record.arn,
+        "EndpointConfigName": record.config_name,
+        "EndpointStatus": status.name(),
+        "CreationTime": record.created,
+        "LastModifiedTime": now,
+        "ProductionVariants": [{
+            "VariantName": "AllTraffic",
+            "CurrentWeight": 1.0,
+            "DesiredWeight": 1.0,
+            "CurrentInstanceCount": if matches!(status, EndpointStatus::InService { .. }) { record.instance_count } else { 0 },
+            "DesiredInstanceCount": record.instance_count,
+        }],
+    });
+    if let EndpointStatus::Failed { reason } = &status {
+        description["FailureReason"] = json!(reason);
+    }
+    Ok(description)
+}
+
+/// Whether describing `input`'s endpoint now gives a final answer (InService or
+/// Failed): a Wait before describeEndpoint may then end early.
+pub fn settled(env: &Env, input: &Value) -> bool {
+    let Some(name) = input.get("EndpointName").and_then(Value::as_str) else {
+        return false;
+    };
+    let registry = Registry::new(&env.store);
+    match registry.get(name) {
+        Some(record) => registry.status(&record) != EndpointStatus::Creating,
+        None => true,
+    }
+}

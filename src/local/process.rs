@@ -1,0 +1,214 @@
+//! Child processes of the local back-ends: a job (training, batch transform) runs to its
+//! end with its output in a log file and is stopped at its deadline (or with the run, on
+//! Ctrl-C); a server (an endpoint) is detached into its own process group so it outlives
+//! the run. Liveness and
+//! stopping go by process id, checked against the command line so a recycled id is
+//! never mistaken for our server.
+
+use anyhow::Context as _;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How a job process ended.
+#[derive(Debug)]
+pub enum JobEnd {
+    Exited(Option<i32>),
+    /// Killed at the deadline.
+    TimedOut,
+}
+
+/// Runs `command` with stdout and stderr appended to `log`; stops it at `deadline`. It
+/// stays in our process group, so Ctrl-C ends it with the run.
+pub fn run_job(
+    mut command: Command,
+    log: &Path,
+    deadline: Option<Instant>,
+) -> anyhow::Result<JobEnd> {
+    if let Some(parent) = log.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let out = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("cannot write the log {}", log.display()))?;
+    let err = out.try_clone()?;
+    command.stdin(Stdio::null()).stdout(out).stderr(err);
+    let program = command.get_program().to_string_lossy().to_string();
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("cannot start {program}"))?;
+    let footer = |what: &str| {
+        use std::io::Write;
+        if let Ok(mut log) = fs::OpenOptions::new().append(true).open(log) {
+            let _ = writeln!(
+                log,
+                "[automl] the process {what} after {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    loop {
+        if let Some(status) = child.try_wait()? {
+            footer(&format!("exited with {status}"));
+            return Ok(JobEnd::Exited(status.code()));
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            footer("reached its deadline and was stopped");
+            // SAFETY: kill(2) on our own child's pid; no memory is shared.
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+            let grace = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < grace {
+                if child.try_wait()?.is_some() {
+                    return Ok(JobEnd::TimedOut);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(JobEnd::TimedOut);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts `command` detached (own process group, stdin closed, output to `log`) and
+/// returns its process id. It is not waited for: it outlives this process.
+pub fn spawn_detached(mut command: Command, log: &Path) -> anyhow::Result<u32> {
+    if let Some(parent) = log.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let out =
+        fs::File::create(log).with_context(|| format!("cannot write the log {}", log.display()))?;
+    let err = out.try_clone()?;
+    command.stdin(Stdio::null()).stdout(out).stderr(err);
+    new_process_group(&mut command);
+    let program = command.get_program().to_string_lossy().to_string();
+    let child = command
+        .spawn()
+        .with_context(|| format!("cannot start {program}"))?;
+    Ok(child.id())
+}
+
+fn new_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+fn signal_group(pid: u32, signal: i32) {
+    // SAFETY: kill(2) with a negative pid signals the process group we created; no memory
+    // is shared.
+    unsafe {
+        libc::kill(-(pid as i32), signal);
+    }
+}
+
+/// Whether process `pid` runs and its command line contains `marker` (where the system
+/// lets us read it). Zombies count as ended.
+pub fn alive(pid: u32, marker: &str) -> bool {
+    if pid == 0 || pid > i32::MAX as u32 {
+        return false;
+    }
+    let proc_dir = Path::new("/proc").join(pid.to_string());
+    if Path::new("/proc/self").exists() {
+        let Ok(stat) = fs::read_to_string(proc_dir.join("stat")) else {
+            return false;
+        };
+        // The state follows the parenthesised command name.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        if matches!(state, Some("Z") | Some("X")) {
+            return false;
+        }
+        // An empty command line: the process is between fork and exec (just started).
+        return fs::read(proc_dir.join("cmdline"))
+            .map(|cmdline| cmdline.is_empty() || String::from_utf8_lossy(&cmdline).contains(marker))
+            .unwrap_or(false);
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid as i32, 0) == 0 }
+}
+
+/// Stops a detached server: SIGTERM to its group, SIGKILL after `grace`.
+pub fn stop(pid: u32, marker: &str, grace: Duration) -> bool {
+    if !alive(pid, marker) {
+        return false;
+    }
+    signal_group(pid, libc::SIGTERM);
+    let until = Instant::now() + grace;
+    while Instant::now() < until {
+        if !alive(pid, marker) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group(pid, libc::SIGKILL);
+    true
+}
+
+/// The last `error: ...` line of a log (what the AutoGluon scripts print on failure),
+/// else its last non-empty line.
+pub fn last_error(log: &Path) -> Option<String> {
+    let text = fs::read_to_string(log).ok()?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("[automl]"))
+        .collect();
+    lines
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .or_else(|| lines.last().copied())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_end_or_time_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("job.log");
+        let mut ok = Command::new("sh");
+        ok.args(["-c", "echo hello; echo 'error: broken' >&2; exit 3"]);
+        assert!(matches!(
+            run_job(ok, &log, None).unwrap(),
+            JobEnd::Exited(Some(3))
+        ));
+        assert_eq!(last_error(&log).as_deref(), Some("broken"));
+        let mut slow = Command::new("sleep");
+        slow.arg("30");
+        let started = Instant::now();
+        let end = run_job(
+            slow,
+            &log,
+            Some(Instant::now() + Duration::from_millis(300)),
+        )
+        .unwrap();
+        assert!(matches!(end, JobEnd::TimedOut));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn detached_servers_can_be_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Command::new("sleep");
+        server.arg("31.5");
+        let pid = spawn_detached(server, &dir.path().join("s.log")).unwrap();
+        assert!(alive(pid, "31.5"));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!alive(pid, "not-this-one"));
+        assert!(stop(pid, "31.5", Duration::from_secs(2)));
+        // Our own child: it stays a zombie until reaped, which counts as ended.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!alive(pid, "31.5"));
+    }
+}

@@ -1,0 +1,214 @@
+//! The Python environment with AutoGluon that local training and serving run in: the one
+//! `automl local setup` creates (`<state dir>/venv`, from the requirements compiled into
+//! this binary, the same pins the test environment uses), or one the user points at with
+//! `--python`. A missing or incomplete one is an error that names the command fixing it.
+
+use anyhow::{bail, Context as _};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The AutoGluon scripts' runtime requirements (scripts/autogluon/requirements.txt).
+pub const REQUIREMENTS: &str = include_str!("../../scripts/autogluon/requirements.txt");
+
+/// The interpreter inside a venv.
+pub fn venv_python(venv: &Path) -> PathBuf {
+    venv.join("bin").join("python")
+}
+
+/// Finds the interpreter to use: `--python` when given, else the state directory's venv.
+/// Checks that it runs and that `autogluon.tabular` is importable (without importing it:
+/// a few milliseconds).
+pub fn resolve(given: Option<&Path>, venv: &Path) -> anyhow::Result<PathBuf> {
+    let setup = format!(
+        "run `automl local setup` (creates {} with AutoGluon), or pass --python with the interpreter of an environment that has autogluon.tabular",
+        venv.display()
+    );
+    let python = match given {
+        Some(path) => {
+            let found = if path.components().count() > 1 || path.exists() {
+                Some(super::objects::absolute(path)).filter(|p| p.exists())
+            } else {
+                // A bare name (`python3.11`): look it up on PATH.
+                std::env::var_os("PATH").and_then(|paths| {
+                    std::env::split_paths(&paths)
+                        .map(|dir| dir.join(path))
+                        .find(|p| p.is_file())
+                })
+            };
+            found.ok_or_else(|| {
+                anyhow::anyhow!("--python {}: no such file; {setup}", path.display())
+            })?
+        }
+        None => {
+            let python = venv_python(venv);
+            if !python.exists() {
+                bail!("no Python environment for local runs: {setup}");
+            }
+            python
+        }
+    };
+    let probe = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('autogluon') and importlib.util.find_spec('autogluon.tabular') else 3)",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {}; {setup}", python.display()))?;
+    match probe.code() {
+        Some(0) => Ok(python),
+        Some(3) => bail!("{} has no autogluon.tabular; {setup}", python.display()),
+        _ => bail!("{} does not run ({probe}); {setup}", python.display()),
+    }
+}
+
+/// The Python versions AutoGluon 1.4 supports, newest first.
+const SUPPORTED: [&str; 4] = ["3.12", "3.11", "3.10", "3.9"];
+
+/// The `major.minor` version of an interpreter.
+fn version(python: &Path) -> Option<String> {
+    let output = Command::new(python)
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// A Python to build the venv from: `base` when given, else the first supported one on
+/// PATH (`python3.12` ... `python3.9`, then `python3`).
+fn base_python(base: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let wanted = SUPPORTED.join(", ");
+    if let Some(base) = base {
+        let v = version(base).with_context(|| format!("cannot run {}", base.display()))?;
+        if !SUPPORTED.contains(&v.as_str()) {
+            bail!(
+                "{} is Python {v}; AutoGluon needs one of {wanted}",
+                base.display()
+            );
+        }
+        return Ok(base.to_path_buf());
+    }
+    let mut seen = Vec::new();
+    for name in SUPPORTED
+        .iter()
+        .map(|v| format!("python{v}"))
+        .chain(["python3".to_string()])
+    {
+        if let Some(v) = version(Path::new(&name)) {
+            if SUPPORTED.contains(&v.as_str()) {
+                return Ok(PathBuf::from(name));
+            }
+            seen.push(format!("{name} is {v}"));
+        }
+    }
+    bail!(
+        "no Python {wanted} found on PATH{}; install one, or pass --base-python /path/to/python3.11",
+        if seen.is_empty() { String::new() } else { format!(" ({})", seen.join(", ")) }
+    )
+}
+
+fn stamp(base: &Path) -> String {
+    let digest = Sha256::digest(format!("{REQUIREMENTS}\n{}", base.display()));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates (or completes) the venv: `python -m venv`, then `pip install -r` the compiled-in
+/// requirements. Returns at once when a previous setup with the same requirements is
+/// complete. Prints what it does on stderr.
+pub fn setup(venv: &Path, base: Option<&Path>, force: bool) -> anyhow::Result<PathBuf> {
+    let base = base_python(base)?;
+    let python = venv_python(venv);
+    let stamp_file = venv.join(".automl-setup");
+    let want = stamp(&base);
+    if !force
+        && python.exists()
+        && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(want.as_str())
+    {
+        eprintln!(
+            "{} is already set up (AutoGluon as pinned in scripts/autogluon/requirements.txt)",
+            venv.display()
+        );
+        return Ok(python);
+    }
+    let started = std::time::Instant::now();
+    if venv.exists() {
+        std::fs::remove_dir_all(venv)
+            .with_context(|| format!("cannot remove the old {}", venv.display()))?;
+    }
+    eprintln!("creating {} with {}", venv.display(), base.display());
+    run(
+        Command::new(&base).arg("-m").arg("venv").arg(venv),
+        "python -m venv",
+    )?;
+    let requirements = venv.join("requirements.txt");
+    std::fs::write(&requirements, REQUIREMENTS)
+        .with_context(|| format!("cannot write {}", requirements.display()))?;
+    eprintln!("installing AutoGluon (tabular, LightGBM) from PyPI: about a minute and 700 MB");
+    let mut pip = Command::new(&python);
+    pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_INPUT", "1");
+    run(
+        pip.args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
+        "pip install --upgrade pip",
+    )?;
+    let mut pip = Command::new(&python);
+    pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_INPUT", "1");
+    run(
+        pip.args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(&requirements),
+        "pip install -r requirements.txt",
+    )?;
+    run(
+        Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm; print('autogluon.tabular', autogluon.tabular.__version__)"]),
+        "import autogluon.tabular",
+    )?;
+    std::fs::write(&stamp_file, want)?;
+    eprintln!(
+        "{} is ready ({} s)",
+        venv.display(),
+        started.elapsed().as_secs()
+    );
+    Ok(python)
+}
+
+fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let status = command
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("{what}: cannot start it"))?;
+    if !status.success() {
+        bail!("{what} failed ({status}); see the output above (PyPI must be reachable)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_environments_name_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = resolve(None, &dir.path().join("venv"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("automl local setup"), "{error}");
+        let error = resolve(Some(&dir.path().join("nope")), &dir.path().join("venv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--python") && error.contains("automl local setup"),
+            "{error}"
+        );
+        assert!(REQUIREMENTS.contains("autogluon.tabular"));
+    }
+}

@@ -1,0 +1,277 @@
+//! The host the interpreter runs in locally: dispatches each Task to its back-end, runs
+//! `states:startExecution.sync[:2]` as a nested in-process execution of another machine
+//! (with its own name, history and record, as Step Functions would), persists every
+//! execution under `<state>/executions/<name>/`, and forwards progress.
+
+use super::backends::{self, evaluate, models, serving, training, transform, Env};
+use super::context::{check_execution_name, ExecutionInfo};
+use super::errors::Failure;
+use super::interpreter::{execute, Host, Outcome, TaskCall};
+use super::machines::Machines;
+use super::path::compact;
+use super::store::{write_json, Store};
+use super::time::Instant;
+use crate::report::{Event, Status};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub struct Runner<'a> {
+    pub env: Env,
+    pub machines: Machines,
+    pub max_wait: Option<Duration>,
+    pub on_event: Box<dyn FnMut(&Event) + 'a>,
+}
+
+/// Why an execution could not start.
+#[derive(Debug)]
+pub enum StartError {
+    NoSuchMachine(String),
+    InvalidName(String),
+    AlreadyExists(String),
+    Io(anyhow::Error),
+}
+
+impl StartError {
+    pub fn into_failure(self) -> Failure {
+        let (error, cause) = match self {
+            StartError::NoSuchMachine(arn) => (
+                "StepFunctions.StateMachineDoesNotExistException",
+                format!("State Machine Does Not Exist: '{arn}'"),
+            ),
+            StartError::InvalidName(why) => ("StepFunctions.InvalidNameException", why),
+            StartError::AlreadyExists(arn) => (
+                "StepFunctions.ExecutionAlreadyExistsException",
+                format!("Execution Already Exists: '{arn}'"),
+            ),
+            StartError::Io(e) => ("States.TaskFailed", format!("{e:#}")),
+        };
+        Failure::new(
+            error,
+            format!("{cause} (Service: AWSStepFunctions; Status Code: 400)"),
+        )
+    }
+}
+
+pub fn execution_arn(machine_arn: &str, name: &str) -> String {
+    format!(
+        "{}:{name}",
+        machine_arn.replacen(":stateMachine:", ":execution:", 1)
+    )
+}
+
+impl Runner<'_> {
+    /// Starts an execution of `machine_arn` named `name` and runs it to its end.
+    pub fn start(
+        &mut self,
+        machine_arn: &str,
+        name: &str,
+        input: Value,
+        depth: usize,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Outcome, StartError> {
+        let definition = self
+            .machines
+            .by_arn
+            .get(machine_arn)
+            .cloned()
+            .ok_or_else(|| StartError::NoSuchMachine(machine_arn.to_string()))?;
+        check_execution_name(name).map_err(StartError::InvalidName)?;
+        let arn = execution_arn(machine_arn, name);
+        let dir = self.env.store.execution_dir(name);
+        if !Store::claim(&dir).map_err(StartError::Io)? {
+            return Err(StartError::AlreadyExists(arn));
+        }
+        let info = ExecutionInfo {
+            name: name.to_string(),
+            arn: arn.clone(),
+            machine_arn: machine_arn.to_string(),
+            machine_name: machine_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            role_arn: self.machines.role_arn.clone(),
+            start: Instant::now(),
+            input,
+        };
+        let record = |status: &str, outcome: Option<&Outcome>, info: &ExecutionInfo| {
+            let mut record = json!({
+                "executionArn": info.arn,
+                "stateMachineArn": info.machine_arn,
+                "name": info.name,
+                "status": status,
+                "startDate": info.start.to_rfc3339(),
+                "input": info.input,
+            });
+            if let Some(outcome) = outcome {
+                record["stopDate"] = json!(outcome.stop.to_rfc3339());
+                if let Some(output) = &outcome.output {
+                    record["output"] = output.clone();
+                }
+                if let Some(error) = &outcome.error {
+                    record["error"] = json!(error);
+                }
+                if let Some(cause) = &outcome.cause {
+                    record["cause"] = json!(cause);
+                }
+            }
+            record
+        };
+        write_json(&dir.join("execution.json"), &record("RUNNING", None, &info))
+            .map_err(StartError::Io)?;
+        let outcome = execute(&definition, info, depth, deadline, self);
+        let status = sfn_status(outcome.status);
+        write_json(
+            &dir.join("execution.json"),
+            &record(status, Some(&outcome), &outcome.info),
+        )
+        .map_err(StartError::Io)?;
+        write_json(
+            &dir.join("history.json"),
+            &json!({ "events": outcome.history }),
+        )
+        .map_err(StartError::Io)?;
+        Ok(outcome)
+    }
+
+    /// `states:startExecution.sync` (Output as a JSON string) and `.sync:2` (parsed).
+    fn start_execution(&mut self, call: &TaskCall, parsed_output: bool) -> Result<Value, Failure> {
+        let machine = call
+            .input
+            .get("StateMachineArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                Failure::new(
+                    "StepFunctions.InvalidArnException",
+                    "StateMachineArn is required (Service: AWSStepFunctions; Status Code: 400)",
+                )
+            })?
+            .to_string();
+        let name = match call.input.get("Name") {
+            None => super::uuid_v4(),
+            Some(Value::String(name)) => name.clone(),
+            Some(other) => {
+                return Err(Failure::new(
+                    "StepFunctions.InvalidNameException",
+                    format!("Name must be a string, got {}", compact(other)),
+                ))
+            }
+        };
+        let input = match call.input.get("Input") {
+            None => json!({}),
+            Some(Value::String(text)) => serde_json::from_str(text).map_err(|e| {
+                Failure::new(
+                    "StepFunctions.InvalidExecutionInputException",
+                    format!("Input is not valid JSON: {e}"),
+                )
+            })?,
+            Some(value) => value.clone(),
+        };
+        let outcome = self
+            .start(&machine, &name, input, call.depth + 1, call.deadline)
+            .map_err(StartError::into_failure)?;
+        let mut description = json!({
+            "ExecutionArn": outcome.info.arn,
+            "StateMachineArn": outcome.info.machine_arn,
+            "Name": outcome.info.name,
+            "Status": sfn_status(outcome.status),
+            "StartDate": outcome.info.start.epoch_millis(),
+            "StopDate": outcome.stop.epoch_millis(),
+            "RedriveCount": 0,
+            "RedriveStatus": "NOT_REDRIVABLE",
+        });
+        if parsed_output {
+            description["Input"] = outcome.info.input.clone();
+            description["InputDetails"] = json!({"Included": true});
+        } else {
+            description["Input"] = json!(compact(&outcome.info.input));
+        }
+        match outcome.status {
+            Status::Succeeded => {
+                let output = outcome.output.clone().unwrap_or(Value::Null);
+                description["Output"] = if parsed_output {
+                    output
+                } else {
+                    json!(compact(&output))
+                };
+                description["OutputDetails"] = json!({"Included": true});
+                Ok(description)
+            }
+            _ => {
+                if let Some(error) = &outcome.error {
+                    description["Error"] = json!(error);
+                }
+                if let Some(cause) = &outcome.cause {
+                    description["Cause"] = json!(cause);
+                }
+                if outcome.status == Status::TimedOut
+                    && call
+                        .deadline
+                        .is_some_and(|d| std::time::Instant::now() >= d)
+                {
+                    return Err(Failure::new(
+                        super::errors::names::TIMEOUT,
+                        compact(&description),
+                    ));
+                }
+                Err(Failure::task_failed(compact(&description)))
+            }
+        }
+    }
+}
+
+pub fn sfn_status(status: Status) -> &'static str {
+    match status {
+        Status::Running => "RUNNING",
+        Status::Succeeded => "SUCCEEDED",
+        Status::Failed => "FAILED",
+        Status::TimedOut => "TIMED_OUT",
+        Status::Aborted => "ABORTED",
+    }
+}
+
+impl Host for Runner<'_> {
+    fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+        let part = backends::service_part(call.resource).unwrap_or_default();
+        match part {
+            "states:startExecution.sync" => self.start_execution(call, false),
+            "states:startExecution.sync:2" => self.start_execution(call, true),
+            "sagemaker:createTrainingJob.sync" => {
+                training::create(&self.env, call.input, call.deadline)
+            }
+            "sagemaker:createModel" => models::create_model(&self.env, call.input),
+            "sagemaker:createEndpointConfig" => {
+                models::create_endpoint_config(&self.env, call.input)
+            }
+            "sagemaker:createEndpoint" => serving::create_endpoint(&self.env, call.input),
+            "aws-sdk:sagemaker:describeEndpoint" => {
+                serving::describe_endpoint(&self.env, call.input)
+            }
+            "sagemaker:createTransformJob.sync" => {
+                transform::create(&self.env, call.input, call.deadline)
+            }
+            "lambda:invoke" => {
+                evaluate::invoke(&self.env, &self.machines.evaluate_function_arn, call.input)
+            }
+            _ => Err(Failure::runtime(format!(
+                "no local back-end for {}",
+                call.resource
+            ))),
+        }
+    }
+
+    fn settled(&mut self, resource: &str, input: &Value) -> bool {
+        match backends::service_part(resource) {
+            Some("aws-sdk:sagemaker:describeEndpoint") => serving::settled(&self.env, input),
+            _ => false,
+        }
+    }
+
+    fn event(&mut self, event: &Event) {
+        (self.on_event)(event);
+    }
+
+    fn max_wait(&self) -> Option<Duration> {
+        self.max_wait
+    }
+}

@@ -1,0 +1,197 @@
+//! The local runner's state directory (default `.automl/`): what AWS would keep for us.
+//!
+//! ```text
+//! .automl/
+//!   venv/                          the Python environment `automl local setup` creates
+//!   objects/                       the default object root (s3://bucket/key -> objects/bucket/key)
+//!   assets/                        the AutoGluon scripts tarball the machines point at
+//!   executions/<name>/             execution.json (status, input, output) and history.json
+//!   sagemaker/<kind>/<name>/       record.json per SageMaker resource, plus its work files:
+//!       training-jobs/<job>/       the /opt/ml layout the training script ran in, train.log
+//!       models/<model>/            record.json
+//!       endpoint-configs/<config>/ record.json
+//!       endpoints/<endpoint>/      record.json, the unpacked model, serve.log
+//!       transform-jobs/<job>/      record.json, the unpacked model, transform.log
+//! ```
+//!
+//! Names are claimed by creating their directory, which is atomic: two runs never take
+//! the same name.
+
+use anyhow::Context as _;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+/// The SageMaker resource kinds the store keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    TrainingJob,
+    Model,
+    EndpointConfig,
+    Endpoint,
+    TransformJob,
+}
+
+impl ResourceKind {
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            ResourceKind::TrainingJob => "training-jobs",
+            ResourceKind::Model => "models",
+            ResourceKind::EndpointConfig => "endpoint-configs",
+            ResourceKind::Endpoint => "endpoints",
+            ResourceKind::TransformJob => "transform-jobs",
+        }
+    }
+
+    /// The ARN resource type (`training-job`, `model`, ...).
+    pub fn arn_type(self) -> &'static str {
+        match self {
+            ResourceKind::TrainingJob => "training-job",
+            ResourceKind::Model => "model",
+            ResourceKind::EndpointConfig => "endpoint-config",
+            ResourceKind::Endpoint => "endpoint",
+            ResourceKind::TransformJob => "transform-job",
+        }
+    }
+}
+
+/// The account id in local ARNs.
+pub const LOCAL_ACCOUNT: &str = "000000000000";
+
+impl Store {
+    /// A store at `dir`, made absolute: child processes run in other directories.
+    pub fn new(dir: PathBuf) -> Store {
+        Store {
+            dir: super::objects::absolute(&dir),
+        }
+    }
+
+    pub fn assets_dir(&self) -> PathBuf {
+        self.dir.join("assets")
+    }
+
+    pub fn venv_dir(&self) -> PathBuf {
+        self.dir.join("venv")
+    }
+
+    pub fn executions_dir(&self) -> PathBuf {
+        self.dir.join("executions")
+    }
+
+    pub fn execution_dir(&self, name: &str) -> PathBuf {
+        self.executions_dir().join(name)
+    }
+
+    pub fn resource_dir(&self, kind: ResourceKind, name: &str) -> PathBuf {
+        self.dir.join("sagemaker").join(kind.dir_name()).join(name)
+    }
+
+    /// `arn:aws:sagemaker:local:000000000000:model/<name>` (SageMaker lowercases names in ARNs).
+    pub fn arn(kind: ResourceKind, name: &str) -> String {
+        format!(
+            "arn:aws:sagemaker:{}:{LOCAL_ACCOUNT}:{}/{}",
+            super::LOCAL_REGION,
+            kind.arn_type(),
+            name.to_ascii_lowercase()
+        )
+    }
+
+    /// Claims `dir` (which must not exist yet); `Ok(false)` when it is taken.
+    pub fn claim(dir: &Path) -> anyhow::Result<bool> {
+        if let Some(parent) = dir.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("cannot create {}", dir.display())),
+        }
+    }
+
+    /// Claims a resource name; `Ok(None)` when a resource of that kind and name exists.
+    pub fn claim_resource(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let dir = self.resource_dir(kind, name);
+        Ok(Store::claim(&dir)?.then_some(dir))
+    }
+
+    pub fn write_record(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        record: &Value,
+    ) -> anyhow::Result<()> {
+        write_json(&self.resource_dir(kind, name).join("record.json"), record)
+    }
+
+    pub fn record(&self, kind: ResourceKind, name: &str) -> Option<Value> {
+        let text = fs::read_to_string(self.resource_dir(kind, name).join("record.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Names of the resources of one kind, sorted.
+    pub fn names(&self, kind: ResourceKind) -> Vec<String> {
+        let dir = self.dir.join("sagemaker").join(kind.dir_name());
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().join("record.json").is_file())
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// Writes pretty JSON atomically (a temporary file renamed into place).
+pub fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialise");
+    text.push('\n');
+    fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        assert!(store
+            .claim_resource(ResourceKind::Model, "m")
+            .unwrap()
+            .is_some());
+        assert!(store
+            .claim_resource(ResourceKind::Model, "m")
+            .unwrap()
+            .is_none());
+        store
+            .write_record(ResourceKind::Model, "m", &serde_json::json!({"a": 1}))
+            .unwrap();
+        assert_eq!(store.record(ResourceKind::Model, "m").unwrap()["a"], 1);
+        assert_eq!(store.names(ResourceKind::Model), ["m"]);
+        assert_eq!(
+            Store::arn(ResourceKind::Model, "My-M"),
+            "arn:aws:sagemaker:local:000000000000:model/my-m"
+        );
+    }
+}

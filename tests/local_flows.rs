@@ -349,7 +349,9 @@ fn plain_paths_work_as_well_as_s3_uris() {
     let sandbox = Sandbox::new();
     let out = sandbox.path("out");
     let options = automl::local::Options {
-        state_dir: sandbox.state(),
+        state: automl::local::StateArgs {
+            state_dir: sandbox.state(),
+        },
         object_root: Some(sandbox.objects()),
         python: Some(python()),
         max_wait: None,

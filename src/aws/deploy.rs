@@ -73,14 +73,7 @@ pub fn deploy(args: &DeployArgs, global: &Global) -> anyhow::Result<ExitCode> {
                     "stack `{}` is ROLLBACK_COMPLETE from a failed first deploy: deleting it first",
                     info.name
                 ));
-                let seen = stack::seen_events(&aws, &info.id).await?;
-                aws.cloudformation()
-                    .delete_stack()
-                    .stack_name(&info.id)
-                    .send()
-                    .await
-                    .explain("cloudformation:DeleteStack")?;
-                let outcome = stack::follow(&aws, &info.id, seen, &mut lines).await?;
+                let outcome = stack::delete(&aws, &info.id, &mut lines).await?;
                 if !outcome.succeeded() {
                     anyhow::bail!("{}", stack::failure_report(&info.name, &outcome));
                 }

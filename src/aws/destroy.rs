@@ -96,14 +96,7 @@ pub fn destroy(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             };
             lines.line(format!("emptied s3://{bucket}: deleted {deleted} {what}"));
         }
-        let seen = stack::seen_events(&aws, &info.id).await?;
-        aws.cloudformation()
-            .delete_stack()
-            .stack_name(&info.id)
-            .send()
-            .await
-            .explain("cloudformation:DeleteStack")?;
-        let outcome = stack::follow(&aws, &info.id, seen, &mut lines).await?;
+        let outcome = stack::delete(&aws, &info.id, &mut lines).await?;
         lines.finish();
         if !outcome.succeeded() {
             eprintln!(

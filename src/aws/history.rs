@@ -367,24 +367,25 @@ pub fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Valu
     json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
 }
 
+/// A recorded history from `tests/fixtures/aws-history/`, for the tests here and in `run`.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Vec<HistoryEvent> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/aws-history")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let value: Value = serde_json::from_str(&text).unwrap();
+    value["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(HistoryEvent::from_api_json)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn load(name: &str) -> Vec<HistoryEvent> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let value: Value = serde_json::from_str(&text).unwrap();
-        value["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(HistoryEvent::from_api_json)
-            .collect()
-    }
 
     fn lines(events: &[Event]) -> Vec<String> {
         events
@@ -437,7 +438,7 @@ mod tests {
             0,
             "arn:aws:states:eu-west-1:123456789012:execution:automl-MainStateMachine-X:run-1",
         );
-        let events: Vec<Event> = load("main-rejected.json")
+        let events: Vec<Event> = fixture("main-rejected.json")
             .iter()
             .flat_map(|e| t.feed(e))
             .collect();
@@ -479,7 +480,7 @@ mod tests {
     #[test]
     fn a_failed_training_job_reads_as_its_failure_reason() {
         let mut t = Translator::new(1, "arn:aws:states:eu-west-1:123456789012:execution:automl-TrainStateMachine-Y:run-2-train");
-        let events: Vec<Event> = load("train-failed.json")
+        let events: Vec<Event> = fixture("train-failed.json")
             .iter()
             .flat_map(|e| t.feed(e))
             .collect();

@@ -8,7 +8,7 @@ use super::config::{block_on, Aws, RegionCheck};
 use super::error::Explain;
 use super::history::{self, HistoryEvent, Translator};
 use super::stack::{self, Poll};
-use crate::commands::run::Args;
+use crate::commands::run::{Args, Preflight};
 use crate::commands::Global;
 use crate::report::{Event, Progress, Status, Summary};
 use crate::s3uri::S3Uri;
@@ -18,33 +18,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let raw = crate::input::read(&args.input)?;
-    let normalized = match crate::input::validate(&raw) {
-        Ok(normalized) => normalized,
-        Err(problems) => {
-            for problem in &problems {
-                eprintln!("error: {}: {problem}", args.input.display());
-            }
-            eprintln!(
-                "{} problem{} in {}: nothing was started (see `automl validate`)",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" },
-                args.input.display()
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    for note in normalized.notes() {
-        eprintln!("note: {}: {note}", args.input.display());
-    }
-    let name = match &args.name {
-        Some(name) => name.clone(),
-        None => generated_name(),
-    };
-    if let Err(problem) = crate::input::check_execution_name(&name, &global.stack_name) {
-        eprintln!("error: {problem}");
+    let Some(Preflight { normalized, name }) =
+        crate::commands::run::preflight(args, global, crate::input::Target::Aws)?
+    else {
         return Ok(ExitCode::FAILURE);
-    }
+    };
     block_on(async {
         let aws = Aws::connect(global, RegionCheck::Stack).await?;
         let info = stack::require(&aws).await?;
@@ -104,36 +82,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
 
 /// `run-20240501-120000-3f2a`: sortable, unique enough, and short enough that the
 /// SageMaker names built from it fit.
-fn generated_name() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
-    format!(
-        "run-{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:04x}",
-        t / 3600,
-        t / 60 % 60,
-        t % 60,
-        (now.subsec_nanos() ^ std::process::id()) & 0xffff
-    )
-}
-
-/// Days since 1970-01-01 -> (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 pub fn console_url(aws: &Aws, execution_arn: &str) -> String {
     format!(
         "https://{}/states/home?region={}#/v2/executions/details/{execution_arn}",
@@ -365,18 +313,7 @@ mod tests {
         }
     }
 
-    fn fixture(name: &str) -> Vec<HistoryEvent> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        let value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        value["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(HistoryEvent::from_api_json)
-            .collect()
-    }
+    use super::history::fixture;
 
     const MAIN: &str =
         "arn:aws:states:eu-west-1:123456789012:execution:automl-MainStateMachine-X:run-1";
@@ -441,15 +378,5 @@ mod tests {
             summary.render()
         );
         assert_eq!(summary.exit_code(), ExitCode::FAILURE);
-    }
-
-    #[test]
-    fn generated_names_are_valid_and_dated() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_844), (2024, 5, 1));
-        let name = generated_name();
-        assert!(name.starts_with("run-20"), "{name}");
-        assert_eq!(name.len(), "run-20240501-120000-3f2a".len());
-        assert!(crate::input::check_execution_name(&name, "automl").is_ok());
     }
 }

@@ -264,6 +264,18 @@ pub async fn seen_events(aws: &Aws, stack_id: &str) -> anyhow::Result<HashSet<St
         .collect())
 }
 
+/// Deletes the stack and follows the deletion to its end.
+pub async fn delete(aws: &Aws, stack_id: &str, lines: &mut Lines) -> anyhow::Result<Outcome> {
+    let seen = seen_events(aws, stack_id).await?;
+    aws.cloudformation()
+        .delete_stack()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .explain("cloudformation:DeleteStack")?;
+    follow(aws, stack_id, seen, lines).await
+}
+
 /// Polls the stack until it leaves `*_IN_PROGRESS`, printing each event not in `seen`,
 /// and returns its final status and every failed resource with its reason. Deleted
 /// stacks are followed by id (`stack_id`), as names no longer resolve.

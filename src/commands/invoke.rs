@@ -32,14 +32,8 @@ pub struct Args {
     /// The predictions' media type [default: text/csv for CSV rows, else application/json].
     #[arg(long)]
     pub accept: Option<String>,
-    /// With --local: where local runs keep their state.
-    #[arg(
-        long,
-        env = "AUTOML_STATE_DIR",
-        default_value = ".automl",
-        value_name = "DIR"
-    )]
-    pub state_dir: PathBuf,
+    #[command(flatten)]
+    pub state: crate::local::StateArgs,
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
@@ -56,7 +50,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     });
     let response = if args.local {
-        let store = crate::local::store::Store::new(args.state_dir.clone());
+        let store = crate::local::store::Store::new(args.state.state_dir.clone());
         crate::local::endpoints::Registry::new(&store).invoke(
             &args.endpoint,
             &content_type,

@@ -13,29 +13,16 @@ pub enum Command {
     /// (<state-dir>/venv, from PyPI: about a minute and 700 MB). Idempotent.
     Setup(SetupArgs),
     /// List the local endpoints `run --local` started, with their status and URL.
-    Endpoints(StateArgs),
+    Endpoints(crate::local::StateArgs),
     /// Stop local endpoints: their servers end and their names are free again (like
     /// SageMaker's DeleteEndpoint).
     Stop(StopArgs),
 }
 
-/// Where the local runner keeps its state.
-#[derive(Debug, Clone, clap::Args)]
-pub struct StateArgs {
-    /// Where local runs keep executions, jobs, models, endpoints and the Python environment.
-    #[arg(
-        long,
-        env = "AUTOML_STATE_DIR",
-        default_value = ".automl",
-        value_name = "DIR"
-    )]
-    pub state_dir: PathBuf,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct SetupArgs {
     #[command(flatten)]
-    pub state: StateArgs,
+    pub state: crate::local::StateArgs,
     /// The Python to create the environment with (3.9 to 3.12) [default: the newest
     /// python3.12 ... python3.9 on PATH, else python3].
     #[arg(long, value_name = "PATH")]
@@ -48,7 +35,7 @@ pub struct SetupArgs {
 #[derive(Debug, clap::Args)]
 pub struct StopArgs {
     #[command(flatten)]
-    pub state: StateArgs,
+    pub state: crate::local::StateArgs,
     /// The endpoints to stop.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub names: Vec<String>,

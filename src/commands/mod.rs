@@ -92,13 +92,17 @@ fn parse_stack_name(name: &str) -> Result<String, String> {
     let valid = name.len() <= 19
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && !name.ends_with('-')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if valid {
         Ok(name.to_string())
     } else {
-        Err("use 1-19 lowercase letters, digits and hyphens, starting with a letter \
+        Err(
+            "use 1-19 lowercase letters, digits and hyphens, starting with a letter \
              (e.g. `automl` or `churn-dev`): it prefixes SageMaker names and IAM scopes them"
-            .to_string())
+                .to_string(),
+        )
     }
 }
 

@@ -31,7 +31,7 @@ pub mod runner;
 pub mod store;
 pub mod time;
 
-use crate::commands::run::Args;
+use crate::commands::run::{Args, Preflight};
 use crate::commands::Global;
 use crate::report::{Event, Progress, Summary};
 use crate::stack::MachineId;
@@ -44,9 +44,9 @@ use std::time::Duration;
 /// The region local ARNs carry.
 pub const LOCAL_REGION: &str = "local";
 
-/// Where the local runner keeps its data and finds its Python.
+/// Where the local runner keeps its state: `--state-dir`, shared by every local command.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Options {
+pub struct StateArgs {
     /// Local runs: where executions, jobs, models, endpoints and the Python environment are kept.
     #[arg(
         long,
@@ -55,6 +55,13 @@ pub struct Options {
         value_name = "DIR"
     )]
     pub state_dir: PathBuf,
+}
+
+/// Where the local runner keeps its data and finds its Python.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    #[command(flatten)]
+    pub state: StateArgs,
     /// Local runs: the directory `s3://bucket/key` URIs map to (as `<dir>/bucket/key`);
     /// plain paths in the input are used as they are [default: <state-dir>/objects].
     #[arg(long, env = "AUTOML_OBJECT_ROOT", value_name = "DIR")]
@@ -73,37 +80,18 @@ impl Options {
     pub fn object_root(&self) -> PathBuf {
         self.object_root
             .clone()
-            .unwrap_or_else(|| self.state_dir.join("objects"))
+            .unwrap_or_else(|| self.state.state_dir.join("objects"))
     }
 }
 
 /// `automl run --local`: validate, run Main with its nested executions, print progress
 /// and the summary exactly as `run --wait` does on AWS.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let raw = crate::input::read(&args.input)?;
-    let normalized = match crate::input::validate_for(&raw, crate::input::Target::Local) {
-        Ok(normalized) => normalized,
-        Err(problems) => {
-            for problem in &problems {
-                eprintln!("error: {}: {problem}", args.input.display());
-            }
-            eprintln!(
-                "{} problem{} in {}: nothing was started (see `automl validate`)",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" },
-                args.input.display()
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    for note in normalized.notes() {
-        eprintln!("note: {}: {note}", args.input.display());
-    }
-    let name = args.name.clone().unwrap_or_else(generated_name);
-    if let Err(problem) = crate::input::check_execution_name(&name, &global.stack_name) {
-        eprintln!("error: {problem}");
+    let Some(Preflight { normalized, name }) =
+        crate::commands::run::preflight(args, global, crate::input::Target::Local)?
+    else {
         return Ok(ExitCode::FAILURE);
-    }
+    };
     let options = &args.local_options;
     let flow = normalized.flow();
     // Training and serving need Python with AutoGluon: say so before anything starts.
@@ -152,7 +140,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let code = summary.exit_code();
     progress.finish(&summary);
     if !global.json {
-        hints(&summary, &options.object_root(), &options.state_dir);
+        hints(&summary, &options.object_root(), &options.state.state_dir);
     }
     Ok(code)
 }
@@ -175,7 +163,7 @@ impl Local {
         stack_name: &str,
         needs_python: bool,
     ) -> anyhow::Result<Local> {
-        let store = store::Store::new(options.state_dir.clone());
+        let store = store::Store::new(options.state.state_dir.clone());
         let python = match python::resolve(options.python.as_deref(), &store.venv_dir()) {
             Ok(python) => Ok(python),
             Err(e) if needs_python => return Err(e),
@@ -293,17 +281,6 @@ fn write_scripts(store: &store::Store) -> anyhow::Result<String> {
 }
 
 /// `run-20240501-120000-3f2a`, as `run` on AWS names executions.
-fn generated_name() -> String {
-    let now = time::Instant::now().to_rfc3339();
-    // 2024-05-01T12:00:00.000Z -> 20240501-120000
-    let digits: String = now[..19]
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == 'T')
-        .collect();
-    let (date, clock) = digits.split_once('T').unwrap_or((&digits, ""));
-    format!("run-{date}-{clock}-{:04x}", random_u64() & 0xffff)
-}
-
 /// 64 random bits.
 pub fn random_u64() -> u64 {
     uuid::Uuid::new_v4().as_u128() as u64
@@ -312,16 +289,4 @@ pub fn random_u64() -> u64 {
 /// A random (version 4) UUID, as `States.UUID()` returns it.
 pub fn uuid_v4() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_names_are_valid() {
-        let name = generated_name();
-        assert_eq!(name.len(), "run-20240501-120000-3f2a".len(), "{name}");
-        assert!(crate::input::check_execution_name(&name, "automl").is_ok());
-    }
 }

@@ -12,28 +12,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 VENV=target/tools/autogluon
-STAMP="$VENV/.installed"
 REQS=scripts/autogluon/requirements.txt
 # Test-only dependencies, pinned.
 # sagemaker-inference: the inference toolkit of the AutoGluon inference container, to run
 # tabular_serve.py through its real Transformer (model_fn/transform_fn contract, 4xx errors).
 TEST_DEPS=(pytest==8.4.2 palmerpenguins==0.1.6 sagemaker-inference==1.10.1)
 
+source tests/tools/venv.sh
+
 want=$(cat "$REQS" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
-if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+if venv_is_current "$VENV" "$want"; then
   echo "autogluon: already installed in $VENV"
   exit 0
 fi
-
-PYTHON=$(command -v python3.11 || command -v python3)
 start=$SECONDS
-rm -rf "$VENV"
-mkdir -p "$(dirname "$VENV")"
-"$PYTHON" -m venv "$VENV"
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -r "$REQS" "${TEST_DEPS[@]}"
+venv_create "$VENV" -r "$REQS" "${TEST_DEPS[@]}"
 # Fail here, not in the middle of the test suite, when the install is unusable.
 "$VENV/bin/python" -c 'import autogluon.tabular, lightgbm, pytest, palmerpenguins, sagemaker_inference.transformer, sklearn.datasets; print("autogluon.tabular", autogluon.tabular.__version__)'
-echo "$want" >"$STAMP"
+venv_stamp "$VENV" "$want"
 echo "autogluon: installed into $VENV in $((SECONDS - start)) s"

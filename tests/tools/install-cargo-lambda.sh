@@ -8,21 +8,16 @@ cd "$(dirname "$0")/../.."
 
 SPEC='cargo-lambda==1.9.2'
 VENV=target/tools/cargo-lambda
-STAMP="$VENV/.installed"
+source tests/tools/venv.sh
 
-if [[ -x "$VENV/bin/cargo-lambda" && -f "$STAMP" && "$(cat "$STAMP")" == "$SPEC" ]]; then
+if venv_is_current "$VENV" "$SPEC"; then
   echo "cargo-lambda: $SPEC already in $VENV"
   exit 0
 fi
-
-PYTHON=$(command -v python3.11 || command -v python3)
-rm -rf "$VENV"
-mkdir -p "$(dirname "$VENV")"
-"$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SPEC"
+venv_create "$VENV" "$SPEC"
 # cargo-lambda runs zig through `python -m ziglang` when no `zig` is on PATH; check both
 # the subcommand and the bundled zig answer before declaring success.
 "$VENV/bin/cargo-lambda" lambda --version
 "$VENV/bin/python" -m ziglang version
-echo "$SPEC" >"$STAMP"
+venv_stamp "$VENV" "$SPEC"
 echo "cargo-lambda: installed $SPEC into $VENV"

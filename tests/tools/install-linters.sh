@@ -13,12 +13,10 @@ stamp_value=$(sha256sum "$0" | cut -d' ' -f1)
 lint=target/tools/lint
 node=target/tools/node
 
-if [ "$(cat "$lint/.stamp" 2>/dev/null)" != "$stamp_value" ]; then
-  command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)" >&2; exit 1; }
-  rm -rf "$lint"
-  python3 -m venv "$lint"
-  "$lint/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT" "checkov==$CHECKOV"
-  echo "$stamp_value" > "$lint/.stamp"
+source tests/tools/venv.sh
+if ! venv_is_current "$lint" "$stamp_value"; then
+  venv_create "$lint" "cfn-lint==$CFN_LINT" "checkov==$CHECKOV"
+  venv_stamp "$lint" "$stamp_value"
 fi
 echo "cfn-lint: $("$lint/bin/cfn-lint" --version)"
 echo "checkov: $("$lint/bin/checkov" --version)"

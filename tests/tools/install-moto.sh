@@ -9,18 +9,13 @@ cd "$(dirname "$0")/../.."
 # Pinned: tests rely on behaviour measured on 5.2.x (shared/facts/emulator.md).
 SPEC='moto[server]==5.2.5'
 VENV=target/tools/moto
-STAMP="$VENV/.installed"
+source tests/tools/venv.sh
 
-if [[ -x "$VENV/bin/moto_server" && -f "$STAMP" && "$(cat "$STAMP")" == "$SPEC" ]]; then
+if venv_is_current "$VENV" "$SPEC"; then
   echo "moto: $SPEC already in $VENV"
   exit 0
 fi
-
-PYTHON=$(command -v python3.11 || command -v python3)
-rm -rf "$VENV"
-mkdir -p "$(dirname "$VENV")"
-"$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SPEC"
+venv_create "$VENV" "$SPEC"
 "$VENV/bin/moto_server" --help >/dev/null
-echo "$SPEC" >"$STAMP"
+venv_stamp "$VENV" "$SPEC"
 echo "moto: installed $SPEC into $VENV"

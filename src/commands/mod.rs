@@ -81,6 +81,7 @@ pub enum Command {
     #[cfg(feature = "aws")]
     Executions(executions::Args),
     Invoke(invoke::Args),
+    /// The local runner: create its Python environment, list and stop local endpoints.
     #[command(subcommand)]
     Local(local::Command),
 }

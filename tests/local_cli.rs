@@ -111,7 +111,7 @@ fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
         .stdout_contains("Could not find model")
         .stderr_contains("Deploy › BatchTransform ✗")
         .run();
-    // Four retries (SageMaker.AmazonSageMakerException), then the failure: in the history.
+    // Three retries (SageMaker.AmazonSageMakerException), then the failure: in the history.
     let history: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             dir.path()
@@ -126,7 +126,7 @@ fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
         .iter()
         .filter(|e| e["type"] == "TaskFailed")
         .count();
-    assert_eq!(failures, 5, "{history}");
+    assert_eq!(failures, 4, "{history}");
     run()
         .status(1)
         .stderr_contains("an execution named `first` already ran here")

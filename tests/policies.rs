@@ -17,10 +17,46 @@ const NOT_NEEDED: &[(&str, &str)] = &[
     ("ec2:", "the Lambda runs outside a VPC"),
     ("elasticfilesystem:", "the Lambda mounts no EFS"),
     ("s3files:", "the Lambda mounts no S3 file system"),
-    ("kms:", "no customer-managed keys: S3, Logs and Step Functions use AWS-owned keys"),
+    (
+        "kms:",
+        "no customer-managed keys: S3, Logs and Step Functions use AWS-owned keys",
+    ),
     ("s3tables:", "the bucket has no S3 Tables configuration"),
     ("firehose:", "the log group streams to no Firehose"),
-    ("s3:REST.PUT.OBJECT", "not an IAM action (a request-logging name in the Logs schema)"),
+    (
+        "s3:REST.PUT.OBJECT",
+        "not an IAM action (a request-logging name in the Logs schema)",
+    ),
+    // Withheld on purpose: with them, whoever may pass this role could attach any managed
+    // policy to a role of a stack's name, or rewrite account-wide log resource policies.
+    (
+        "iam:AttachRolePolicy",
+        "the stack's roles have inline policies only",
+    ),
+    (
+        "iam:DetachRolePolicy",
+        "the stack's roles have inline policies only",
+    ),
+    (
+        "iam:PutRolePermissionsBoundary",
+        "the stack sets no permissions boundary",
+    ),
+    (
+        "iam:DeleteRolePermissionsBoundary",
+        "the stack sets no permissions boundary",
+    ),
+    (
+        "logs:PutResourcePolicy",
+        "the log group has no resource policy",
+    ),
+    (
+        "logs:DeleteResourcePolicy",
+        "the log group has no resource policy",
+    ),
+    (
+        "logs:CreateLogDelivery",
+        "the log group delivers nowhere (no vended logs)",
+    ),
 ];
 
 fn read_json(path: PathBuf) -> Value {
@@ -31,20 +67,29 @@ fn read_json(path: PathBuf) -> Value {
 /// cfn-lint's resource schemas, from the install that tests/tools/install-linters.sh made.
 fn schemas_dir() -> PathBuf {
     let cfn_lint = tool("cfn-lint", "install-linters.sh");
-    let venv = cfn_lint.parent().and_then(|bin| bin.parent()).unwrap().join("lib");
+    let venv = cfn_lint
+        .parent()
+        .and_then(|bin| bin.parent())
+        .unwrap()
+        .join("lib");
     for entry in std::fs::read_dir(&venv).unwrap().flatten() {
         let dir = entry.path().join("site-packages/cfnlint/data/schemas");
         if dir.is_dir() {
             return dir;
         }
     }
-    panic!("cfn-lint's schemas are not under {}: reinstall with tests/tools/install-linters.sh", venv.display());
+    panic!(
+        "cfn-lint's schemas are not under {}: reinstall with tests/tools/install-linters.sh",
+        venv.display()
+    );
 }
 
 fn handler_actions(resource_type: &str) -> BTreeSet<String> {
     let dir = schemas_dir();
     let index = read_json(dir.join("providers/us-east-1.json"));
-    let file = index[resource_type].as_str().unwrap_or_else(|| panic!("no schema for {resource_type}"));
+    let file = index[resource_type]
+        .as_str()
+        .unwrap_or_else(|| panic!("no schema for {resource_type}"));
     let schema = read_json(dir.join("resources").join(format!("{file}.json")));
     let mut actions = BTreeSet::new();
     for handler in schema["handlers"].as_object().unwrap().values() {
@@ -109,13 +154,19 @@ fn the_deploy_role_covers_every_handler_action_and_nothing_wider() {
     let mut missing = Vec::new();
     for resource_type in &types {
         for action in handler_actions(resource_type) {
-            let excused = NOT_NEEDED.iter().any(|(prefix, _)| action.starts_with(prefix));
+            let excused = NOT_NEEDED
+                .iter()
+                .any(|(prefix, _)| action.starts_with(prefix));
             if !excused && !granted.contains(&action) {
                 missing.push(format!("{resource_type}: {action}"));
             }
         }
     }
-    assert!(missing.is_empty(), "permissions_policy.json lacks:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "permissions_policy.json lacks:\n{}",
+        missing.join("\n")
+    );
     let findings = wildcard_findings("permissions_policy.json", &policy);
     assert!(findings.is_empty(), "{}", findings.join("\n"));
 }
@@ -125,7 +176,10 @@ fn the_deploy_role_trusts_only_cloudformation() {
     let trust = read_json(root().join("trust_policy.json"));
     let statements = statements(&trust);
     assert_eq!(statements.len(), 1);
-    assert_eq!(statements[0]["Principal"], serde_json::json!({ "Service": "cloudformation.amazonaws.com" }));
+    assert_eq!(
+        statements[0]["Principal"],
+        serde_json::json!({ "Service": "cloudformation.amazonaws.com" })
+    );
     assert_eq!(statements[0]["Action"], "sts:AssumeRole");
 }
 
@@ -139,24 +193,39 @@ fn every_role_in_the_template_is_least_privilege() {
             continue;
         }
         roles += 1;
-        assert!(resource["Properties"].get("ManagedPolicyArns").is_none(), "{id} attaches managed policies");
+        assert!(
+            resource["Properties"].get("ManagedPolicyArns").is_none(),
+            "{id} attaches managed policies"
+        );
         for policy in resource["Properties"]["Policies"].as_array().unwrap() {
             findings.extend(wildcard_findings(id, &policy["PolicyDocument"]));
         }
         let trust = &resource["Properties"]["AssumeRolePolicyDocument"];
         for statement in statements(trust) {
-            assert!(statement["Principal"]["Service"].is_string(), "{id} must trust exactly one service");
+            assert!(
+                statement["Principal"]["Service"].is_string(),
+                "{id} must trust exactly one service"
+            );
         }
     }
-    assert_eq!(roles, 5, "one role per principal: Main, Train, Deploy, SageMaker, Lambda");
+    assert_eq!(
+        roles, 5,
+        "one role per principal: Main, Train, Deploy, SageMaker, Lambda"
+    );
     assert!(findings.is_empty(), "{}", findings.join("\n"));
     let text = template.to_string();
-    assert!(text.contains("iam:PassedToService"), "PassRole must be limited to SageMaker");
+    assert!(
+        text.contains("iam:PassedToService"),
+        "PassRole must be limited to SageMaker"
+    );
     for rule in [
         "StepFunctionsGetEventsForStepFunctionsExecutionRule",
         "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
         "StepFunctionsGetEventsForSageMakerTransformJobsRule",
     ] {
-        assert!(text.contains(rule), "the managed EventBridge rule {rule} must be the only rule granted");
+        assert!(
+            text.contains(rule),
+            "the managed EventBridge rule {rule} must be the only rule granted"
+        );
     }
 }

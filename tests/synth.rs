@@ -160,7 +160,7 @@ fn graph_draws_every_machine() {
     }
     Test::new()
         .args(["graph", "--format", "dot", "deploy"])
-        .stdout_contains("\"IsEndpointReady\" -> \"WaitForEndpoint\" [label=\"Endpoint.EndpointStatus == 'Creating' or Endpoint.EndpointStatus == 'Updating'\"];")
+        .stdout_contains("\"IsEndpointReady\" -> \"WaitForEndpoint\" [label=\"Endpoint.EndpointStatus == 'Creating' or Endpoint.EndpointStatus == 'Updating' or Endpoint.EndpointStatus == 'SystemUpdating'\"];")
         .stdout_lacks("ShouldTrain")
         .run();
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

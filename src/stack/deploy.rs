@@ -3,7 +3,7 @@
 //! as a batch transform job. An unknown mode fails with a cause that says what is allowed.
 
 use super::{sagemaker_retry, Placeholder, Settings};
-use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Transition, Wait};
+use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition, Wait};
 use serde_json::json;
 
 pub fn machine(settings: &Settings) -> StateMachine {
@@ -86,12 +86,24 @@ pub fn machine(settings: &Settings) -> StateMachine {
                 Condition::or(vec![
                     Condition::string_equals("$.Endpoint.EndpointStatus", "Creating"),
                     Condition::string_equals("$.Endpoint.EndpointStatus", "Updating"),
+                    Condition::string_equals("$.Endpoint.EndpointStatus", "SystemUpdating"),
                 ]),
                 "WaitForEndpoint",
             )
-            .otherwise("EndpointFailed"),
+            .when(
+                Condition::compare("$.Endpoint.FailureReason", Test::IsPresent(true)),
+                "EndpointFailed",
+            )
+            .otherwise("EndpointNotInService"),
     )
     .state("EndpointFailed", Fail::cause_from("EndpointCreationFailed", "$.Endpoint.FailureReason"))
+    .state(
+        "EndpointNotInService",
+        Fail::new(
+            "EndpointCreationFailed",
+            "The endpoint stopped being created without reaching InService and without a FailureReason (OutOfService, RollingBack or Deleting): see EndpointStatus in the DescribeEndpoint step's output.",
+        ),
+    )
     .state(
         "EndpointInService",
         Pass::new(

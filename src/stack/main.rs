@@ -83,6 +83,7 @@ pub fn machine(_settings: &Settings) -> StateMachine {
                     "Lambda.AWSLambdaException",
                     "Lambda.SdkClientException",
                     "Lambda.TooManyRequestsException",
+                    "Lambda.ClientExecutionTimeoutException",
                 ]
                 .map(String::from)
                 .to_vec(),

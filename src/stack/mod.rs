@@ -182,7 +182,8 @@ fn tags() -> Value {
 }
 
 /// Retries SageMaker's throttling and transient service errors; a failed job is not
-/// retried (its name is taken, and the cause would repeat).
+/// retried (its name is taken, and the cause would repeat). The integration reports
+/// validation errors under the same name as throttling, so attempts stay few (35 s in all).
 fn sagemaker_retry() -> Retrier {
     Retrier {
         error_equals: [
@@ -193,7 +194,7 @@ fn sagemaker_retry() -> Retrier {
         .map(String::from)
         .to_vec(),
         interval_seconds: 5,
-        max_attempts: 4,
+        max_attempts: 3,
         backoff_rate: 2.0,
     }
 }

@@ -99,10 +99,15 @@ pub fn train_role() -> Resource {
                 &["sagemaker:CreateTrainingJob", "sagemaker:CreateModel"],
                 vec![sagemaker("training-job"), sagemaker("model")],
             ),
+            // Step Functions' SageMaker integration reads tags (ListTags) as it runs jobs.
             Statement::allow(
                 "FollowTrainingJobs",
-                &["sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
-                vec![sagemaker("training-job")],
+                &[
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:ListTags",
+                ],
+                vec![sagemaker("training-job"), sagemaker("model")],
             ),
             pass_sagemaker_role(),
             events_rule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
@@ -134,12 +139,16 @@ pub fn deploy_role() -> Resource {
             ),
             Statement::allow(
                 "FollowEndpoints",
-                &["sagemaker:DescribeEndpoint"],
-                vec![sagemaker("endpoint")],
+                &["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
+                vec![sagemaker("endpoint-config"), sagemaker("endpoint")],
             ),
             Statement::allow(
                 "FollowTransformJobs",
-                &["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+                &[
+                    "sagemaker:DescribeTransformJob",
+                    "sagemaker:StopTransformJob",
+                    "sagemaker:ListTags",
+                ],
                 vec![sagemaker("transform-job")],
             ),
             events_rule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),

@@ -3,7 +3,7 @@
 //! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
 
 use super::{assets, sagemaker_retry, Placeholder, Settings};
-use crate::asl::{Choice, Condition, Pass, StateMachine, Task, Test, Transition};
+use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition};
 use serde_json::json;
 
 pub fn machine(settings: &Settings) -> StateMachine {
@@ -15,12 +15,23 @@ pub fn machine(settings: &Settings) -> StateMachine {
     .state(
         "CheckFitArgs",
         Choice::new()
-            .comment("FitArgs is optional: an execution started from the console may leave it out.")
+            .comment("Inputs started from the console skip `automl validate`: InitArgs is required, FitArgs optional.")
+            .when(
+                Condition::compare("$.Parameters.Train.InitArgs", Test::IsPresent(false)),
+                "MissingInitArgs",
+            )
             .when(
                 Condition::compare("$.Parameters.Train.FitArgs", Test::IsPresent(false)),
                 "DefaultFitArgs",
             )
             .otherwise("NameTrainingJob"),
+    )
+    .state(
+        "MissingInitArgs",
+        Fail::new(
+            "InvalidInput",
+            "Parameters.Train.InitArgs is required: the arguments of TabularPredictor(), at least {\"label\": \"<target column>\"}.",
+        ),
     )
     .state(
         "DefaultFitArgs",
@@ -87,7 +98,10 @@ pub fn machine(settings: &Settings) -> StateMachine {
                     "ModelDataUrl.$": "$.TrainingJob.ModelArtifacts",
                     "Environment": {
                         "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
-                        "SAGEMAKER_SUBMIT_DIRECTORY": Placeholder::ScriptsUri.to_string(),
+                        // tabular_train.py puts the serving script in the model's code/ (as the
+                        // SageMaker SDK does when it repacks a model), so a model keeps serving
+                        // with the code it was trained with, whatever assets a later deploy uploads.
+                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
                         "SAGEMAKER_REGION": "${AWS::Region}",
                         "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
                     },

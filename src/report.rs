@@ -43,11 +43,36 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    ExecutionStarted { depth: usize, machine: String, name: String, arn: String },
-    StateEntered { depth: usize, machine: String, state: String },
-    StateSucceeded { depth: usize, machine: String, state: String },
-    StateFailed { depth: usize, machine: String, state: String, error: String, cause: String },
-    ExecutionEnded { depth: usize, machine: String, status: Status, error: Option<String>, cause: Option<String> },
+    ExecutionStarted {
+        depth: usize,
+        machine: String,
+        name: String,
+        arn: String,
+    },
+    StateEntered {
+        depth: usize,
+        machine: String,
+        state: String,
+    },
+    StateSucceeded {
+        depth: usize,
+        machine: String,
+        state: String,
+    },
+    StateFailed {
+        depth: usize,
+        machine: String,
+        state: String,
+        error: String,
+        cause: String,
+    },
+    ExecutionEnded {
+        depth: usize,
+        machine: String,
+        status: Status,
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 /// Prints events as they come.
@@ -63,7 +88,10 @@ impl Progress {
     pub fn new(json: bool) -> Progress {
         let spinner = (!json && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("valid template"),
+            );
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
@@ -76,32 +104,62 @@ impl Progress {
 
     pub fn event(&mut self, event: &Event) {
         if self.json {
-            println!("{}", serde_json::to_string(event).expect("events serialise"));
+            println!(
+                "{}",
+                serde_json::to_string(event).expect("events serialise")
+            );
             return;
         }
         let indent = |depth: usize| "  ".repeat(depth);
         let line = match event {
-            Event::ExecutionStarted { depth, machine, name, .. } => {
-                Some(format!("{}{machine}: started execution {name}", indent(*depth)))
-            }
-            Event::StateEntered { depth, machine, state } => {
-                self.entered.insert((*depth, machine.clone(), state.clone()), Instant::now());
+            Event::ExecutionStarted {
+                depth,
+                machine,
+                name,
+                ..
+            } => Some(format!(
+                "{}{machine}: started execution {name}",
+                indent(*depth)
+            )),
+            Event::StateEntered {
+                depth,
+                machine,
+                state,
+            } => {
+                self.entered
+                    .insert((*depth, machine.clone(), state.clone()), Instant::now());
                 if let Some(bar) = &self.spinner {
                     bar.set_message(format!("{machine} › {state}"));
                 }
                 None
             }
-            Event::StateSucceeded { depth, machine, state } => {
+            Event::StateSucceeded {
+                depth,
+                machine,
+                state,
+            } => {
                 let took = self.took(*depth, machine, state);
                 Some(format!("{}{machine} › {state} ✓{took}", indent(*depth)))
             }
-            Event::StateFailed { depth, machine, state, error, cause } => {
+            Event::StateFailed {
+                depth,
+                machine,
+                state,
+                error,
+                cause,
+            } => {
                 let took = self.took(*depth, machine, state);
-                Some(format!("{}{machine} › {state} ✗{took}: {error}: {cause}", indent(*depth)))
+                Some(format!(
+                    "{}{machine} › {state} ✗{took}: {error}: {cause}",
+                    indent(*depth)
+                ))
             }
-            Event::ExecutionEnded { depth, machine, status, .. } => {
-                Some(format!("{}{machine}: {status:?}", indent(*depth)))
-            }
+            Event::ExecutionEnded {
+                depth,
+                machine,
+                status,
+                ..
+            } => Some(format!("{}{machine}: {status:?}", indent(*depth))),
         };
         if let Some(line) = line {
             match &self.spinner {
@@ -124,7 +182,10 @@ impl Progress {
             bar.finish_and_clear();
         }
         if self.json {
-            println!("{}", serde_json::to_string(summary).expect("summaries serialise"));
+            println!(
+                "{}",
+                serde_json::to_string(summary).expect("summaries serialise")
+            );
         } else {
             print!("{}", summary.render());
         }
@@ -156,7 +217,11 @@ impl Summary {
     /// Reads the Main machine's state data (`Parameters`, `Training`, `Evaluation`,
     /// `Deployment`), whatever of it exists.
     pub fn from_data(execution: &str, status: Status, data: &Value) -> Summary {
-        let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let text = |pointer: &str| {
+            data.pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let number = |pointer: &str| data.pointer(pointer).and_then(Value::as_f64);
         let scores = data
             .pointer("/Evaluation/Scores")
@@ -173,7 +238,8 @@ impl Summary {
             status: Some(status),
             error: None,
             cause: None,
-            model_name: text("/Parameters/PretrainedModel/Name").or_else(|| text("/Training/ModelName")),
+            model_name: text("/Parameters/PretrainedModel/Name")
+                .or_else(|| text("/Training/ModelName")),
             training_job: text("/Training/TrainingJobName"),
             model_path: text("/Training/ModelPath"),
             metric: text("/Evaluation/Metric"),
@@ -204,7 +270,10 @@ impl Summary {
     /// A few aligned lines for people.
     pub fn render(&self) -> String {
         let mut lines: Vec<(String, String)> = Vec::new();
-        let status = self.status.map(|s| format!("{s:?}")).unwrap_or_else(|| "unknown".into());
+        let status = self
+            .status
+            .map(|s| format!("{s:?}"))
+            .unwrap_or_else(|| "unknown".into());
         lines.push(("execution".into(), format!("{} ({status})", self.execution)));
         if let Some(error) = &self.error {
             let cause = self.cause.as_deref().unwrap_or("");
@@ -225,11 +294,21 @@ impl Summary {
                 Some(false) => "rejected",
                 None => "not judged",
             };
-            let threshold = self.threshold.map(|t| format!(" (threshold {t})")).unwrap_or_default();
-            lines.push(("evaluation".into(), format!("{metric} = {value}{threshold}: {verdict}")));
+            let threshold = self
+                .threshold
+                .map(|t| format!(" (threshold {t})"))
+                .unwrap_or_default();
+            lines.push((
+                "evaluation".into(),
+                format!("{metric} = {value}{threshold}: {verdict}"),
+            ));
         }
         if !self.scores.is_empty() {
-            let scores: Vec<String> = self.scores.iter().map(|(k, v)| format!("{k}={v:.4}")).collect();
+            let scores: Vec<String> = self
+                .scores
+                .iter()
+                .map(|(k, v)| format!("{k}={v:.4}"))
+                .collect();
             lines.push(("scores".into(), scores.join(", ")));
         }
         if let Some(endpoint) = &self.endpoint_name {
@@ -265,7 +344,10 @@ mod tests {
         let summary = Summary::from_data("x", Status::Succeeded, &data);
         assert_eq!(summary.endpoint_name.as_deref(), Some("automl-x-deploy"));
         let text = summary.render();
-        assert!(text.contains("evaluation: accuracy = 0.93 (threshold 0.6): accepted"), "{text}");
+        assert!(
+            text.contains("evaluation: accuracy = 0.93 (threshold 0.6): accepted"),
+            "{text}"
+        );
         assert_eq!(summary.exit_code(), std::process::ExitCode::SUCCESS);
     }
 }

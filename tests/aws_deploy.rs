@@ -220,17 +220,7 @@ fn deploy_creates_every_resource_and_a_second_deploy_changes_nothing() {
         .contains("<Status>Enabled</Status>"));
 
     // The stack: tagged, parameters pointing at the assets, outputs written.
-    let stack = env.block_on(async {
-        env.cfn()
-            .describe_stacks()
-            .stack_name("automl")
-            .send()
-            .await
-            .unwrap()
-            .stacks
-            .unwrap()
-            .remove(0)
-    });
+    let stack = env.describe_stack("automl");
     assert!(stack
         .tags()
         .iter()
@@ -272,17 +262,7 @@ fn deploy_creates_every_resource_and_a_second_deploy_changes_nothing() {
         .stderr_contains("autogluon-scripts already uploaded")
         .stdout_contains("\"changes\":[]")
         .run();
-    let after = env.block_on(async {
-        env.cfn()
-            .describe_stacks()
-            .stack_name("automl")
-            .send()
-            .await
-            .unwrap()
-            .stacks
-            .unwrap()
-            .remove(0)
-    });
+    let after = env.describe_stack("automl");
     assert_eq!(
         after.last_updated_time, before,
         "a no-op deploy must not update the stack"
@@ -346,20 +326,8 @@ fn a_changed_setting_updates_the_machine_it_affects() {
         main_before,
         "Main is untouched"
     );
-    let status = env.block_on(async {
-        env.cfn()
-            .describe_stacks()
-            .stack_name("automl")
-            .send()
-            .await
-            .unwrap()
-            .stacks
-            .unwrap()[0]
-            .stack_status
-            .as_ref()
-            .map(|s| s.as_str().to_string())
-    });
-    assert_eq!(status.as_deref(), Some("UPDATE_COMPLETE"));
+    let status = env.describe_stack("automl").stack_status;
+    assert_eq!(status.as_ref().map(|s| s.as_str()), Some("UPDATE_COMPLETE"));
 }
 
 #[test]

@@ -122,6 +122,21 @@ impl Env {
         })
     }
 
+    /// The stack as CloudFormation describes it (it must exist).
+    pub fn describe_stack(&self, stack: &str) -> aws_sdk_cloudformation::types::Stack {
+        self.block_on(async {
+            self.cfn()
+                .describe_stacks()
+                .stack_name(stack)
+                .send()
+                .await
+                .unwrap()
+                .stacks
+                .unwrap()
+                .remove(0)
+        })
+    }
+
     /// True when the stack exists (not deleted).
     pub fn stack_exists(&self, stack: &str) -> bool {
         self.block_on(async {

@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Where the inference container unpacks the model archive.
+const CONTAINER_MODEL_DIR: &str = "/opt/ml/model";
+
 /// A model unpacked for serving: its directory and the serving script.
 pub struct Prepared {
     pub model_dir: PathBuf,
@@ -47,6 +50,10 @@ pub fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prepared, S
         .get("SAGEMAKER_SUBMIT_DIRECTORY")
         .and_then(Value::as_str)
     {
+        // A directory inside the container, where the model archive is unpacked.
+        Some(submit) if submit.starts_with(CONTAINER_MODEL_DIR) => {
+            model_dir.join(submit[CONTAINER_MODEL_DIR.len()..].trim_start_matches('/'))
+        }
         Some(submit) => {
             let code = dir.join("code");
             unpack_scripts(env, submit, &code)?;

@@ -95,6 +95,22 @@ impl PolicyDocument {
     }
 }
 
+/// A bucket policy that denies every request not made over TLS, for the bucket (`bucket`,
+/// its ARN) and its objects (`objects`, `<ARN>/*`). The ARNs may be literal or intrinsics.
+pub fn deny_insecure_transport(bucket: Value, objects: Value) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket, objects],
+            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+        }],
+    })
+}
+
 /// A role assumed by one AWS service, with its inline policies.
 pub struct Role {
     pub service: &'static str,

@@ -150,17 +150,10 @@ async fn harden(aws: &Aws, bucket: &str) -> anyhow::Result<()> {
 }
 
 fn tls_only_policy(partition: &str, bucket: &str) -> serde_json::Value {
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [format!("arn:{partition}:s3:::{bucket}"), format!("arn:{partition}:s3:::{bucket}/*")],
-            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-        }],
-    })
+    crate::iam::deny_insecure_transport(
+        format!("arn:{partition}:s3:::{bucket}").into(),
+        format!("arn:{partition}:s3:::{bucket}/*").into(),
+    )
 }
 
 /// True when the object exists.

@@ -229,17 +229,10 @@ fn data_bucket_policy() -> Resource {
         "AWS::S3::BucketPolicy",
         json!({
             "Bucket": r#ref("DataBucket"),
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [get_att("DataBucket", "Arn"), sub("${DataBucket.Arn}/*")],
-                    "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-                }]
-            },
+            "PolicyDocument": crate::iam::deny_insecure_transport(
+                get_att("DataBucket", "Arn"),
+                sub("${DataBucket.Arn}/*"),
+            ),
         }),
     )
 }

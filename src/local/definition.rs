@@ -626,13 +626,40 @@ impl Loader<'_> {
             .collect()
     }
 
+    /// What a retrier and a catcher share: only `allowed` fields, a valid `ErrorEquals`,
+    /// and `States.ALL` only in the last rule (`kind`, whether this rule is the last).
+    fn error_rule(
+        &self,
+        state: &str,
+        field: &str,
+        raw: &Map<String, Value>,
+        allowed: &[&str],
+        (kind, last): (&str, bool),
+    ) -> Result<Vec<String>, LoadError> {
+        self.only(Some(state), raw, allowed)
+            .map_err(|e| LoadError {
+                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
+                ..e
+            })?;
+        let error_equals = self.error_equals(state, field, raw)?;
+        if error_equals.iter().any(|n| n == "States.ALL") && !last {
+            return Err(self.error(
+                Some(state),
+                Some(field),
+                format!("a States.ALL {kind} must be the last one"),
+            ));
+        }
+        Ok(error_equals)
+    }
+
     fn retriers(&self, state: &str, fields: Fields) -> Result<Vec<Retrier>, LoadError> {
         let items = self.list(state, fields, "Retry")?;
         let count = items.len();
         let mut out = Vec::new();
         for (i, (field, raw)) in items.into_iter().enumerate() {
-            self.only(
-                Some(state),
+            let error_equals = self.error_rule(
+                state,
+                &field,
                 raw,
                 &[
                     "ErrorEquals",
@@ -643,19 +670,8 @@ impl Loader<'_> {
                     "JitterStrategy",
                     "Comment",
                 ],
-            )
-            .map_err(|e| LoadError {
-                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
-                ..e
-            })?;
-            let error_equals = self.error_equals(state, &field, raw)?;
-            if error_equals.iter().any(|n| n == "States.ALL") && i + 1 != count {
-                return Err(self.error(
-                    Some(state),
-                    Some(&field),
-                    "a States.ALL retrier must be the last one",
-                ));
-            }
+                ("retrier", i + 1 == count),
+            )?;
             let number = |key: &str| raw.get(key).map(|v| (v, format!("{field}.{key}")));
             let interval_seconds = match number("IntervalSeconds") {
                 None => 1,
@@ -712,23 +728,13 @@ impl Loader<'_> {
         let count = items.len();
         let mut out = Vec::new();
         for (i, (field, raw)) in items.into_iter().enumerate() {
-            self.only(
-                Some(state),
+            let error_equals = self.error_rule(
+                state,
+                &field,
                 raw,
                 &["ErrorEquals", "Next", "ResultPath", "Comment"],
-            )
-            .map_err(|e| LoadError {
-                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
-                ..e
-            })?;
-            let error_equals = self.error_equals(state, &field, raw)?;
-            if error_equals.iter().any(|n| n == "States.ALL") && i + 1 != count {
-                return Err(self.error(
-                    Some(state),
-                    Some(&field),
-                    "a States.ALL catcher must be the last one",
-                ));
-            }
+                ("catcher", i + 1 == count),
+            )?;
             let next = raw
                 .get("Next")
                 .and_then(Value::as_str)

@@ -285,18 +285,33 @@ impl Checker {
         what: &str,
     ) -> Option<String> {
         let (path, value) = self.field(map, parent, key, need, what)?;
-        let uri = self.string(
+        let local = self.target == Target::Local;
+        self.checked_string(
             value,
-            &path,
+            path,
             "an S3 URI such as \"s3://my-bucket/data/file.csv\"",
-        )?;
-        let local_path =
-            self.target == Target::Local && !uri.contains("://") && !uri.trim().is_empty();
-        if local_path {
-            return Some(uri.to_string());
-        }
-        match check_s3_uri(uri) {
-            Ok(()) => Some(uri.to_string()),
+            |uri| {
+                let local_path = local && !uri.contains("://") && !uri.trim().is_empty();
+                if local_path {
+                    Ok(())
+                } else {
+                    check_s3_uri(uri)
+                }
+            },
+        )
+    }
+
+    /// A string `value` at `path` that `check` accepts; otherwise its message is a problem.
+    fn checked_string(
+        &mut self,
+        value: &Value,
+        path: String,
+        what: &str,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<String> {
+        let text = self.string(value, &path, what)?;
+        match check(text) {
+            Ok(()) => Some(text.to_string()),
             Err(message) => {
                 self.error(path, message);
                 None
@@ -359,14 +374,7 @@ impl Checker {
     ) -> Option<String> {
         let what = format!("the SageMaker instance type for {purpose}, e.g. \"ml.m5.xlarge\"");
         let (path, value) = self.field(map, parent, key, need, &what)?;
-        let name = self.string(value, &path, &what)?;
-        match names::check_instance_type(name) {
-            Ok(()) => Some(name.to_string()),
-            Err(message) => {
-                self.error(path, message);
-                None
-            }
-        }
+        self.checked_string(value, path, &what, names::check_instance_type)
     }
 
     // ---- JSON types ---------------------------------------------------------------

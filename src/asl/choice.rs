@@ -71,17 +71,6 @@ impl Condition {
     pub(crate) fn or(any: Vec<Condition>) -> Condition {
         Condition::Or { any }
     }
-
-    #[cfg(test)] // only the tests read it
-    /// Every `Variable` path the condition reads.
-    pub(crate) fn variables(&self) -> Vec<&str> {
-        match self {
-            Condition::Compare { variable, .. } => vec![variable.as_str()],
-            Condition::And { all: parts } | Condition::Or { any: parts } => {
-                parts.iter().flat_map(Condition::variables).collect()
-            }
-        }
-    }
 }
 
 /// A short human label, used on diagram edges: `Flow.Train == true`.

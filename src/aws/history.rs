@@ -186,11 +186,6 @@ impl Translator {
         }
     }
 
-    #[cfg(test)] // only the tests read it
-    pub(crate) fn ended(&self) -> bool {
-        self.status.is_some()
-    }
-
     /// The events one history event means (often none).
     pub(crate) fn feed(&mut self, event: &RecordedEvent) -> Vec<Event> {
         let depth = self.depth;

@@ -74,6 +74,7 @@ impl Output {
         }
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// A question on stderr, without a newline (the answer is read by the caller).
     pub(crate) fn prompt(&mut self, question: impl Display) {
         let mut stderr = std::io::stderr().lock();

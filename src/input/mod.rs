@@ -81,16 +81,11 @@ impl Normalized {
         self.value
     }
 
-    #[cfg(test)] // only the tests read it
-    /// The typed model.
-    pub(crate) fn input(&self) -> &Input {
-        &self.input
-    }
-
     pub(crate) fn flow(&self) -> Flow {
         self.input.parameters.flow
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     pub(crate) fn train(&self) -> Option<&Train> {
         self.input.parameters.train.as_ref()
     }
@@ -129,6 +124,7 @@ impl Normalized {
         &self.notes
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// Every S3 location the execution reads or writes (see [`data_locations`]).
     pub(crate) fn data_locations(&self) -> Vec<(String, S3Uri)> {
         data_locations(self)
@@ -167,6 +163,7 @@ impl serde::Serialize for Normalized {
     }
 }
 
+#[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
 /// Every S3 URI the input reads or writes, with its JSON path, so `run` can warn when
 /// one lies outside the stack's allowed data locations.
 pub(crate) fn data_locations(normalized: &Normalized) -> Vec<(String, S3Uri)> {

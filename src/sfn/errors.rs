@@ -11,7 +11,6 @@ pub(crate) mod names {
     pub(crate) const TIMEOUT: &str = "States.Timeout";
     pub(crate) const RUNTIME: &str = "States.Runtime";
     pub(crate) const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
-    pub(crate) const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     pub(crate) const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub(crate) const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
 }

@@ -124,10 +124,6 @@ impl Call {
         Ok(call)
     }
 
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-
     /// Evaluates the call; the error is the cause of a `States.IntrinsicFailure`.
     pub(crate) fn eval<'s>(
         &self,

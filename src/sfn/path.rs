@@ -128,10 +128,6 @@ impl Path {
         }
     }
 
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-
     pub(crate) fn root(&self) -> Root {
         self.root
     }
@@ -142,11 +138,6 @@ impl Path {
             Kind::Reference(segments) => Some(segments),
             Kind::Query(_) => None,
         }
-    }
-
-    /// True for `$` (or `$$`) alone.
-    pub(crate) fn is_root(&self) -> bool {
-        self.root != Root::Variable && matches!(&self.kind, Kind::Reference(s) if s.is_empty())
     }
 
     /// Selects from `data` (for `$`), the context object (for `$$`) or a variable
@@ -340,10 +331,6 @@ impl ResultPath {
             text: text.to_string(),
             fields,
         })
-    }
-
-    pub(crate) fn text(&self) -> &str {
-        &self.text
     }
 
     /// Places `result` into `input` (creating objects on the way), or returns the

@@ -428,9 +428,12 @@ def main() -> None:
         if service not in models:
             models[service] = session.get_service_model(service)
         shape = models[service].operation_model(operation).input_shape
+        as_task = request
         request = api_form(service, operation, request, shape)
         cases.append({
             "name": name, "service": service, "operation": operation, "request": request,
+            # As the Task's Parameters give it (Step Functions' form), when that differs.
+            **({"task_parameters": as_task} if as_task != request else {}),
             "botocore": botocore_verdict(request, shape),
             "service_side": service_side_verdict(request, shape),
         })

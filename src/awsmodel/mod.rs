@@ -8,6 +8,7 @@
 //! This module is a model of AWS, like `cfn`, `asl` and `iam`: it knows nothing of AutoML
 //! and imports nothing from the rest of the crate.
 
+mod integration;
 mod pattern;
 mod shape;
 mod validate;
@@ -15,6 +16,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use integration::{api_request, operation_of};
 pub(crate) use shape::Model;
 pub(crate) use validate::{Problem, Violation};
 
@@ -88,6 +90,15 @@ pub(crate) fn validate(
     request: &serde_json::Value,
 ) -> Result<(), Problem> {
     service.model().validate(operation, request)
+}
+
+/// Checks what a Step Functions Task with `resource` sends, given its resolved
+/// `parameters`: the operation it calls and the request the API receives (integration.rs).
+/// `None` when the resource calls no modelled service.
+pub(crate) fn validate_task(resource: &str, parameters: &serde_json::Value) -> Option<Result<(), Problem>> {
+    let (service, operation) = operation_of(resource)?;
+    let request = api_request(service, &operation, parameters);
+    Some(validate(service, &operation, &request))
 }
 
 /// The kinds of SageMaker resources with their own instance-type enum: a training-only

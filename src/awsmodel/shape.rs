@@ -194,6 +194,15 @@ impl Model {
             .filter_map(|(name, s)| s.pattern.as_deref().map(|p| (name.as_str(), p)))
     }
 
+    /// The members of `operation`'s input shape (empty for an unknown operation).
+    pub(crate) fn input_members(&self, operation: &str) -> Vec<String> {
+        self.operations
+            .get(operation)
+            .and_then(|op| self.shapes.get(&op.input))
+            .map(|shape| shape.members.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn enum_values(&self, shape: &str) -> Option<&[String]> {
         self.shapes.get(shape)?.enum_.as_deref()
     }

@@ -273,6 +273,8 @@ struct Case {
     service: Service,
     operation: String,
     request: Value,
+    /// The Task's own form, when Step Functions changes it on the way to the API.
+    task_parameters: Option<Value>,
     expected: BTreeSet<(String, String, String)>,
 }
 
@@ -302,6 +304,7 @@ fn recorded_cases() -> (Value, Vec<Case>) {
                 service: Service::from_botocore_name(c["service"].as_str().unwrap()).unwrap(),
                 operation: c["operation"].as_str().unwrap().to_string(),
                 request: c["request"].clone(),
+                task_parameters: c.get("task_parameters").cloned(),
                 expected,
             }
         })
@@ -350,4 +353,57 @@ fn the_validator_agrees_with_botocore_on_every_recorded_case() {
         assert!(codes.contains(code), "no recorded case breaks a {code} constraint");
     }
     assert!(valid >= 9 && cases.len() - valid >= 30, "{valid} valid of {}", cases.len());
+}
+
+/// JSON strings the integration serialised, parsed back (key order and number spelling
+/// are the serialiser's).
+fn decoded(request: &Value) -> Value {
+    let mut out = request.clone();
+    for key in ["Payload", "input"] {
+        if let Some(Value::String(text)) = request.get(key) {
+            if let Ok(parsed) = serde_json::from_str::<Value>(text) {
+                out[key] = parsed;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn task_parameters_become_the_api_request_as_step_functions_sends_it() {
+    let (_, cases) = recorded_cases();
+    let converted: Vec<&Case> = cases.iter().filter(|c| c.task_parameters.is_some()).collect();
+    assert!(converted.len() >= 4, "too few recorded conversions: {}", converted.len());
+    for case in converted {
+        let api = api_request(case.service, &case.operation, case.task_parameters.as_ref().unwrap());
+        assert_eq!(decoded(&api), decoded(&case.request), "{}", case.name);
+    }
+    // Already-API-form requests are unchanged.
+    for case in cases.iter().filter(|c| c.task_parameters.is_none()) {
+        assert_eq!(api_request(case.service, &case.operation, &case.request), case.request, "{}", case.name);
+    }
+}
+
+#[test]
+fn task_resources_name_their_operation() {
+    for (resource, service, operation) in [
+        ("arn:aws:states:::sagemaker:createTrainingJob.sync", Service::SageMaker, "CreateTrainingJob"),
+        ("arn:aws-cn:states:::sagemaker:createModel", Service::SageMaker, "CreateModel"),
+        ("arn:aws:states:::aws-sdk:sagemaker:describeEndpoint", Service::SageMaker, "DescribeEndpoint"),
+        ("arn:aws:states:::lambda:invoke", Service::Lambda, "Invoke"),
+        ("arn:aws:states:::states:startExecution.sync:2", Service::StepFunctions, "StartExecution"),
+        ("arn:aws:states:::aws-sdk:applicationautoscaling:registerScalableTarget", Service::ApplicationAutoScaling, "RegisterScalableTarget"),
+    ] {
+        assert_eq!(operation_of(resource), Some((service, operation.to_string())), "{resource}");
+    }
+    assert_eq!(operation_of("arn:aws:states:::sqs:sendMessage"), None);
+    assert_eq!(operation_of("arn:aws:lambda:us-east-1:1:function:f"), None);
+    let refused = validate_task(
+        "arn:aws:states:::states:startExecution.sync:2",
+        &json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "Name": "n".repeat(81), "Input": {"a": 1}}),
+    )
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(refused.violations.len(), 1, "{refused}");
+    assert_eq!(refused.violations[0].path, "name");
 }

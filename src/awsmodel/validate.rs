@@ -84,7 +84,12 @@ impl Problem {
     /// validation) sends back as a `ValidationException`:
     /// `1 validation error detected: Value 'x' at 'resourceConfig.instanceType' failed to
     /// satisfy constraint: Member must satisfy enum value set: [...]`. AWS names members in
-    /// lower camel case, list elements by 1-based `.member.` positions.
+    /// lower camel case, list elements by 1-based `.member.` positions. The wording is
+    /// SageMaker's as users have recorded it, e.g. aws-samples/sagemaker-ml-workflow-with-
+    /// apache-airflow#3: "2 validation errors detected: Value '...' at 'modelName' failed to
+    /// satisfy constraint: Member must have length less than or equal to 63; Value '...' at
+    /// 'modelName' failed to satisfy constraint: Member must satisfy regular expression
+    /// pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*".
     pub(crate) fn aws_message(&self) -> String {
         if let Some(why) = &self.model_error {
             return why.clone();
@@ -228,14 +233,13 @@ impl Violation {
             ViolationKind::Type { expected, value } => format!(
                 "Value '{value}' at '{at}' failed to satisfy constraint: Member must be a {expected}"
             ),
-            ViolationKind::Length { min, max, value, .. } => {
+            ViolationKind::Length { length, min, max, value } => {
                 let rule = match (min, max) {
-                    (Some(_), Some(max)) if value.is_empty() || value.chars().count() as f64 <= *max => {
-                        format!("Member must have length greater than or equal to {}", min.unwrap_or(0.0))
+                    (Some(min), _) if (*length as f64) < *min => {
+                        format!("Member must have length greater than or equal to {min}")
                     }
                     (_, Some(max)) => format!("Member must have length less than or equal to {max}"),
-                    (Some(min), None) => format!("Member must have length greater than or equal to {min}"),
-                    (None, None) => "Member must have a valid length".to_string(),
+                    _ => "Member must have a valid length".to_string(),
                 };
                 format!("Value '{value}' at '{at}' failed to satisfy constraint: {rule}")
             }
@@ -252,8 +256,10 @@ impl Violation {
                 "Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
                 allowed.join(", ")
             ),
+            // AWS shows the pattern anchored, as its API reference does: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`.
             ViolationKind::Pattern { value, pattern } => format!(
-                "Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                "Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}{pattern}",
+                if pattern.starts_with('^') { "" } else { "^" }
             ),
             ViolationKind::Union { members, .. } => format!(
                 "Value at '{at}' failed to satisfy constraint: exactly one of {} must be set",

@@ -17,7 +17,7 @@ Each case records two verdicts, as (path, constraint, member) triples:
 - "service_side": what botocore leaves to the service and AWS checks on receipt (max
   length/value, enum, pattern matched against the whole value, map entry counts), read
   from the same botocore Shape objects; patterns are Java regexes, matched here with PyPI
-  `regex` in ASCII mode (Java's \\d \\w \\s are ASCII; \\p{L} classes are Unicode).
+  `regex` after java_pattern() (Java's \\d \\w \\s and POSIX classes are ASCII, \\p{L} is Unicode).
 The Rust validator (src/awsmodel/tests.rs) must report exactly their union.
 
     target/tools/awsmodel/bin/python scripts/aws-models/cases.py           # rewrite
@@ -349,14 +349,43 @@ def botocore_verdict(request: dict, shape) -> list[list[str]]:
     return sorted(out)
 
 
+# Java's ASCII-only classes (java.util.regex.Pattern without UNICODE_CHARACTER_CLASS, as AWS
+# validates), for PyPI regex, whose \d \w \s and POSIX classes are Unicode (and whose
+# ASCII flag would also make \p{L} ASCII, unlike Java). Inside a class, V1 nested sets.
+JAVA_ASCII = {
+    "d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
+    "s": "[ \\t\\n\\x0B\\f\\r]", "S": "[^ \\t\\n\\x0B\\f\\r]",
+    "p{Alnum}": "[0-9A-Za-z]", "p{Alpha}": "[A-Za-z]", "p{ASCII}": "[\\x00-\\x7F]",
+    "p{Print}": "[\\x20-\\x7E]", "p{Graph}": "[\\x21-\\x7E]", "p{Digit}": "[0-9]",
+}
+
+
 def java_pattern(pattern: str) -> str:
-    """Java reads a surrogate pair of \\u escapes as one supplementary code point; Python's
-    `regex` reads two lone surrogates (and refuses a range ending in one)."""
+    """A Java pattern for PyPI regex (V1): the ASCII classes above; a surrogate pair of
+    \\u escapes read as one supplementary code point, as Java reads it."""
     def pair(match):
         high, low = int(match.group(1), 16), int(match.group(2), 16)
         return "\\U%08X" % (0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
 
-    return re.sub(r"\\u(D[89ABab][0-9A-Fa-f]{2})\\u(D[C-Fc-f][0-9A-Fa-f]{2})", pair, pattern)
+    pattern = re.sub(r"\\u(D[89ABab][0-9A-Fa-f]{2})\\u(D[C-Fc-f][0-9A-Fa-f]{2})", pair, pattern)
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            key = next((k for k in JAVA_ASCII if pattern.startswith(k, i + 1)), None)
+            if key:
+                out.append(JAVA_ASCII[key])
+                i += 1 + len(key)
+            else:
+                out.append(pattern[i:i + 2])
+                i += 2
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
+def java_match(pattern: str, value: str) -> bool:
+    return regex.fullmatch(java_pattern(pattern), value, flags=regex.V1) is not None
 
 
 def service_side_verdict(request, shape) -> list[list[str]]:
@@ -398,8 +427,7 @@ def service_side_verdict(request, shape) -> list[list[str]]:
                 out.append([name(path), "length", ""])
             if shape.enum and value not in shape.enum:
                 out.append([name(path), "enum", ""])
-            if "pattern" in meta and not regex.fullmatch(java_pattern(meta["pattern"]), value,
-                                                         flags=regex.ASCII | regex.V0):
+            if "pattern" in meta and not java_match(meta["pattern"], value):
                 out.append([name(path), "pattern", ""])
         elif kind in ("integer", "long", "double", "float"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -411,6 +439,41 @@ def service_side_verdict(request, shape) -> list[list[str]]:
 
     walk(request, shape, "")
     return sorted(out)
+
+
+# Strings every pattern of the extract is matched against, by Python's `regex` here and by
+# the Rust translation in the test: names, ARNs, URIs, paths, blanks, Unicode, lengths.
+# No \r, \u0085, \u2028 or \u2029: Java's `.` excludes them, Python's does not (the
+# Rust unit tests check those against Java's rule).
+PROBES = [
+    "", " ", "   ", " x ", "a", "A", "0", "-", "_", ".", "/", "$", "*", "a-", "-a", "a_b", "a b", "a--b",
+    "automl", "automl-run-1", "automl-" + "a" * 56, "a" * 63, "a" * 64, "a" * 120, "x" * 1025,
+    "aws", "aws.sagemaker", "awsx", "aw", "automl.training", "$.detail", "$.detail[0].name", "$.a[*]",
+    "arn:aws:iam::123456789012:role/automl-SageMakerRole-1A2B", "arn:aws:iam::123456789012:role/",
+    "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/automl",
+    "arn:aws:sagemaker:us-east-1:123456789012:model-package/automl/3",
+    "arn:aws:lambda:us-east-1:123456789012:function:automl-evaluate",
+    "arn:aws:lambda:us-east-1:123456789012:function:automl-evaluate:$LATEST", "automl-evaluate:1",
+    "arn:aws:states:us-east-1:123456789012:stateMachine:automl-Train",
+    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "s3://bucket/key.csv", "s3://bucket", "https://bucket.s3.amazonaws.com/key", "gs://bucket/key", "s3:///key",
+    "/opt/ml/model", "/opt/../etc", "/.", "/", "opt/ml",
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-training:1.4.0-cpu-py311-ubuntu22.04",
+    "ml.m5.xlarge", "ml.g5.2xlarge", "1.4.0", "12K", "fs-0123abcd", "sha256:" + "a" * 64,
+    "SAGEMAKER_PROGRAM", "1BAD", "text/csv", "application/json", "cron(0 3 * * ? *)", "rate(1 day)",
+    "Zürich 2026", "naïve", "日本語", "emoji \U0001F600", "tab\tin", "line\nbreak", "bell\x07",
+    "a=b+c:d/e@f", "run#1", "{\"a\": 1}", "Europe/Paris", "mig-1g.5gb",
+]
+
+
+def probe_patterns(models: dict) -> dict:
+    """For every pattern in the extract: a string of 0/1, whether each probe matches it."""
+    patterns = set()
+    for path in sorted((REPO / "src" / "awsmodel").glob("*.json")):
+        for shape in json.loads(path.read_text())["shapes"].values():
+            if "pattern" in shape:
+                patterns.add(shape["pattern"])
+    return {p: "".join("1" if java_match(p, v) else "0" for v in PROBES) for p in sorted(patterns)}
 
 
 def main() -> None:
@@ -460,6 +523,8 @@ def main() -> None:
             "note": "generated; do not edit. Requests rendered from templates/*.asl.json.",
         },
         "cases": cases,
+        "probes": PROBES,
+        "patterns": probe_patterns(models),
     }
     args.out.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(cases)} cases", file=sys.stderr)

@@ -407,3 +407,27 @@ fn task_resources_name_their_operation() {
     assert_eq!(refused.violations.len(), 1, "{refused}");
     assert_eq!(refused.violations[0].path, "name");
 }
+
+#[test]
+fn every_pattern_matches_what_python_regex_matches() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/service-model-cases.json");
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let probes: Vec<&str> = document["probes"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let patterns = document["patterns"].as_object().unwrap();
+    let in_models: BTreeSet<&str> = Service::ALL.iter().flat_map(|s| s.model().patterns().map(|(_, p)| p)).collect();
+    assert_eq!(patterns.keys().map(String::as_str).collect::<BTreeSet<_>>(), in_models, "the probes cover another extract");
+    let mut disagreements = Vec::new();
+    let mut matched = 0;
+    for (pattern, verdicts) in patterns {
+        let compiled = compile(pattern).unwrap();
+        for (probe, verdict) in probes.iter().zip(verdicts.as_str().unwrap().chars()) {
+            let want = verdict == '1';
+            matched += usize::from(want);
+            if compiled.is_match(probe) != want {
+                disagreements.push(format!("{pattern:?} on {probe:?}: Python regex says {want}"));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(matched > 500, "the probes match too little to test anything: {matched}");
+}

@@ -431,3 +431,59 @@ fn every_pattern_matches_what_python_regex_matches() {
     assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
     assert!(matched > 500, "the probes match too little to test anything: {matched}");
 }
+
+mod never_panics {
+    use super::super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// JSON built from the members of the operations' shapes, so that the walk goes deep.
+    fn json() -> impl Strategy<Value = Value> {
+        let keys = prop_oneof![
+            Just("TrainingJobName".to_string()),
+            Just("ResourceConfig".to_string()),
+            Just("InstanceType".to_string()),
+            Just("ProductionVariants".to_string()),
+            Just("HyperParameters".to_string()),
+            Just("Tags".to_string()),
+            Just("Key".to_string()),
+            Just("Value".to_string()),
+            Just("InputDataConfig".to_string()),
+            Just("DataSource".to_string()),
+            Just("S3DataSource".to_string()),
+            Just("Environment".to_string()),
+            Just("StartDate".to_string()),
+            "\\PC{0,6}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(keys.clone(), inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn on_any_request(request in json()) {
+            for service in Service::ALL {
+                for operation in service.model().operations() {
+                    let result = validate(service, operation, &request);
+                    if let Err(problem) = result {
+                        let _ = problem.aws_message();
+                        let _ = problem.to_string();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ mod tests;
 
 pub(crate) use integration::{api_request, operation_of};
 pub(crate) use shape::Model;
-pub(crate) use validate::{Problem, Violation};
+pub(crate) use validate::{Problem, Violation, ViolationKind};
 
 use std::sync::OnceLock;
 
@@ -52,6 +52,7 @@ impl Service {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn from_botocore_name(name: &str) -> Option<Service> {
         Service::ALL.into_iter().find(|s| s.botocore_name() == name)
     }
@@ -90,15 +91,6 @@ pub(crate) fn validate(
     request: &serde_json::Value,
 ) -> Result<(), Problem> {
     service.model().validate(operation, request)
-}
-
-/// Checks what a Step Functions Task with `resource` sends, given its resolved
-/// `parameters`: the operation it calls and the request the API receives (integration.rs).
-/// `None` when the resource calls no modelled service.
-pub(crate) fn validate_task(resource: &str, parameters: &serde_json::Value) -> Option<Result<(), Problem>> {
-    let (service, operation) = operation_of(resource)?;
-    let request = api_request(service, &operation, parameters);
-    Some(validate(service, &operation, &request))
 }
 
 /// The kinds of SageMaker resources with their own instance-type enum: a training-only

@@ -398,12 +398,9 @@ fn task_resources_name_their_operation() {
     }
     assert_eq!(operation_of("arn:aws:states:::sqs:sendMessage"), None);
     assert_eq!(operation_of("arn:aws:lambda:us-east-1:1:function:f"), None);
-    let refused = validate_task(
-        "arn:aws:states:::states:startExecution.sync:2",
-        &json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "Name": "n".repeat(81), "Input": {"a": 1}}),
-    )
-    .unwrap()
-    .unwrap_err();
+    let (service, operation) = operation_of("arn:aws:states:::states:startExecution.sync:2").unwrap();
+    let parameters = json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "Name": "n".repeat(81), "Input": {"a": 1}});
+    let refused = validate(service, &operation, &api_request(service, &operation, &parameters)).unwrap_err();
     assert_eq!(refused.violations.len(), 1, "{refused}");
     assert_eq!(refused.violations[0].path, "name");
 }

@@ -207,7 +207,8 @@ fn only_the_aws_room_talks_to_aws() {
 fn reports_and_input_stay_below_the_runners() {
     let found = offenders(
         &["report", "input"],
-        &["crate::aws", "crate::local", "crate::cli"],
+        // `crate::awsmodel` (the model of AWS's API) is a model, below everything.
+        &["crate::aws::", "crate::aws;", "crate::aws}", "crate::local", "crate::cli"],
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

@@ -66,7 +66,9 @@ pub(super) struct Compiled {
 
 impl Compiled {
     pub(super) fn is_match(&self, value: &str) -> bool {
-        let counted = self.chars.is_none_or(|(min, max)| (min..=max).contains(&value.chars().count()));
+        let counted = self
+            .chars
+            .is_none_or(|(min, max)| (min..=max).contains(&value.chars().count()));
         counted && self.regex.is_match(value)
     }
 }
@@ -111,8 +113,12 @@ fn counted_class(java: &str) -> Option<(&str, usize, usize)> {
         return None;
     }
     let bytes = java.as_bytes();
-    let end = (1..bytes.len()).find(|&i| bytes[i] == b']' && bytes[i - 1] != b'\\' && bytes[i - 1] != b'[')?;
-    let (min, max) = java[end + 1..].strip_prefix('{')?.strip_suffix('}')?.split_once(',')?;
+    let end = (1..bytes.len())
+        .find(|&i| bytes[i] == b']' && bytes[i - 1] != b'\\' && bytes[i - 1] != b'[')?;
+    let (min, max) = java[end + 1..]
+        .strip_prefix('{')?
+        .strip_suffix('}')?
+        .split_once(',')?;
     let (min, max) = (min.parse().ok()?, max.parse().ok()?);
     (max > 100 && !java[1..end].contains('[')).then_some((&java[..=end], min, max))
 }
@@ -138,7 +144,9 @@ pub(super) fn translate(java: &str) -> Result<String, String> {
         if !in_class {
             match c {
                 '+' if after_quantifier => {
-                    return Err(format!("pattern {java:?}: possessive quantifiers have no `regex` equivalent"));
+                    return Err(format!(
+                        "pattern {java:?}: possessive quantifiers have no `regex` equivalent"
+                    ));
                 }
                 '?' if after_quantifier => {
                     out.push('?');
@@ -184,10 +192,12 @@ pub(super) fn translate(java: &str) -> Result<String, String> {
                     's' => format!("[{SPACE}]"),
                     'S' => format!("[^{SPACE}]"),
                     'p' | 'P' => {
-                        let (name, used) = braced(&chars[i..])
-                            .ok_or_else(|| format!("pattern {java:?}: \\{next} without {{name}}"))?;
+                        let (name, used) = braced(&chars[i..]).ok_or_else(|| {
+                            format!("pattern {java:?}: \\{next} without {{name}}")
+                        })?;
                         i += used;
-                        let class = posix(&name).map_or_else(|| format!(r"\p{{{name}}}"), str::to_string);
+                        let class =
+                            posix(&name).map_or_else(|| format!(r"\p{{{name}}}"), str::to_string);
                         match (next, class.strip_prefix(r"\p")) {
                             ('P', Some(rest)) => format!(r"\P{rest}"),
                             ('P', None) => format!("[^{}]", &class[1..class.len() - 1]),
@@ -195,8 +205,9 @@ pub(super) fn translate(java: &str) -> Result<String, String> {
                         }
                     }
                     'u' => {
-                        let (code, used) = unicode_escape(&chars[i..])
-                            .ok_or_else(|| format!("pattern {java:?}: a \\u escape needs 4 hex digits"))?;
+                        let (code, used) = unicode_escape(&chars[i..]).ok_or_else(|| {
+                            format!("pattern {java:?}: a \\u escape needs 4 hex digits")
+                        })?;
                         i += used;
                         format!(r"\x{{{code:X}}}")
                     }
@@ -251,7 +262,9 @@ pub(super) fn translate(java: &str) -> Result<String, String> {
                     return Err(format!("pattern {java:?}: look-around has no `regex` equivalent; add a rewrite to REWRITES"));
                 }
                 if rest.starts_with('>') {
-                    return Err(format!("pattern {java:?}: atomic groups have no `regex` equivalent"));
+                    return Err(format!(
+                        "pattern {java:?}: atomic groups have no `regex` equivalent"
+                    ));
                 }
                 out.push('(');
             }
@@ -295,7 +308,10 @@ fn class_item(chars: &[char], i: &mut usize, java: &str) -> Result<String, Strin
 fn braced(chars: &[char]) -> Option<(String, usize)> {
     if chars.first() != Some(&'{') {
         // Java also allows a one-letter name: \pL.
-        return chars.first().filter(|c| c.is_ascii_alphabetic()).map(|c| (c.to_string(), 1));
+        return chars
+            .first()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| (c.to_string(), 1));
     }
     let end = chars.iter().position(|c| *c == '}')?;
     Some((chars[1..end].iter().collect(), end + 1))
@@ -311,7 +327,10 @@ fn unicode_escape(chars: &[char]) -> Option<(u32, usize)> {
         u32::from_str_radix(&s[..4].iter().collect::<String>(), 16).ok()
     };
     let first = hex(chars)?;
-    if (0xD800..0xDC00).contains(&first) && chars.get(4) == Some(&'\\') && chars.get(5) == Some(&'u') {
+    if (0xD800..0xDC00).contains(&first)
+        && chars.get(4) == Some(&'\\')
+        && chars.get(5) == Some(&'u')
+    {
         if let Some(low) = hex(&chars[6..]) {
             if (0xDC00..0xE000).contains(&low) {
                 return Some((0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00), 10));

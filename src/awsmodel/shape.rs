@@ -142,13 +142,19 @@ impl Model {
                 .chain(shape.value.iter());
             for r in refs {
                 if !shapes.contains_key(&r.shape) {
-                    return Err(format!("shape {name} refers to {}, which is not in the file", r.shape));
+                    return Err(format!(
+                        "shape {name} refers to {}, which is not in the file",
+                        r.shape
+                    ));
                 }
             }
         }
         for (name, op) in &file.operations {
             if !shapes.contains_key(&op.input) {
-                return Err(format!("operation {name}: its input shape {} is not in the file", op.input));
+                return Err(format!(
+                    "operation {name}: its input shape {} is not in the file",
+                    op.input
+                ));
             }
         }
         let patterns = Patterns::default();
@@ -179,15 +185,18 @@ impl Model {
     }
 
     /// The model file inside botocore this was extracted from.
+    #[cfg(test)]
     pub(crate) fn source_file(&self) -> &str {
         &self.source.file
     }
 
+    #[cfg(test)]
     pub(crate) fn operations(&self) -> impl Iterator<Item = &str> {
         self.operations.keys().map(String::as_str)
     }
 
     /// Every pattern in the model, with the shape that carries it.
+    #[cfg(test)]
     pub(crate) fn patterns(&self) -> impl Iterator<Item = (&str, &str)> {
         self.shapes
             .iter()
@@ -207,7 +216,11 @@ impl Model {
         self.shapes.get(shape)?.enum_.as_deref()
     }
 
-    pub(crate) fn validate(&self, operation: &str, request: &serde_json::Value) -> Result<(), Problem> {
+    pub(crate) fn validate(
+        &self,
+        operation: &str,
+        request: &serde_json::Value,
+    ) -> Result<(), Problem> {
         if let Some(why) = &self.broken {
             return Err(Problem::model(why.clone()));
         }
@@ -215,7 +228,11 @@ impl Model {
             Problem::model(format!(
                 "{operation} is not an operation of the extracted model {} (it has {})",
                 self.source.file,
-                self.operations.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.operations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         let violations = super::validate::check(self, &op.input, request);

@@ -16,14 +16,23 @@ fn models_parse_and_name_one_botocore() {
     for service in Service::ALL {
         let model = service.model();
         assert!(model.broken.is_none(), "{:?}: {:?}", service, model.broken);
-        assert_eq!(model.botocore_version(), version, "{service:?} comes from another botocore");
+        assert_eq!(
+            model.botocore_version(),
+            version,
+            "{service:?} comes from another botocore"
+        );
         assert!(
-            model.source_file().starts_with(&format!("botocore/data/{}/", service.botocore_name())),
+            model
+                .source_file()
+                .starts_with(&format!("botocore/data/{}/", service.botocore_name())),
             "{}",
             model.source_file()
         );
         assert!(model.operations().count() > 0);
-        assert_eq!(Service::from_botocore_name(service.botocore_name()), Some(service));
+        assert_eq!(
+            Service::from_botocore_name(service.botocore_name()),
+            Some(service)
+        );
     }
 }
 
@@ -39,7 +48,10 @@ fn every_pattern_in_the_models_compiles() {
             }
         }
     }
-    assert!(count > 100, "only {count} patterns: is the extract complete?");
+    assert!(
+        count > 100,
+        "only {count} patterns: is the extract complete?"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -101,7 +113,10 @@ fn rewrites_mean_what_the_look_around_meant() {
     assert!(!matches(not_blank, ""));
     let name = REWRITES[1].0;
     assert!(matches(name, "automl"));
-    assert!(matches(name, "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/automl"));
+    assert!(matches(
+        name,
+        "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/automl"
+    ));
     assert!(!matches(name, "automl-"));
     assert!(matches(name, "a"));
     let versioned = REWRITES[2].0;
@@ -153,7 +168,11 @@ fn violations(operation: &str, request: &Value) -> Vec<(String, &'static str)> {
         Ok(()) => Vec::new(),
         Err(problem) => {
             assert!(problem.model_error.is_none(), "{problem}");
-            problem.violations.iter().map(|v| (v.path.clone(), v.kind.code())).collect()
+            problem
+                .violations
+                .iter()
+                .map(|v| (v.path.clone(), v.kind.code()))
+                .collect()
         }
     }
 }
@@ -179,7 +198,10 @@ fn each_kind_of_violation_names_its_path() {
     got.sort();
     let want: Vec<(String, &str)> = vec![
         ("HyperParameters.fit_args", "length"),
-        ("InputDataConfig[0].DataSource.S3DataSource.S3Uri", "pattern"),
+        (
+            "InputDataConfig[0].DataSource.S3DataSource.S3Uri",
+            "pattern",
+        ),
         ("ResourceConfig", "unknown"),
         ("ResourceConfig.InstanceCount", "type"),
         ("ResourceConfig.InstanceType", "enum"),
@@ -202,7 +224,10 @@ fn messages_read_like_botocore_and_like_aws() {
     });
     let problem = validate(Service::SageMaker, "CreateEndpointConfig", &request).unwrap_err();
     let text = problem.to_string();
-    assert!(text.starts_with("ProductionVariants[0].InstanceType: ml.foo is not one of ml."), "{text}");
+    assert!(
+        text.starts_with("ProductionVariants[0].InstanceType: ml.foo is not one of ml."),
+        "{text}"
+    );
     assert!(text.contains("values)"), "a long enum is shortened: {text}");
     let aws = problem.aws_message();
     assert!(
@@ -210,14 +235,24 @@ fn messages_read_like_botocore_and_like_aws() {
         "{aws}"
     );
     let mut missing = request.clone();
-    missing.as_object_mut().unwrap().remove("EndpointConfigName");
+    missing
+        .as_object_mut()
+        .unwrap()
+        .remove("EndpointConfigName");
     missing["ProductionVariants"][0]["InstanceType"] = json!("ml.m5.large");
-    let aws = validate(Service::SageMaker, "CreateEndpointConfig", &missing).unwrap_err().aws_message();
+    let aws = validate(Service::SageMaker, "CreateEndpointConfig", &missing)
+        .unwrap_err()
+        .aws_message();
     assert_eq!(aws, "1 validation error detected: Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null");
     let long = json!({"EndpointName": "e".repeat(64)});
-    let aws = validate(Service::SageMaker, "DescribeEndpoint", &long).unwrap_err().aws_message();
+    let aws = validate(Service::SageMaker, "DescribeEndpoint", &long)
+        .unwrap_err()
+        .aws_message();
     assert!(aws.starts_with("2 validation errors detected: "), "{aws}");
-    assert!(aws.contains("Member must have length less than or equal to 63"), "{aws}");
+    assert!(
+        aws.contains("Member must have length less than or equal to 63"),
+        "{aws}"
+    );
 }
 
 #[test]
@@ -225,7 +260,10 @@ fn an_operation_outside_the_extract_is_a_model_error() {
     let problem = validate(Service::SageMaker, "DeleteEverything", &json!({})).unwrap_err();
     assert!(problem.violations.is_empty());
     let why = problem.model_error.unwrap();
-    assert!(why.contains("DeleteEverything") && why.contains("CreateTrainingJob"), "{why}");
+    assert!(
+        why.contains("DeleteEverything") && why.contains("CreateTrainingJob"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -279,8 +317,12 @@ struct Case {
 }
 
 fn recorded_cases() -> (Value, Vec<Case>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/service-model-cases.json");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e} (written by scripts/aws-models/cases.py)"));
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/service-model-cases.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (written by scripts/aws-models/cases.py)"));
     let document: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let triples = |v: &Value| -> BTreeSet<(String, String, String)> {
         v.as_array()
@@ -324,35 +366,49 @@ fn the_validator_agrees_with_botocore_on_every_recorded_case() {
     let mut codes = BTreeSet::new();
     let mut valid = 0;
     for case in &cases {
-        let got: BTreeSet<(String, String, String)> = match validate(case.service, &case.operation, &case.request) {
-            Ok(()) => BTreeSet::new(),
-            Err(problem) => {
-                assert!(problem.model_error.is_none(), "{}: {problem}", case.name);
-                problem
-                    .violations
-                    .iter()
-                    .map(|v| {
-                        let member = match &v.kind {
-                            ViolationKind::Missing { member } | ViolationKind::Unknown { member, .. } => member.clone(),
-                            _ => String::new(),
-                        };
-                        (v.path.clone(), v.kind.code().to_string(), member)
-                    })
-                    .collect()
-            }
-        };
+        let got: BTreeSet<(String, String, String)> =
+            match validate(case.service, &case.operation, &case.request) {
+                Ok(()) => BTreeSet::new(),
+                Err(problem) => {
+                    assert!(problem.model_error.is_none(), "{}: {problem}", case.name);
+                    problem
+                        .violations
+                        .iter()
+                        .map(|v| {
+                            let member = match &v.kind {
+                                ViolationKind::Missing { member }
+                                | ViolationKind::Unknown { member, .. } => member.clone(),
+                                _ => String::new(),
+                            };
+                            (v.path.clone(), v.kind.code().to_string(), member)
+                        })
+                        .collect()
+                }
+            };
         codes.extend(case.expected.iter().map(|(_, code, _)| code.clone()));
         valid += usize::from(case.expected.is_empty());
         if got != case.expected {
-            disagreements.push(format!("{}: botocore {:?}, Rust {:?}", case.name, case.expected, got));
+            disagreements.push(format!(
+                "{}: botocore {:?}, Rust {:?}",
+                case.name, case.expected, got
+            ));
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
     // The cases exercise every constraint, and both verdicts.
-    for code in ["missing", "unknown", "type", "length", "range", "enum", "pattern"] {
-        assert!(codes.contains(code), "no recorded case breaks a {code} constraint");
+    for code in [
+        "missing", "unknown", "type", "length", "range", "enum", "pattern",
+    ] {
+        assert!(
+            codes.contains(code),
+            "no recorded case breaks a {code} constraint"
+        );
     }
-    assert!(valid >= 9 && cases.len() - valid >= 30, "{valid} valid of {}", cases.len());
+    assert!(
+        valid >= 9 && cases.len() - valid >= 30,
+        "{valid} valid of {}",
+        cases.len()
+    );
 }
 
 /// JSON strings the integration serialised, parsed back (key order and number spelling
@@ -372,47 +428,108 @@ fn decoded(request: &Value) -> Value {
 #[test]
 fn task_parameters_become_the_api_request_as_step_functions_sends_it() {
     let (_, cases) = recorded_cases();
-    let converted: Vec<&Case> = cases.iter().filter(|c| c.task_parameters.is_some()).collect();
-    assert!(converted.len() >= 4, "too few recorded conversions: {}", converted.len());
+    let converted: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.task_parameters.is_some())
+        .collect();
+    assert!(
+        converted.len() >= 4,
+        "too few recorded conversions: {}",
+        converted.len()
+    );
     for case in converted {
-        let api = api_request(case.service, &case.operation, case.task_parameters.as_ref().unwrap());
+        let api = api_request(
+            case.service,
+            &case.operation,
+            case.task_parameters.as_ref().unwrap(),
+        );
         assert_eq!(decoded(&api), decoded(&case.request), "{}", case.name);
     }
     // Already-API-form requests are unchanged.
     for case in cases.iter().filter(|c| c.task_parameters.is_none()) {
-        assert_eq!(api_request(case.service, &case.operation, &case.request), case.request, "{}", case.name);
+        assert_eq!(
+            api_request(case.service, &case.operation, &case.request),
+            case.request,
+            "{}",
+            case.name
+        );
     }
 }
 
 #[test]
 fn task_resources_name_their_operation() {
     for (resource, service, operation) in [
-        ("arn:aws:states:::sagemaker:createTrainingJob.sync", Service::SageMaker, "CreateTrainingJob"),
-        ("arn:aws-cn:states:::sagemaker:createModel", Service::SageMaker, "CreateModel"),
-        ("arn:aws:states:::aws-sdk:sagemaker:describeEndpoint", Service::SageMaker, "DescribeEndpoint"),
+        (
+            "arn:aws:states:::sagemaker:createTrainingJob.sync",
+            Service::SageMaker,
+            "CreateTrainingJob",
+        ),
+        (
+            "arn:aws-cn:states:::sagemaker:createModel",
+            Service::SageMaker,
+            "CreateModel",
+        ),
+        (
+            "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint",
+            Service::SageMaker,
+            "DescribeEndpoint",
+        ),
         ("arn:aws:states:::lambda:invoke", Service::Lambda, "Invoke"),
-        ("arn:aws:states:::states:startExecution.sync:2", Service::StepFunctions, "StartExecution"),
-        ("arn:aws:states:::aws-sdk:applicationautoscaling:registerScalableTarget", Service::ApplicationAutoScaling, "RegisterScalableTarget"),
+        (
+            "arn:aws:states:::states:startExecution.sync:2",
+            Service::StepFunctions,
+            "StartExecution",
+        ),
+        (
+            "arn:aws:states:::aws-sdk:applicationautoscaling:registerScalableTarget",
+            Service::ApplicationAutoScaling,
+            "RegisterScalableTarget",
+        ),
     ] {
-        assert_eq!(operation_of(resource), Some((service, operation.to_string())), "{resource}");
+        assert_eq!(
+            operation_of(resource),
+            Some((service, operation.to_string())),
+            "{resource}"
+        );
     }
     assert_eq!(operation_of("arn:aws:states:::sqs:sendMessage"), None);
     assert_eq!(operation_of("arn:aws:lambda:us-east-1:1:function:f"), None);
-    let (service, operation) = operation_of("arn:aws:states:::states:startExecution.sync:2").unwrap();
+    let (service, operation) =
+        operation_of("arn:aws:states:::states:startExecution.sync:2").unwrap();
     let parameters = json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "Name": "n".repeat(81), "Input": {"a": 1}});
-    let refused = validate(service, &operation, &api_request(service, &operation, &parameters)).unwrap_err();
+    let refused = validate(
+        service,
+        &operation,
+        &api_request(service, &operation, &parameters),
+    )
+    .unwrap_err();
     assert_eq!(refused.violations.len(), 1, "{refused}");
     assert_eq!(refused.violations[0].path, "name");
 }
 
 #[test]
 fn every_pattern_matches_what_python_regex_matches() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/service-model-cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/service-model-cases.json"
+    );
     let document: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let probes: Vec<&str> = document["probes"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let probes: Vec<&str> = document["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
     let patterns = document["patterns"].as_object().unwrap();
-    let in_models: BTreeSet<&str> = Service::ALL.iter().flat_map(|s| s.model().patterns().map(|(_, p)| p)).collect();
-    assert_eq!(patterns.keys().map(String::as_str).collect::<BTreeSet<_>>(), in_models, "the probes cover another extract");
+    let in_models: BTreeSet<&str> = Service::ALL
+        .iter()
+        .flat_map(|s| s.model().patterns().map(|(_, p)| p))
+        .collect();
+    assert_eq!(
+        patterns.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        in_models,
+        "the probes cover another extract"
+    );
     let mut disagreements = Vec::new();
     let mut matched = 0;
     for (pattern, verdicts) in patterns {
@@ -421,12 +538,22 @@ fn every_pattern_matches_what_python_regex_matches() {
             let want = verdict == '1';
             matched += usize::from(want);
             if compiled.is_match(probe) != want {
-                disagreements.push(format!("{pattern:?} on {probe:?}: Python regex says {want}"));
+                disagreements.push(format!(
+                    "{pattern:?} on {probe:?}: Python regex says {want}"
+                ));
             }
         }
     }
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
-    assert!(matched > 500, "the probes match too little to test anything: {matched}");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(
+        matched > 500,
+        "the probes match too little to test anything: {matched}"
+    );
 }
 
 mod never_panics {

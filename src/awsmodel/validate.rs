@@ -24,21 +24,50 @@ pub(crate) struct Violation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum ViolationKind {
-    Missing { member: String },
-    Unknown { member: String, valid: Vec<String> },
-    Type { expected: &'static str, value: String },
-    Length { length: usize, min: Option<f64>, max: Option<f64>, value: String },
-    Range { value: String, min: Option<f64>, max: Option<f64> },
-    Enum { value: String, allowed: Vec<String> },
-    Pattern { value: String, pattern: String },
+    Missing {
+        member: String,
+    },
+    Unknown {
+        member: String,
+        valid: Vec<String>,
+    },
+    Type {
+        expected: &'static str,
+        value: String,
+    },
+    Length {
+        length: usize,
+        min: Option<f64>,
+        max: Option<f64>,
+        value: String,
+    },
+    Range {
+        value: String,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    Enum {
+        value: String,
+        allowed: Vec<String>,
+    },
+    Pattern {
+        value: String,
+        pattern: String,
+    },
     /// A tagged union with zero or several members set.
-    Union { set: usize, members: Vec<String> },
+    Union {
+        set: usize,
+        members: Vec<String>,
+    },
     /// The model's pattern could not be compiled (a translation gap; see pattern.rs).
-    Uncheckable { why: String },
+    Uncheckable {
+        why: String,
+    },
 }
 
 impl ViolationKind {
     /// A short, stable name of the constraint (as the differential cases record it).
+    #[cfg(test)]
     pub(crate) fn code(&self) -> &'static str {
         match self {
             ViolationKind::Missing { .. } => "missing",
@@ -136,7 +165,11 @@ fn some_of(values: &[String]) -> String {
     if values.len() <= SHOWN {
         values.join(", ")
     } else {
-        format!("{}, ... ({} values)", values[..SHOWN].join(", "), values.len())
+        format!(
+            "{}, ... ({} values)",
+            values[..SHOWN].join(", "),
+            values.len()
+        )
     }
 }
 
@@ -164,11 +197,9 @@ impl fmt::Display for Violation {
             ViolationKind::Type { expected, value } => {
                 write!(f, "{path}: {value} is not a {expected}")
             }
-            ViolationKind::Length { length, min, max, .. } => write!(
-                f,
-                "{path}: length {length} is not {}",
-                bounds(*min, *max)
-            ),
+            ViolationKind::Length {
+                length, min, max, ..
+            } => write!(f, "{path}: length {length} is not {}", bounds(*min, *max)),
             ViolationKind::Range { value, min, max } => {
                 write!(f, "{path}: {value} is not {}", bounds(*min, *max))
             }
@@ -272,7 +303,10 @@ impl Violation {
 
 /// Every violation of `request` against the shape named `root`.
 pub(super) fn check(model: &Model, root: &str, request: &Value) -> Vec<Violation> {
-    let mut walker = Walker { model, out: Vec::new() };
+    let mut walker = Walker {
+        model,
+        out: Vec::new(),
+    };
     walker.value(request, root, None, "");
     walker.out
 }
@@ -297,12 +331,20 @@ fn is_integer(value: &Value) -> bool {
 
 impl Walker<'_> {
     fn report(&mut self, path: &str, kind: ViolationKind) {
-        self.out.push(Violation { path: name(path), kind });
+        self.out.push(Violation {
+            path: name(path),
+            kind,
+        });
     }
 
     fn value(&mut self, value: &Value, shape_name: &str, via: Option<&Ref>, path: &str) {
         let Some(shape) = self.model.shapes.get(shape_name) else {
-            self.report(path, ViolationKind::Uncheckable { why: format!("the model has no shape {shape_name}") });
+            self.report(
+                path,
+                ViolationKind::Uncheckable {
+                    why: format!("the model has no shape {shape_name}"),
+                },
+            );
             return;
         };
         if via.is_some_and(|r| r.jsonvalue) {
@@ -351,7 +393,13 @@ impl Walker<'_> {
     }
 
     fn wrong_type(&mut self, value: &Value, kind: Kind, path: &str) {
-        self.report(path, ViolationKind::Type { expected: kind.name(), value: shown(value) });
+        self.report(
+            path,
+            ViolationKind::Type {
+                expected: kind.name(),
+                value: shown(value),
+            },
+        );
     }
 
     fn structure(&mut self, value: &Value, shape: &Shape, path: &str) {
@@ -360,18 +408,35 @@ impl Walker<'_> {
         };
         if shape.union && object.len() != 1 {
             let members = shape.members.keys().cloned().collect();
-            self.report(path, ViolationKind::Union { set: object.len(), members });
+            self.report(
+                path,
+                ViolationKind::Union {
+                    set: object.len(),
+                    members,
+                },
+            );
         }
         for required in &shape.required {
             if !object.contains_key(required) {
-                self.report(path, ViolationKind::Missing { member: required.clone() });
+                self.report(
+                    path,
+                    ViolationKind::Missing {
+                        member: required.clone(),
+                    },
+                );
             }
         }
         for (key, item) in object {
             match shape.members.get(key) {
                 None => {
                     let valid = shape.members.keys().cloned().collect();
-                    self.report(path, ViolationKind::Unknown { member: key.clone(), valid });
+                    self.report(
+                        path,
+                        ViolationKind::Unknown {
+                            member: key.clone(),
+                            valid,
+                        },
+                    );
                 }
                 Some(r) => {
                     let child = format!("{path}.{key}");
@@ -401,7 +466,12 @@ impl Walker<'_> {
         self.length(object.len(), shape, false, &shown(value), path);
         for (key, item) in object {
             if let Some(k) = &shape.key {
-                self.value(&Value::String(key.clone()), &k.shape, Some(k), &format!("{path} (key: {key})"));
+                self.value(
+                    &Value::String(key.clone()),
+                    &k.shape,
+                    Some(k),
+                    &format!("{path} (key: {key})"),
+                );
             }
             if let Some(v) = &shape.value {
                 self.value(item, &v.shape, Some(v), &format!("{path}.{key}"));
@@ -418,7 +488,13 @@ impl Walker<'_> {
         self.length(text.chars().count(), shape, host_label, text, path);
         if let Some(allowed) = &shape.enum_ {
             if !allowed.iter().any(|a| a == text) {
-                self.report(path, ViolationKind::Enum { value: text.to_string(), allowed: allowed.clone() });
+                self.report(
+                    path,
+                    ViolationKind::Enum {
+                        value: text.to_string(),
+                        allowed: allowed.clone(),
+                    },
+                );
             }
         }
         if let Some(pattern) = &shape.pattern {
@@ -426,7 +502,10 @@ impl Walker<'_> {
                 Ok(true) => {}
                 Ok(false) => self.report(
                     path,
-                    ViolationKind::Pattern { value: text.to_string(), pattern: pattern.clone() },
+                    ViolationKind::Pattern {
+                        value: text.to_string(),
+                        pattern: pattern.clone(),
+                    },
                 ),
                 Err(why) => self.report(path, ViolationKind::Uncheckable { why }),
             }
@@ -439,7 +518,12 @@ impl Walker<'_> {
         if min.is_some_and(|m| n < m) || shape.max.is_some_and(|m| n > m) {
             self.report(
                 path,
-                ViolationKind::Length { length, min, max: shape.max, value: value.to_string() },
+                ViolationKind::Length {
+                    length,
+                    min,
+                    max: shape.max,
+                    value: value.to_string(),
+                },
             );
         }
     }
@@ -449,7 +533,11 @@ impl Walker<'_> {
         if shape.min.is_some_and(|m| n < m) || shape.max.is_some_and(|m| n > m) {
             self.report(
                 path,
-                ViolationKind::Range { value: value.to_string(), min: shape.min, max: shape.max },
+                ViolationKind::Range {
+                    value: value.to_string(),
+                    min: shape.min,
+                    max: shape.max,
+                },
             );
         }
     }
@@ -468,8 +556,16 @@ fn is_timestamp(value: &Value) -> bool {
 /// `YYYY-MM-DD`, optionally `Thh:mm[:ss[.fff]]` and `Z` or `±hh:mm`.
 fn is_iso8601(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| b.get(range.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
         return false;
     }
     let month: u32 = s[5..7].parse().unwrap_or(0);
@@ -481,7 +577,9 @@ fn is_iso8601(s: &str) -> bool {
     if rest.is_empty() {
         return true;
     }
-    let Some(time) = rest.strip_prefix(['T', ' ']) else { return false };
+    let Some(time) = rest.strip_prefix(['T', ' ']) else {
+        return false;
+    };
     let (clock, zone) = match time.find(['Z', '+', '-']) {
         Some(at) => (&time[..at], &time[at..]),
         None => (time, ""),
@@ -489,10 +587,14 @@ fn is_iso8601(s: &str) -> bool {
     let (hms, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
     let parts: Vec<&str> = hms.split(':').collect();
     let fields_ok = (2..=3).contains(&parts.len())
-        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|d| d.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|d| d.is_ascii_digit()))
         && parts[0].parse::<u32>().is_ok_and(|h| h < 24)
         && parts[1].parse::<u32>().is_ok_and(|m| m < 60)
-        && parts.get(2).is_none_or(|s| s.parse::<u32>().is_ok_and(|s| s < 61))
+        && parts
+            .get(2)
+            .is_none_or(|s| s.parse::<u32>().is_ok_and(|s| s < 61))
         && !fraction.is_empty()
         && fraction.bytes().all(|d| d.is_ascii_digit());
     let zone_ok = match zone {

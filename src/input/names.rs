@@ -4,8 +4,8 @@
 
 use super::problem::{quote, Problem};
 use super::suggest::closest;
-pub(crate) use crate::awsmodel::InstanceUse;
 use crate::awsmodel;
+pub(crate) use crate::awsmodel::InstanceUse;
 
 /// The suffixes the machines append when naming what an execution creates: the Main
 /// machine starts `<name>-train` and `<name>-deploy`, which name SageMaker resources
@@ -144,11 +144,15 @@ pub(crate) fn check_instance_type(value: &str, use_: InstanceUse) -> Result<(), 
         use_.shape_name(),
         awsmodel::botocore_version()
     );
-    let elsewhere: Vec<&str> = [InstanceUse::Training, InstanceUse::Endpoint, InstanceUse::Transform]
-        .into_iter()
-        .filter(|other| *other != use_ && awsmodel::instance_types(*other).iter().any(|t| t == value))
-        .map(instance_purpose)
-        .collect();
+    let elsewhere: Vec<&str> = [
+        InstanceUse::Training,
+        InstanceUse::Endpoint,
+        InstanceUse::Transform,
+    ]
+    .into_iter()
+    .filter(|other| *other != use_ && awsmodel::instance_types(*other).iter().any(|t| t == value))
+    .map(instance_purpose)
+    .collect();
     if !elsewhere.is_empty() {
         return Err(format!(
             "{quoted} is a SageMaker instance type for {}, not for {purpose}{did_you_mean}: {offered}",
@@ -161,7 +165,9 @@ pub(crate) fn check_instance_type(value: &str, use_: InstanceUse) -> Result<(), 
     } else {
         "; they read ml.<family>.<size>, in lowercase"
     };
-    Err(format!("{quoted} is not a SageMaker instance type{did_you_mean}: {offered}{shape}"))
+    Err(format!(
+        "{quoted} is not a SageMaker instance type{did_you_mean}: {offered}{shape}"
+    ))
 }
 
 fn instance_purpose(use_: InstanceUse) -> &'static str {
@@ -244,12 +250,25 @@ mod tests {
         assert!(err.contains("did you mean \"ml.m5.xlarge\""), "{err}");
         // Offered for one use and not another, per AWS's model.
         let err = check_instance_type("ml.c5.large", Training).unwrap_err();
-        assert!(err.starts_with("\"ml.c5.large\" is a SageMaker instance type for endpoints"), "{err}");
+        assert!(
+            err.starts_with("\"ml.c5.large\" is a SageMaker instance type for endpoints"),
+            "{err}"
+        );
         let err = check_instance_type("ml.c5n.xlarge", Endpoint).unwrap_err();
         assert!(err.contains("for training, not for endpoints"), "{err}");
-        for bad in ["", "ml.", "ml.m5", "ml..xlarge", "ml.m5.xlarge.x", "db.m5.large", "ml.m5.mega"] {
+        for bad in [
+            "",
+            "ml.",
+            "ml.m5",
+            "ml..xlarge",
+            "ml.m5.xlarge.x",
+            "db.m5.large",
+            "ml.m5.mega",
+        ] {
             assert!(check_instance_type(bad, Training).is_err(), "{bad:?}");
         }
-        assert!(check_instance_type("ml.m5", Endpoint).unwrap_err().contains("ml.<family>.<size>"));
+        assert!(check_instance_type("ml.m5", Endpoint)
+            .unwrap_err()
+            .contains("ml.<family>.<size>"));
     }
 }

@@ -231,7 +231,10 @@ fn local_path_for_s3_uri(violation: &crate::awsmodel::Violation) -> bool {
     match &violation.kind {
         crate::awsmodel::ViolationKind::Pattern { value, pattern } => {
             pattern.starts_with("(https|s3)://")
-                && matches!(super::objects::Location::parse(value), Ok(super::objects::Location::Local(_)))
+                && matches!(
+                    super::objects::Location::parse(value),
+                    Ok(super::objects::Location::Local(_))
+                )
         }
         _ => false,
     }

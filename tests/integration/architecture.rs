@@ -147,7 +147,16 @@ fn aws_and_local_never_import_each_other() {
     let found = [
         offenders(&["aws"], &["crate::local"]),
         // `crate::aws::`/`crate::aws;`, not `crate::awsmodel` (the model of AWS's API).
-        offenders(&["local"], &["crate::aws::", "crate::aws;", "crate::aws}", "aws_sdk", "aws_config"]),
+        offenders(
+            &["local"],
+            &[
+                "crate::aws::",
+                "crate::aws;",
+                "crate::aws}",
+                "aws_sdk",
+                "aws_config",
+            ],
+        ),
     ]
     .concat();
     assert!(found.is_empty(), "{}", found.join("\n"));
@@ -208,7 +217,13 @@ fn reports_and_input_stay_below_the_runners() {
     let found = offenders(
         &["report", "input"],
         // `crate::awsmodel` (the model of AWS's API) is a model, below everything.
-        &["crate::aws::", "crate::aws;", "crate::aws}", "crate::local", "crate::cli"],
+        &[
+            "crate::aws::",
+            "crate::aws;",
+            "crate::aws}",
+            "crate::local",
+            "crate::cli",
+        ],
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

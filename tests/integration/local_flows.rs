@@ -404,9 +404,18 @@ fn a_request_aws_would_refuse_is_refused_before_anything_runs() {
     }});
     let local = automl::local::Local::prepare(&options, "automl", true).unwrap();
     let outcome = local.run("refused", input, |_| {}).unwrap();
-    assert_eq!(outcome.status, automl::sfn::ExecutionStatus::Failed, "{outcome:?}");
+    assert_eq!(
+        outcome.status,
+        automl::sfn::ExecutionStatus::Failed,
+        "{outcome:?}"
+    );
     let history: Value = serde_json::from_str(
-        &std::fs::read_to_string(sandbox.state().join("executions/refused-train/history.json")).unwrap(),
+        &std::fs::read_to_string(
+            sandbox
+                .state()
+                .join("executions/refused-train/history.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let failed: Vec<&Value> = history["events"]
@@ -417,13 +426,19 @@ fn a_request_aws_would_refuse_is_refused_before_anything_runs() {
         .collect();
     assert!(!failed.is_empty(), "{history}");
     let details = failed[0].to_string();
-    assert!(details.contains("SageMaker.AmazonSageMakerException"), "{details}");
+    assert!(
+        details.contains("SageMaker.AmazonSageMakerException"),
+        "{details}"
+    );
     assert!(
         details.contains("1 validation error detected: Value 'ml.m5.mega' at 'resourceConfig.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml."),
         "{details}"
     );
     assert!(
-        !sandbox.state().join("sagemaker/training-jobs/automl-refused-train").exists(),
+        !sandbox
+            .state()
+            .join("sagemaker/training-jobs/automl-refused-train")
+            .exists(),
         "a refused request created a training job"
     );
 }

@@ -64,7 +64,13 @@ impl Checker {
             "the S3 URI where SageMaker writes the model, e.g. \"s3://my-bucket/output/training/\"",
         );
         let instance_count = self.count_field(map, path, "InstanceCount", need, "training");
-        let instance_type = self.instance_type_field(map, path, "InstanceType", need, names::InstanceUse::Training);
+        let instance_type = self.instance_type_field(
+            map,
+            path,
+            "InstanceType",
+            need,
+            names::InstanceUse::Training,
+        );
         let fit_args = match map.get("FitArgs") {
             Some(value) => self.fit_args(value, &child(path, "FitArgs")),
             None => Some(Map::new()),

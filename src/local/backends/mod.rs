@@ -15,8 +15,8 @@ pub(crate) mod training;
 pub(crate) mod transform;
 
 use super::objects::{Location, Objects};
-use crate::awsmodel::{Problem, Service};
 use super::store::Store;
+use crate::awsmodel::{Problem, Service};
 use crate::sfn::errors::Failure;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -93,13 +93,18 @@ pub(crate) fn model_refusal(service: Service, problem: &Problem) -> Failure {
     let message = problem.aws_message();
     if problem.model_error.is_some() {
         // Not the request's fault: the extract lacks the operation (a defect here).
-        return Failure::runtime(format!("cannot check the request against AWS's model: {message}"));
+        return Failure::runtime(format!(
+            "cannot check the request against AWS's model: {message}"
+        ));
     }
     let (error, sdk_service) = match service {
         Service::SageMaker => return sagemaker_refusal("ValidationException", message),
         Service::Lambda => ("Lambda.AWSLambdaException", "AWSLambda"),
         Service::StepFunctions => ("StepFunctions.ValidationException", "AWSStepFunctions"),
-        Service::ApplicationAutoScaling => ("ApplicationAutoScaling.ValidationException", "AWSApplicationAutoScaling"),
+        Service::ApplicationAutoScaling => (
+            "ApplicationAutoScaling.ValidationException",
+            "AWSApplicationAutoScaling",
+        ),
         Service::Scheduler => ("Scheduler.ValidationException", "Scheduler"),
     };
     Failure::new(
@@ -191,7 +196,9 @@ mod tests {
             "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "automl-run-1",
                                     "InstanceType": "ml.foo", "InitialInstanceCount": 1}],
         });
-        let problem = crate::awsmodel::validate(Service::SageMaker, "CreateEndpointConfig", &request).unwrap_err();
+        let problem =
+            crate::awsmodel::validate(Service::SageMaker, "CreateEndpointConfig", &request)
+                .unwrap_err();
         let failure = model_refusal(Service::SageMaker, &problem);
         assert_eq!(failure.error, "SageMaker.AmazonSageMakerException");
         assert!(
@@ -204,7 +211,13 @@ mod tests {
         let problem = crate::awsmodel::validate(Service::Lambda, "Invoke", &request).unwrap_err();
         let failure = model_refusal(Service::Lambda, &problem);
         assert_eq!(failure.error, "Lambda.AWSLambdaException");
-        assert!(failure.cause.starts_with("1 validation error detected: Value 'not a function' at 'functionName'"), "{}", failure.cause);
+        assert!(
+            failure.cause.starts_with(
+                "1 validation error detected: Value 'not a function' at 'functionName'"
+            ),
+            "{}",
+            failure.cause
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! fixtures; the SDK's events are converted to that shape first ([`from_sdk`]).
 
 use crate::sfn::{Event, ExecutionStatus};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// One history event: id, type, time (seconds since the epoch) and its details object
 /// (`stateEnteredEventDetails`, `taskFailedEventDetails`, ...).
@@ -367,7 +367,7 @@ pub(crate) fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String
 #[cfg(test)] // only the tests read it
 /// Builds the API JSON shape of an event, for tests and fixtures.
 pub(crate) fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Value {
-    json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
+    serde_json::json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
 }
 
 /// A recorded history from `tests/fixtures/aws-history/`, for the tests here and in `run`.
@@ -389,6 +389,7 @@ pub(crate) fn fixture(name: &str) -> Vec<RecordedEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn lines(events: &[Event]) -> Vec<String> {
         events

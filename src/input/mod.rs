@@ -28,15 +28,9 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
-pub(crate) use metrics::{Metric, ProblemType, METRICS};
-pub(crate) use model::{
-    Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train,
-};
-pub(crate) use names::{
-    check_execution_name, check_instance_type, check_model_name, check_sagemaker_name,
-    max_execution_name_len, EXECUTION_NAME_MAX, SAGEMAKER_NAME_MAX,
-};
+pub(crate) use check::Target;
+pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
+pub(crate) use names::{check_execution_name, check_sagemaker_name};
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
 pub(crate) use read::parse;
@@ -102,7 +96,7 @@ impl Normalized {
     }
 
     #[cfg(test)] // only the tests read it
-    pub(crate) fn evaluation(&self) -> Option<&Evaluation> {
+    pub(crate) fn evaluation(&self) -> Option<&model::Evaluation> {
         self.input.parameters.evaluation.as_ref()
     }
 

@@ -59,11 +59,19 @@ impl History {
         );
     }
 
-    pub(crate) fn execution_failed(&mut self, error: &str, cause: &str) {
+    /// A Fail state without `Error` (or `Cause`) leaves it out, as AWS records it.
+    pub(crate) fn execution_failed(&mut self, error: Option<&str>, cause: Option<&str>) {
+        let mut details = Map::new();
+        if let Some(error) = error {
+            details.insert("error".into(), json!(error));
+        }
+        if let Some(cause) = cause {
+            details.insert("cause".into(), json!(cause));
+        }
         self.push(
             "ExecutionFailed".into(),
             "executionFailedEventDetails",
-            json!({"error": error, "cause": cause}),
+            Value::Object(details),
         );
     }
 

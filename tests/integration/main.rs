@@ -6,6 +6,8 @@
 //!   contract, the IAM documents, and the layering rules of ARCHITECTURE.md.
 //! - [`local_cli`], [`local_flows`], [`local_differential`]: `run --local` end to end, and
 //!   the interpreter against moto's own Step Functions.
+//! - [`aws_recorded`]: the interpreter against executions recorded on AWS
+//!   (tests/fixtures/aws-recorded).
 //! - `aws_*`: every AWS command against moto (feature `aws`).
 //!
 //! [`support`] is the one harness: a fluent builder for a run of the binary, and (`support::aws`)
@@ -20,6 +22,7 @@ mod aws_destroy;
 mod aws_errors;
 #[cfg(feature = "aws")]
 mod aws_invoke;
+mod aws_recorded;
 #[cfg(feature = "aws")]
 mod aws_run;
 mod cli;

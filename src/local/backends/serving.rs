@@ -68,10 +68,7 @@ pub(crate) fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prep
             code_dir.display()
         ));
     }
-    Ok(Prepared {
-        model_dir,
-        script,
-    })
+    Ok(Prepared { model_dir, script })
 }
 
 pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {

@@ -18,6 +18,7 @@ pub(crate) mod results {
 
     /// The fields the summary reads, per section (`Output/X`: inside the Deploy
     /// machine's output).
+    #[cfg(test)] // the test below checks the machine writes each of them
     pub(crate) const READ: &[(&str, &[&str])] = &[
         (TRAINING, &["ModelName", "ModelPath", "TrainingJobName"]),
         (

@@ -384,3 +384,61 @@ fn plain_paths_work_as_well_as_s3_uris() {
     let rows = std::fs::read_to_string(root().join("examples/data/penguins/batch.csv")).unwrap();
     assert_eq!(predictions.lines().count(), rows.lines().count());
 }
+
+#[test]
+fn a_request_aws_would_refuse_is_refused_before_anything_runs() {
+    // Not through `automl validate` (which refuses this instance type itself): the
+    // runner's own check against AWS's model of CreateTrainingJob (src/awsmodel).
+    let sandbox = Sandbox::new();
+    let options = automl::local::LocalConfig {
+        state_dir: sandbox.state(),
+        object_root: Some(sandbox.objects()),
+        python: Some(python()),
+        max_wait: Some(0),
+    };
+    let mut train = train("species");
+    train["InstanceType"] = json!("ml.m5.mega");
+    let input = json!({"Parameters": {
+        "Flow": {"Train": true, "Evaluate": false, "Deploy": false},
+        "Train": train,
+    }});
+    let local = automl::local::Local::prepare(&options, "automl", true).unwrap();
+    let outcome = local.run("refused", input, |_| {}).unwrap();
+    assert_eq!(
+        outcome.status,
+        automl::sfn::ExecutionStatus::Failed,
+        "{outcome:?}"
+    );
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            sandbox
+                .state()
+                .join("executions/refused-train/history.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let failed: Vec<&Value> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskFailed")
+        .collect();
+    assert!(!failed.is_empty(), "{history}");
+    let details = failed[0].to_string();
+    assert!(
+        details.contains("SageMaker.AmazonSageMakerException"),
+        "{details}"
+    );
+    assert!(
+        details.contains("1 validation error detected: Value 'ml.m5.mega' at 'resourceConfig.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml."),
+        "{details}"
+    );
+    assert!(
+        !sandbox
+            .state()
+            .join("sagemaker/training-jobs/automl-refused-train")
+            .exists(),
+        "a refused request created a training job"
+    );
+}

@@ -5,6 +5,7 @@ use super::{Checker, Flags, MAX_ENCODINGS, MAX_HYPERPARAMETER_CHARS, TRAIN};
 use crate::input::autogluon;
 use crate::input::metrics::{self, Predictor, ProblemType};
 use crate::input::model::Train;
+use crate::input::names;
 use crate::input::problem::{child, describe, quote};
 use crate::input::suggest;
 use crate::s3uri::S3Uri;
@@ -63,7 +64,13 @@ impl Checker {
             "the S3 URI where SageMaker writes the model, e.g. \"s3://my-bucket/output/training/\"",
         );
         let instance_count = self.count_field(map, path, "InstanceCount", need, "training");
-        let instance_type = self.instance_type_field(map, path, "InstanceType", need, "training");
+        let instance_type = self.instance_type_field(
+            map,
+            path,
+            "InstanceType",
+            need,
+            names::InstanceUse::Training,
+        );
         let fit_args = match map.get("FitArgs") {
             Some(value) => self.fit_args(value, &child(path, "FitArgs")),
             None => Some(Map::new()),

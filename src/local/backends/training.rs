@@ -58,45 +58,23 @@ pub(crate) fn create(
     deadline: Option<Instant>,
 ) -> Result<Value, Failure> {
     let name = resource_name(input, "TrainingJobName")?;
+    // Checked against the model before the back-end ran (crate::awsmodel): the
+    // hyperparameters are a map of strings of at most 2500 characters, each channel named
+    // by `[A-Za-z0-9\.\-_]+`.
     let hyperparameters = input
         .get("HyperParameters")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let Some(hps) = hyperparameters.as_object() else {
-        return Err(sagemaker_refusal(
-            "ValidationException",
-            "HyperParameters must be a map of strings",
-        ));
-    };
-    for (key, value) in hps {
-        match value.as_str() {
-            Some(text) if text.chars().count() <= 2500 => {}
-            Some(_) => {
-                return Err(sagemaker_refusal(
-                    "ValidationException",
-                    format!("1 validation error detected: Value at 'hyperParameters.{key}' failed to satisfy constraint: Member must have length less than or equal to 2500"),
-                ))
-            }
-            None => {
-                return Err(sagemaker_refusal(
-                    "ValidationException",
-                    format!("1 validation error detected: Value at 'hyperParameters.{key}' failed to satisfy constraint: Member must be a string, got {value}"),
-                ))
-            }
-        }
-    }
+    let no_hyperparameters = Map::new();
+    let hps = hyperparameters.as_object().unwrap_or(&no_hyperparameters);
     let channels = input
         .get("InputDataConfig")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let mut parsed_channels = Vec::new();
-    for (i, channel) in channels.iter().enumerate() {
-        let channel_name = channel
-            .get("ChannelName")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-            .ok_or_else(|| sagemaker_refusal("ValidationException", format!("InputDataConfig[{i}].ChannelName must be a name of letters, digits, '.', '-' or '_'")))?;
+    for channel in &channels {
+        let channel_name = super::text(channel, "/ChannelName", "ValidationException")?;
         let data_type = channel
             .pointer("/DataSource/S3DataSource/S3DataType")
             .and_then(Value::as_str)

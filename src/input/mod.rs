@@ -30,7 +30,7 @@ mod tests;
 
 pub(crate) use check::Target;
 pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
-pub(crate) use names::{check_execution_name, check_sagemaker_name};
+pub(crate) use names::check_execution_name;
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
 pub(crate) use read::parse;

@@ -164,9 +164,15 @@ fn split_resource(resource: &str) -> (String, String) {
         .strip_prefix("arn:")
         .and_then(|r| r.splitn(5, ':').nth(4))
         .unwrap_or(resource);
-    let tail = tail.strip_prefix("aws-sdk:").unwrap_or(tail);
+    // AWS SDK integrations keep their prefix in the type: `"resourceType": "aws-sdk:glue",
+    // "resource": "startJobRun"` (histories recorded on AWS, e.g. LocalStack's snapshot
+    // tests of SDK integrations).
+    let (prefix, tail) = match tail.strip_prefix("aws-sdk:") {
+        Some(rest) => ("aws-sdk:", rest),
+        None => ("", tail),
+    };
     match tail.split_once(':') {
-        Some((service, action)) => (service.to_string(), action.to_string()),
+        Some((service, action)) => (format!("{prefix}{service}"), action.to_string()),
         None => ("unknown".to_string(), tail.to_string()),
     }
 }

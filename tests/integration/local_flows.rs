@@ -9,6 +9,21 @@ use crate::support::{root, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// `bin/NAME` of the venv `target/tools/VENV` that `tests/tools/INSTALLER` creates.
+fn tool(name: &str, installer: &str, venv: &str) -> PathBuf {
+    let path = root()
+        .join("target/tools")
+        .join(venv)
+        .join("bin")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `bash tests/tools/{installer}` (or `bash tests/run-all.sh`)",
+        path.display()
+    );
+    path
+}
+
 /// The AutoGluon test environment (tests/tools/install-autogluon.sh).
 fn python() -> PathBuf {
     let python = root().join("target/tools/autogluon/bin/python");
@@ -69,6 +84,27 @@ impl Sandbox {
             .arg(self.objects())
             .arg("--python")
             .arg(python())
+    }
+
+    /// Every Task request the runs in this sandbox recorded (`TaskScheduled` parameters in
+    /// their histories, as AWS records them) is valid for AWS's own service models, as
+    /// botocore (tests/tools/install-aws-models.sh) judges it.
+    fn assert_requests_valid_for_aws(&self) {
+        let python = tool("python", "install-aws-models.sh", "awsmodel");
+        let output = std::process::Command::new(python)
+            .arg(root().join("scripts/aws-models/check_histories.py"))
+            .arg(self.state())
+            .output()
+            .expect("run check_histories.py");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success(),
+            "requests AWS would refuse:\n{text}"
+        );
     }
 
     fn local(&self, args: &[&str]) -> Test {
@@ -183,6 +219,7 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         let label = line.split(',').next().unwrap();
         assert!(species.contains(&label), "not a prediction: {line}");
     }
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -277,6 +314,7 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .status(1)
         .stderr_contains("no local endpoint named `automl-live-deploy`")
         .run();
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -306,6 +344,7 @@ fn a_model_below_the_threshold_is_not_deployed() {
         .local(&["endpoints"])
         .stderr_contains("no local endpoints")
         .run();
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -345,6 +384,7 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
             .starts_with("AlgorithmError: label 'wingspan'"),
         "{job}"
     );
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]

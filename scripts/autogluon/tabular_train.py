@@ -95,6 +95,12 @@ import time
 import traceback
 from pathlib import Path
 
+# ray_cluster.py sits beside this script (in the scripts archive and in the repository);
+# put its directory on the path also when this file is imported from elsewhere (tests).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ray_cluster  # noqa: E402 - several hosts as one Ray cluster; idle with one host
+
 SERVING_METADATA_FILE = "serving_metadata.json"
 SERVING_SCRIPT = "tabular_serve.py"
 FORMAT_VERSION = 1
@@ -320,7 +326,8 @@ def feature_type(dtype) -> str:
 # --------------------------------------------------------------------------- training
 
 
-def train(env=None) -> dict:
+def train(env=None, cluster=None) -> dict:
+    """``cluster``: the head's ray_cluster.Cluster when the job has several hosts."""
     env = os.environ if env is None else env
     hps = load_hyperparameters(env)
     init_args, fit_args, want_importance = parse_hyperparameters(hps)
@@ -363,7 +370,9 @@ def train(env=None) -> dict:
 
     if init_args.get("path") not in (None, str(model_dir)):
         log(f"warning: init_args.path {init_args['path']!r} ignored: the predictor is saved in {model_dir}")
-    init_args = {**init_args, "path": str(model_dir)}
+    # Several hosts: fitted where every host writes the same path, copied to model_dir after.
+    fit_dir = model_dir if cluster is None else cluster.fit_dir
+    init_args = {**init_args, "path": str(fit_dir)}
     model_dir.mkdir(parents=True, exist_ok=True)
     output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -380,10 +389,16 @@ def train(env=None) -> dict:
         raise UserError(f"init_args rejected by TabularPredictor: {_one_line(err)}") from None
     started = time.monotonic()
     try:
-        predictor.fit(train_df, **fit_args)
+        if cluster is None:
+            predictor.fit(train_df, **fit_args)
+        else:
+            with cluster.fitting():
+                predictor.fit(train_df, **cluster.fit_args(fit_args))
     except TypeError as err:
         raise UserError(f"fit_args rejected by TabularPredictor.fit: {_one_line(err)}") from None
     fit_seconds = time.monotonic() - started
+    if cluster is not None:
+        predictor = cluster.collect(predictor, model_dir)
     log(f"fit done in {fit_seconds:.1f} s; best model {predictor.model_best}")
 
     # What serving needs beside the predictor.
@@ -444,6 +459,8 @@ def train(env=None) -> dict:
         "scores": scores if test_df is not None else None,
         "dropped_scores": dropped,
     }
+    if cluster is not None:
+        summary["hosts"] = cluster.summary()
     _write_json(output_dir / "training_summary.json", summary)
     if test_df is not None:
         log("scores: " + json.dumps(scores))
@@ -559,6 +576,12 @@ def _passive_openmp_outside_sagemaker(env) -> None:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
 
 
+def _finish_cluster(cluster, err) -> None:
+    """On the head's failure: tell the workers, stop the cluster (nothing with one host)."""
+    if cluster is not None and cluster.is_head:
+        cluster.finish(_one_line(err))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if any(a in ("-h", "--help") for a in argv):
@@ -566,15 +589,28 @@ def main(argv=None) -> int:
         return 0
     env = os.environ
     _passive_openmp_outside_sagemaker(env)
+    cluster = None
     try:
-        train(env)
+        cluster = ray_cluster.join(env)
+        if cluster is not None and not cluster.is_head:
+            return 0  # a worker: the head has the model and the reports
+        train(env, cluster)
+        if cluster is not None:
+            cluster.finish(None)
+    except ray_cluster.ClusterError as err:
+        _finish_cluster(cluster, err)
+        _report_failure(_one_line(err), env)
+        return 1
     except UserError as err:
+        _finish_cluster(cluster, err)
         _report_failure(_one_line(err), env)
         return 2
-    except KeyboardInterrupt:
-        _report_failure("interrupted", env)
-        return 130
+    except (KeyboardInterrupt, SystemExit) as err:
+        _finish_cluster(cluster, err)
+        _report_failure("interrupted" if isinstance(err, KeyboardInterrupt) else "stopped (SIGTERM)", env)
+        return 130 if isinstance(err, KeyboardInterrupt) else 143
     except Exception as err:  # noqa: BLE001 - report every failure in one line
+        _finish_cluster(cluster, err)
         traceback.print_exc(file=sys.stderr)
         _report_failure(f"training failed: {type(err).__name__}: {_one_line(err)}", env)
         return 1

@@ -60,6 +60,12 @@ AUTOML_RAY_NODE_ADDRESS     this host's IP address; default: its host name resol
 AUTOML_RAY_JOIN_TIMEOUT     seconds to wait for the cluster to form, default 300.
 AUTOML_RAY_NUM_CPUS         CPUs this host's Ray node offers (default: Ray's detection).
 AUTOML_RAY_OBJECT_STORE_BYTES   object store size of this host's node (default: Ray's).
+AUTOML_RAY_TEMP_DIR         Ray's session directory (logs, sockets); default
+                            <tmp>/automl-ray-<port>. Never Ray's default /tmp/ray: `ray start`
+                            leaves its address in /tmp/ray/ray_current_cluster, and every
+                            later plain ``ray.init()`` on the machine (AutoGluon's own, for a
+                            one-host bagged fit) would then try to join this cluster. Removed
+                            by the head when the job succeeds.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -196,6 +203,8 @@ class Cluster:
         self.workers = hosts[1:]
         self.ray_port = _int_env(env, "AUTOML_RAY_PORT", DEFAULT_RAY_PORT)
         self.control_port = self.ray_port + 3
+        self.temp_dir = Path(env.get("AUTOML_RAY_TEMP_DIR") or
+                             Path(tempfile.gettempdir()) / f"automl-ray-{self.ray_port}")
         self.join_timeout = _float_env(env, "AUTOML_RAY_JOIN_TIMEOUT", DEFAULT_JOIN_TIMEOUT)
         self.started = time.monotonic()
         self.deadline = self.started + self.join_timeout
@@ -245,8 +254,11 @@ class Cluster:
                 "models: set AG_MODEL_SYNC_PATH to an S3 prefix of the job, or AUTOML_SHARED_DIR "
                 "to a directory every host shares")
         self.settings = settings
-        for key, value in settings.items():
-            env[key] = value
+
+    def apply_settings(self) -> None:
+        """AutoGluon's distributed-mode variables into this process's environment."""
+        for key, value in self.settings.items():
+            self.env[key] = value
             os.environ[key] = value
 
     @property
@@ -261,7 +273,7 @@ class Cluster:
                                 f"--resources={json.dumps({self.resource: 1})}"]
         cmd += [f"{k}={v}" for k, v in node_ports(self.ray_port, self.index).items()]
         if self.is_head:
-            cmd += ["--head", f"--port={self.ray_port}",
+            cmd += ["--head", f"--port={self.ray_port}", f"--temp-dir={self.temp_dir}",
                     f"--ray-client-server-port={self.ray_port + 1}",
                     "--include-dashboard=true", f"--dashboard-host={self.node_address}",
                     f"--dashboard-port={self.ray_port + 2}",
@@ -272,8 +284,8 @@ class Cluster:
             cmd.append(f"--num-cpus={_int_env(self.env, 'AUTOML_RAY_NUM_CPUS', 0)}")
         if self.env.get("AUTOML_RAY_OBJECT_STORE_BYTES"):
             cmd.append(f"--object-store-memory={_int_env(self.env, 'AUTOML_RAY_OBJECT_STORE_BYTES', 0)}")
-        node_env = {**{k: v for k, v in self.env.items() if isinstance(v, str)}, **self.settings,
-                    "RAY_USAGE_STATS_ENABLED": "0"}
+        node_env = {**{k: v for k, v in self.env.items() if isinstance(v, str) and k != "RAY_ADDRESS"},
+                    **self.settings, "RAY_USAGE_STATS_ENABLED": "0"}
         log(f"{self.current}: starting its Ray {'head ' if self.is_head else ''}node at "
             f"{self.node_address} ({'port ' + str(self.ray_port) if self.is_head else 'joining ' + self.head_address + ':' + str(self.ray_port)})")
         # Its own session (process group), so that stopping it never signals this process;
@@ -531,6 +543,8 @@ class Cluster:
 
             ray.shutdown()
         self.stop_node()
+        if error is None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     # ----- a worker
 
@@ -597,6 +611,7 @@ def join(env) -> Cluster | None:
     # that the Ray node is stopped on the way out.
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     cluster = Cluster(env, hosts, current)
+    cluster.apply_settings()
     if cluster.is_head:
         try:
             cluster._form_as_head()

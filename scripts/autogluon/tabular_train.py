@@ -26,6 +26,11 @@ SM_OUTPUT_FAILURE    file that receives the one-line error message on failure. W
                      $SM_OUTPUT_DIR/failure, else /opt/ml/output/failure if /opt/ml/output
                      exists (SageMaker reports that file as the job's FailureReason), else
                      none. Set it to an empty string to write no failure file.
+SM_HOSTS, SM_CURRENT_HOST   with several hosts the job is one Ray cluster that AutoGluon
+                     spreads the bagged folds over: the first host fits and writes
+                     everything below, the others serve until it is done (ray_cluster.py
+                     beside this script says how; AG_MODEL_SYNC_PATH or AUTOML_SHARED_DIR
+                     is then required). With one host, nothing changes.
 Inside a container (/opt/ml present) the SM_* directories default to the usual /opt/ml paths.
 OMP_WAIT_POLICY      outside a container it defaults to PASSIVE (see
                      _passive_openmp_outside_sagemaker); for speed on a dedicated machine,
@@ -70,7 +75,10 @@ SM_OUTPUT_DATA_DIR/
     training_summary.json        problem_type, label, eval_metric, best_model,
                                  autogluon_version, python_version, train_rows, test_rows,
                                  train_files, test_files, feature_columns, class_labels,
-                                 fit_seconds, dropped_scores.
+                                 fit_seconds, dropped_scores; with several hosts also
+                                 hosts: {head, formed_seconds, sync, per_host: {host:
+                                 {node_id, folds, fold_seconds, models, parallel_model_fits}}}
+                                 (from Ray's task records).
     leaderboard.csv              predictor.leaderboard(test) (or without test: validation only).
     predictions.csv              header ``actual,prediction[,<class label>...]``, one row per
                                  test row: true value, prediction, class probabilities.

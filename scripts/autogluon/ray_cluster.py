@@ -468,9 +468,13 @@ class Cluster:
     def collect(self, predictor, model_dir: Path):
         """After the fit: the predictor copied into the model directory (and loaded from
         there), and the cluster's record of who fitted what (``self.report``)."""
+        started = time.monotonic()
         self.report = self._records(predictor)
+        recorded = time.monotonic()
         clone = predictor.clone(path=str(model_dir), return_clone=True, dirs_exist_ok=True)
         shutil.rmtree(self.fit_dir, ignore_errors=True)
+        log(f"Ray's task records read in {recorded - started:.1f} s; predictor copied to {model_dir} "
+            f"in {time.monotonic() - recorded:.1f} s")
         for host, entry in self.report.items():
             log(f"{host}: {entry['folds']} folds of {len(entry['models'])} models "
                 f"({', '.join(entry['models']) or '-'})")
@@ -521,6 +525,7 @@ class Cluster:
         with self._lock:
             self._over = True
             conns = dict(self._conns)
+        started = time.monotonic()
         note = {"done": True} if error is None else {"abort": error}
         for host, conn in conns.items():
             with contextlib.suppress(OSError):
@@ -545,6 +550,7 @@ class Cluster:
         self.stop_node()
         if error is None:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
+        log(f"cluster stopped in {time.monotonic() - started:.1f} s")
 
     # ----- a worker
 

@@ -442,8 +442,17 @@ class Cluster:
             f"models sync through {self.sync}")
 
     def fit_args(self, fit_args: dict) -> dict:
-        """fit_args plus the callback that records each model's fit window."""
-        return {**fit_args, "callbacks": [*fit_args.get("callbacks", []), _model_windows(self._windows)]}
+        """fit_args plus the callback that records each model's fit window, and dynamic
+        stacking (bagged presets turn it on) kept in the head's process."""
+        ds_args = dict(fit_args.get("ds_args") or {})
+        if ds_args.get("memory_safe_fits", True):
+            # AutoGluon 1.4 runs the dynamic-stacking sub-fit as one Ray task asking for
+            # every CPU of the cluster (TabularPredictor._dynamic_stacking, "FIXME: what
+            # about distributed?"): no single node has them, so Ray would wait forever. In
+            # the head's process the sub-fit spreads its folds like the main fit.
+            ds_args["memory_safe_fits"] = False
+        return {**fit_args, "ds_args": ds_args,
+                "callbacks": [*fit_args.get("callbacks", []), _model_windows(self._windows)]}
 
     @contextlib.contextmanager
     def fitting(self):

@@ -282,6 +282,26 @@ def test_the_worker_logs_its_part(two_hosts):
     assert "all 2 hosts joined" in head_log
 
 
+def test_a_bagged_preset_with_dynamic_stacking_spreads_too(tmp_path, data):
+    # best_quality bags and stacks, and turns on dynamic stacking, whose sub-fit AutoGluon
+    # would otherwise send to Ray as one task asking for every CPU of the cluster.
+    hps = {"init_args": {"label": "target"},
+           "fit_args": {"presets": "best_quality", "hyperparameters": {"GBM": {}}, "num_bag_folds": 2,
+                        "num_bag_sets": 1, "dynamic_stacking": True, "time_limit": 150}}
+    port = pick_ray_port(len(HOSTS))
+    hosts = start_hosts(tmp_path, data, hps, port)
+    codes = wait_all(hosts)
+    head = hosts["algo-1"]
+    assert codes == {"algo-1": 0, "algo-2": 0}, head.log[-4000:] + hosts["algo-2"].log[-2000:]
+    assert "DyStack" in head.log
+    per_host = head.summary["hosts"]["per_host"]
+    # The sub-fit's folds and the full fit's (two layers) all ran as fold tasks.
+    assert sum(h["folds"] for h in per_host.values()) >= 4
+    assert all(h["folds"] >= 1 for h in per_host.values()), per_host
+    assert "LightGBM_BAG_L1" in {m for h in per_host.values() for m in h["models"]}
+    assert_nothing_left(port)
+
+
 # --------------------------------------------------------------------------- failures
 
 

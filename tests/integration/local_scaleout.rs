@@ -128,9 +128,9 @@ fn several_instances_without_bagging_are_refused_naming_the_field() {
         .arg("validate")
         .arg(&path)
         .status(1)
-        .stdout_contains("Parameters.Train.InstanceCount: 2 instances need a fit that bags")
-        .stdout_contains("\"num_bag_folds\": 4")
-        .stdout_contains("or set InstanceCount to 1")
+        .stderr_contains("Parameters.Train.InstanceCount: 2 instances need a fit that bags")
+        .stderr_contains("\"num_bag_folds\": 4")
+        .stderr_contains("or set InstanceCount to 1")
         .run();
     let bagged = input(2, json!({"presets": "good_quality", "time_limit": 60}));
     std::fs::write(&path, bagged.to_string()).unwrap();

@@ -244,8 +244,12 @@ class Cluster:
         elif sync:
             if not sync.startswith("s3://") or len(sync) <= len("s3://"):
                 raise ClusterError(f"AG_MODEL_SYNC_PATH must be an S3 prefix (s3://bucket/prefix/), got {sync!r}")
-            # AutoGluon appends "<bag name>/<fold name>/" to it without a separator.
-            settings["AG_MODEL_SYNC_PATH"] = sync if sync.endswith("/") else sync + "/"
+            # AutoGluon appends "<bag name>/<fold name>/" to it without a separator; the
+            # Train machine joins TrainingOutput and the job name with "/", which doubles
+            # when TrainingOutput ends with one.
+            bucket, _, key = sync[len("s3://"):].partition("/")
+            key = "/".join(part for part in key.split("/") if part)
+            settings["AG_MODEL_SYNC_PATH"] = f"s3://{bucket}/{key}/" if key else f"s3://{bucket}/"
             self.fit_dir = model_dir.parent / "automl-fit" / "predictor"
             self.sync = settings["AG_MODEL_SYNC_PATH"]
         else:

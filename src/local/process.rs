@@ -322,6 +322,42 @@ mod tests {
     }
 
     #[test]
+    fn the_first_job_of_a_group_to_fail_stops_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut slow = Command::new("sleep");
+        slow.arg("30");
+        let mut failing = Command::new("sh");
+        failing.args(["-c", "sleep 0.2; echo 'error: host down' >&2; exit 3"]);
+        let started = Instant::now();
+        let end = run_group(
+            vec![(slow, dir.path().join("a.log")), (failing, dir.path().join("b.log"))],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::Failed { index: 1, code: Some(3) }), "{end:?}");
+        // The sleeper was stopped, not waited for.
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(last_error(&dir.path().join("b.log")).as_deref(), Some("host down"));
+        let mut a = Command::new("true");
+        a.arg("x");
+        let b = Command::new("true");
+        let end = run_group(
+            vec![(a, dir.path().join("c.log")), (b, dir.path().join("d.log"))],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::Succeeded), "{end:?}");
+        let mut slow = Command::new("sleep");
+        slow.arg("30");
+        let end = run_group(
+            vec![(slow, dir.path().join("e.log"))],
+            Some(Instant::now() + Duration::from_millis(300)),
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::TimedOut), "{end:?}");
+    }
+
+    #[test]
     fn detached_servers_can_be_stopped() {
         let dir = tempfile::tempdir().unwrap();
         let mut server = Command::new("sleep");

@@ -412,6 +412,9 @@ def test_an_s3_sync_prefix_gets_its_trailing_slash_and_a_scratch_fit_dir(tmp_pat
     # The same path on every host, outside the model directory SageMaker uploads.
     assert cluster.fit_dir == tmp_path / "automl-fit" / "predictor"
     assert not cluster.is_head and cluster.head == "algo-1"
+    doubled = ray_cluster.Cluster({**env, "AG_MODEL_SYNC_PATH": "s3://bucket/out//j-1/ray-sync/"},
+                                  ["algo-1", "algo-2"], "algo-2")
+    assert doubled.settings["AG_MODEL_SYNC_PATH"] == "s3://bucket/out/j-1/ray-sync/"
     assert "AG_DISTRIBUTED_MODE" not in os.environ  # only join() applies them
 
 

@@ -1,5 +1,5 @@
 //! Choice rules: a condition on one variable (`Variable` + a comparison operator) or a
-//! combination of conditions (`And`, `Or`, `Not`), each branch naming its `Next` state.
+//! combination of conditions (`And`, `Or`), each branch naming its `Next` state.
 
 use serde::Serialize;
 use std::fmt;
@@ -31,10 +31,6 @@ pub(crate) enum Condition {
         #[serde(rename = "Or")]
         any: Vec<Condition>,
     },
-    Not {
-        #[serde(rename = "Not")]
-        inner: Box<Condition>,
-    },
 }
 
 /// The comparison operators this project uses.
@@ -43,7 +39,6 @@ pub(crate) enum Test {
     BooleanEquals(bool),
     StringEquals(String),
     IsPresent(bool),
-    NumericGreaterThanEquals(f64),
 }
 
 impl Condition {
@@ -77,6 +72,7 @@ impl Condition {
         Condition::Or { any }
     }
 
+    #[cfg(test)] // only the tests read it
     /// Every `Variable` path the condition reads.
     pub(crate) fn variables(&self) -> Vec<&str> {
         match self {
@@ -84,7 +80,6 @@ impl Condition {
             Condition::And { all: parts } | Condition::Or { any: parts } => {
                 parts.iter().flat_map(Condition::variables).collect()
             }
-            Condition::Not { inner } => inner.variables(),
         }
     }
 }
@@ -111,7 +106,6 @@ impl fmt::Display for Condition {
                     Test::StringEquals(value) => write!(f, "{name} == '{value}'"),
                     Test::IsPresent(true) => write!(f, "{name} present"),
                     Test::IsPresent(false) => write!(f, "{name} absent"),
-                    Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),
                 }
             }
             // `present and true` reads better as just the comparison.
@@ -129,7 +123,6 @@ impl fmt::Display for Condition {
             }
             Condition::And { all } => join(f, all, "and"),
             Condition::Or { any } => join(f, any, "or"),
-            Condition::Not { inner } => write!(f, "not ({inner})"),
         }
     }
 }

@@ -60,17 +60,6 @@ fn detail(message: &str) -> String {
     }
 }
 
-impl AwsError {
-    /// The service error code, for callers that handle one specially.
-    pub(crate) fn code(&self) -> Option<&str> {
-        match self {
-            AwsError::Service { code, .. } => code.as_deref(),
-            AwsError::AccessDenied { .. } => Some("AccessDenied"),
-            _ => None,
-        }
-    }
-}
-
 /// `.explain("s3:PutObject")?` on the result of an SDK call.
 pub(crate) trait Explain<T> {
     fn explain(self, action: &str) -> Result<T, AwsError>;

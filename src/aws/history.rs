@@ -18,6 +18,7 @@ pub(crate) struct RecordedEvent {
 }
 
 impl RecordedEvent {
+    #[cfg(test)] // only the tests read it
     /// Reads one element of GetExecutionHistory's `events`.
     pub(crate) fn from_api_json(event: &Value) -> RecordedEvent {
         let details = event
@@ -185,6 +186,7 @@ impl Translator {
         }
     }
 
+    #[cfg(test)] // only the tests read it
     pub(crate) fn ended(&self) -> bool {
         self.status.is_some()
     }
@@ -362,6 +364,7 @@ pub(crate) fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String
     (error, cause)
 }
 
+#[cfg(test)] // only the tests read it
 /// Builds the API JSON shape of an event, for tests and fixtures.
 pub(crate) fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Value {
     json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })

@@ -87,6 +87,7 @@ impl Normalized {
         self.value
     }
 
+    #[cfg(test)] // only the tests read it
     /// The typed model.
     pub(crate) fn input(&self) -> &Input {
         &self.input
@@ -100,6 +101,7 @@ impl Normalized {
         self.input.parameters.train.as_ref()
     }
 
+    #[cfg(test)] // only the tests read it
     pub(crate) fn evaluation(&self) -> Option<&Evaluation> {
         self.input.parameters.evaluation.as_ref()
     }
@@ -113,6 +115,7 @@ impl Normalized {
         self.deploy().map(|d| d.mode)
     }
 
+    #[cfg(test)] // only the tests read it
     /// Where training writes the model, when the flow trains.
     pub(crate) fn train_output(&self) -> Option<S3Uri> {
         self.train()?.training_output.parse().ok()

@@ -23,6 +23,7 @@ mod aws_errors;
 mod aws_invoke;
 #[cfg(feature = "aws")]
 mod aws_run;
+mod cli;
 mod local_cli;
 #[cfg(feature = "aws")]
 mod local_differential;

@@ -675,13 +675,12 @@ def _model_windows(windows: list):
 
 
 def _expected_folds(predictor) -> int:
+    """The fold models the fitted predictor holds (weighted ensembles fit none as tasks)."""
     total = 0
     for info in predictor.info().get("model_info", {}).values():
-        bagged = info.get("bagged_info") or {}
-        if bagged.get("child_model_type") and info.get("stack_info", {}).get("num_base_models", 1) is not None:
-            if info.get("model_type") in ("WeightedEnsembleModel",):
-                continue
-            total += int(bagged.get("num_child_models") or 0)
+        if info.get("model_type") == "WeightedEnsembleModel":
+            continue
+        total += int((info.get("bagged_info") or {}).get("num_child_models") or 0)
     return total
 
 

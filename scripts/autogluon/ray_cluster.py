@@ -94,6 +94,9 @@ FOLD_TASK = "_ray_fit"
 MODEL_TASK = "_remote_train_multi_fold"
 # How long the head waits for the workers to stop their nodes once told the job is over.
 WORKER_GOODBYE_SECONDS = 30.0
+# How long a fit interrupted by a host's failure may take to unwind before the head ends
+# the job from the watching thread.
+UNWIND_SECONDS = 5.0
 
 
 class ClusterError(Exception):
@@ -221,6 +224,10 @@ class Cluster:
         self._node_ids: dict[str, str] = {}
         self._windows: list[tuple[str, float, float]] = []
         self.formed_seconds: float | None = None
+        # Set by the caller: writes the job's failure (file and last stderr line).
+        self.report_failure = None
+        self._unwound = False
+        self._finished = False
         self._configure_sync()
 
     # ----- where fold models meet
@@ -329,6 +336,24 @@ class Cluster:
             # The fit runs in the main thread, waiting on Ray: stop it now rather than let
             # Ray quietly re-run the lost folds on the hosts that are left.
             _thread.interrupt_main()
+            threading.Thread(target=self._end_unless_unwound, daemon=True).start()
+
+    def _end_unless_unwound(self) -> None:
+        """interrupt_main takes effect only when the main thread runs Python again, and a
+        fit waiting on Ray for a fold that runs for minutes may not for that long: then end
+        the job from here, as the main thread would have."""
+        deadline = time.monotonic() + UNWIND_SECONDS
+        while time.monotonic() < deadline:
+            if self._unwound:
+                return
+            time.sleep(0.1)
+        host, message = self.failure
+        text = message if message.startswith("host ") else f"host {host}: {message}"
+        log(f"the fit did not stop within {UNWIND_SECONDS:g} s; ending the job now")
+        if self.report_failure is not None:
+            self.report_failure(text)
+        self.finish(text, driver=False)
+        os._exit(1)
 
     def _raise_failure(self, cause: BaseException | None = None):
         host, message = self.failure
@@ -470,6 +495,7 @@ class Cluster:
             yield
         except BaseException as err:
             if self.failure is not None:
+                self._unwound = True
                 self._raise_failure(err)
             raise
         finally:
@@ -533,9 +559,13 @@ class Cluster:
                 "sync": "shared_dir" if "AG_DISTRIBUTED_FILESYSTEM" in self.settings else "s3",
                 "per_host": self.report}
 
-    def finish(self, error: str | None) -> None:
-        """The head is done (error None) or failed: tell the workers, then stop the cluster."""
+    def finish(self, error: str | None, driver: bool = True) -> None:
+        """The head is done (error None) or failed: tell the workers, then stop the cluster
+        (``driver`` False: leave this process's Ray connection alone, it is about to end)."""
         with self._lock:
+            if self._finished:
+                return
+            self._finished = True
             self._over = True
             conns = dict(self._conns)
         started = time.monotonic()
@@ -556,10 +586,11 @@ class Cluster:
                 conn.close()
         with contextlib.suppress(Exception):
             self._server.close()
-        with contextlib.suppress(Exception):
-            import ray
+        if driver:
+            with contextlib.suppress(Exception):
+                import ray
 
-            ray.shutdown()
+                ray.shutdown()
         self.stop_node()
         if error is None:
             shutil.rmtree(self.temp_dir, ignore_errors=True)

@@ -602,6 +602,8 @@ def main(argv=None) -> int:
         cluster = ray_cluster.join(env)
         if cluster is not None and not cluster.is_head:
             return 0  # a worker: the head has the model and the reports
+        if cluster is not None:
+            cluster.report_failure = lambda message: _report_failure(message, env)
         train(env, cluster)
         if cluster is not None:
             cluster.finish(None)

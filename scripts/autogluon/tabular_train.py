@@ -99,6 +99,7 @@ import os
 import platform
 import shutil
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -561,7 +562,15 @@ def failure_path(env) -> Path | None:
     return None
 
 
+_failure_reported = threading.Event()
+
+
 def _report_failure(message: str, env) -> None:
+    # Once per process: with several hosts the head's watching thread may end the job
+    # (ray_cluster.py) while the main thread unwinds towards the same report.
+    if _failure_reported.is_set():
+        return
+    _failure_reported.set()
     path = failure_path(env)
     if path is not None:
         try:

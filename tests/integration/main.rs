@@ -4,7 +4,8 @@
 //!
 //! - [`synth`], [`validate`], [`policies`], [`architecture`]: the rendered stack, the input
 //!   contract, the IAM documents, and the layering rules of ARCHITECTURE.md.
-//! - [`local_cli`], [`local_flows`], [`local_differential`]: `run --local` end to end, and
+//! - [`local_cli`], [`local_flows`], [`local_scaleout`], [`local_differential`]: `run --local`
+//!   end to end (one host and a Ray cluster of two), and
 //!   the interpreter against moto's own Step Functions.
 //! - [`aws_recorded`]: the interpreter against executions recorded on AWS
 //!   (tests/fixtures/aws-recorded).
@@ -30,6 +31,7 @@ mod local_cli;
 #[cfg(feature = "aws")]
 mod local_differential;
 mod local_flows;
+mod local_scaleout;
 mod policies;
 mod support;
 mod synth;

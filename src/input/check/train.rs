@@ -88,6 +88,23 @@ impl Checker {
                 (None, unknown)
             }
         };
+        if let (Some(count), Some(fit_args)) = (instance_count, &fit_args) {
+            // Several instances train one model by fitting its bagged folds in parallel
+            // (tabular_train.py's Ray cluster): without folds there is nothing to spread.
+            if count > 1 && !autogluon::bags(fit_args) {
+                self.error(
+                    child(path, "InstanceCount"),
+                    format!(
+                        "{count} instances need a fit that bags: the instances train one model by \
+                         fitting its bagged folds side by side (one model is never split across \
+                         instances), and these FitArgs fit no folds. Add \"num_bag_folds\": {} (or \
+                         more) to FitArgs, or use a bagged preset such as \"good_quality\", \
+                         \"high_quality\" or \"best_quality\"; or set InstanceCount to 1",
+                        (2 * count).clamp(2, 10)
+                    ),
+                );
+            }
+        }
         let train = (|| {
             Some(Train {
                 train_data_path: train_data_path?,

@@ -6,6 +6,7 @@
 //! | 0 | done (an input is valid; an execution succeeded) |
 //! | 1 | the work failed: an invalid input, a failed execution, an AWS error |
 //! | 2 | nothing could start: the command line or an input file could not be read or parsed |
+//! | 130 | a local run was interrupted (SIGINT, SIGTERM, SIGHUP) and recorded `ABORTED` |
 
 use std::process::ExitCode;
 
@@ -13,6 +14,8 @@ use std::process::ExitCode;
 pub(crate) const UNREADABLE: u8 = 2;
 /// The input breaks the contract, or the work failed.
 pub(crate) const FAILED: u8 = 1;
+/// A local run stopped by a signal (the shell's 128 + SIGINT, whichever signal it was).
+pub(crate) const INTERRUPTED: u8 = 130;
 
 /// The exit code of a command that ended with `error`.
 pub(crate) fn exit_code(error: &anyhow::Error) -> ExitCode {

@@ -52,6 +52,13 @@ pub trait Host {
     fn max_wait(&self) -> Option<Duration> {
         None
     }
+
+    /// Whether the execution was stopped from outside (StopExecution; locally an
+    /// interrupt), with the cause to record. Asked between states, after each task and
+    /// while waiting: a stopped execution ends `ABORTED` at once, without Retry or Catch.
+    fn aborted(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How an execution ended.
@@ -114,6 +121,7 @@ enum Step {
 enum Stop {
     Failed(Failure),
     TimedOut,
+    Aborted(String),
 }
 
 impl Run<'_> {
@@ -137,6 +145,9 @@ impl Run<'_> {
         let mut data = self.info.input.clone();
         let mut current = self.definition.start_at.clone();
         let (status, output, failure) = loop {
+            if let Some(cause) = self.host.aborted() {
+                break (ExecutionStatus::Aborted, None, Some(abort_failure(cause)));
+            }
             if self.timed_out() {
                 break (
                     ExecutionStatus::TimedOut,
@@ -175,6 +186,9 @@ impl Run<'_> {
                         }
                     }
                 }
+                Err(Stop::Aborted(cause)) => {
+                    break (ExecutionStatus::Aborted, None, Some(abort_failure(cause)))
+                }
                 Err(Stop::TimedOut) => {
                     break (
                         ExecutionStatus::TimedOut,
@@ -200,6 +214,9 @@ impl Run<'_> {
             }
             (ExecutionStatus::TimedOut, Some(f), _) => {
                 self.history.execution_timed_out(&f.error, &f.cause)
+            }
+            (ExecutionStatus::Aborted, Some(f), _) => {
+                self.history.execution_aborted(&f.error, &f.cause)
             }
             (_, Some(f), _) => self.history.execution_failed(&f.error, &f.cause),
             _ => {}
@@ -360,7 +377,7 @@ impl Run<'_> {
             let context = self.info.context(&state.name, entered, retries);
             let failure = match self.attempt(state, task, input, &context) {
                 Ok(output) => return Ok(step(&task.next, output)),
-                Err(Stop::TimedOut) => return Err(Stop::TimedOut),
+                Err(stop @ (Stop::TimedOut | Stop::Aborted(_))) => return Err(stop),
                 Err(Stop::Failed(failure)) => failure,
             };
             if self.timed_out() {
@@ -438,6 +455,9 @@ impl Run<'_> {
                 let timed_out = failure.error == names::TIMEOUT;
                 self.history
                     .task_failed(&task.resource, &failure.error, &failure.cause, timed_out);
+                if let Some(cause) = self.host.aborted() {
+                    return Err(Stop::Aborted(cause));
+                }
                 if timed_out && self.timed_out() {
                     return Err(Stop::TimedOut);
                 }
@@ -445,6 +465,9 @@ impl Run<'_> {
             }
         };
         self.history.task_succeeded(&task.resource, &result);
+        if let Some(cause) = self.host.aborted() {
+            return Err(Stop::Aborted(cause));
+        }
         let selected = match &task.result_selector {
             Some(template) => template.render(&result, context).map_err(Stop::Failed)?,
             None => result,
@@ -509,6 +532,9 @@ impl Run<'_> {
             if now >= until {
                 break;
             }
+            if let Some(cause) = self.host.aborted() {
+                return Err(Stop::Aborted(cause));
+            }
             if let Some((resource, input)) = &peek {
                 if self.host.settled(resource, input) {
                     return Ok(());
@@ -528,6 +554,12 @@ fn step(next: &Next, output: Value) -> Step {
         Next::State(name) => Step::Next(name.clone(), output),
         Next::End => Step::End(output),
     }
+}
+
+/// The error and cause an aborted execution records (StopExecution's defaults are empty;
+/// locally the cause says which signal stopped it).
+fn abort_failure(cause: String) -> Failure {
+    Failure::new("States.Aborted", cause)
 }
 
 fn timeout_failure(definition: &Definition) -> Failure {

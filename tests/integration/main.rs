@@ -26,6 +26,7 @@ mod local_cli;
 #[cfg(feature = "aws")]
 mod local_differential;
 mod local_flows;
+mod local_interrupts;
 mod policies;
 mod support;
 mod synth;

@@ -199,11 +199,14 @@ pub(crate) fn create(
             )))
         }
         Err(Ended::TimedOut) => {
-            job.end(
-                "Stopped",
-                "Stopped",
-                Some("The Step Functions task timed out; the job was stopped.".into()),
-            );
+            let reason = match crate::local::interrupt::requested() {
+                Some(signal) => format!(
+                    "automl was interrupted ({}); the job was stopped.",
+                    crate::local::interrupt::signal_name(signal)
+                ),
+                None => "The Step Functions task timed out; the job was stopped.".into(),
+            };
+            job.end("Stopped", "Stopped", Some(reason));
             save(&job);
             Err(Failure::new(
                 names::TIMEOUT,
@@ -401,7 +404,7 @@ fn run(
                 log.display()
             )))
         }
-        JobEnd::TimedOut => return Err(Ended::TimedOut),
+        JobEnd::TimedOut | JobEnd::Interrupted => return Err(Ended::TimedOut),
     }
 
     // Upload: <S3OutputPath>/<job>/output/{model,output}.tar.gz.

@@ -182,7 +182,7 @@ fn run(
                     log.display()
                 )));
             }
-            JobEnd::TimedOut => return Err(None),
+            JobEnd::TimedOut | JobEnd::Interrupted => return Err(None),
         }
     }
     Ok(())

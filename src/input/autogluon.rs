@@ -112,3 +112,53 @@ pub(crate) const PRESETS: &[&str] = &[
 /// AutoGluon's documentation of both, for messages.
 pub(crate) const DOCS: &str =
     "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";
+
+/// The model keys of `fit(hyperparameters={...})`: AutoGluon 1.4's model registry
+/// (`autogluon.tabular.registry.ag_model_registry.keys`, printed from the test
+/// environment's AutoGluon 1.4.0). An unknown key makes `fit` raise minutes in.
+pub(crate) const MODEL_KEYS: &[&str] = &[
+    "AG_AUTOMM",
+    "AG_IMAGE_NN",
+    "AG_TEXT_NN",
+    "CAT",
+    "DUMMY",
+    "ENS_WEIGHTED",
+    "FASTAI",
+    "FASTTEXT",
+    "FT_TRANSFORMER",
+    "GBM",
+    "IM_BOOSTEDRULES",
+    "IM_FIGS",
+    "IM_GREEDYTREE",
+    "IM_HSTREE",
+    "IM_RULEFIT",
+    "KNN",
+    "LR",
+    "MITRA",
+    "NN_TORCH",
+    "REALMLP",
+    "RF",
+    "SIMPLE_ENS_WEIGHTED",
+    "TABICL",
+    "TABM",
+    "TABPFNMIX",
+    "TABPFNV2",
+    "XGB",
+    "XT",
+];
+
+/// `fit(hyperparameters="...")` names: AutoGluon 1.4's
+/// `autogluon.tabular.configs.hyperparameter_configs.hyperparameter_config_dict`.
+pub(crate) const HYPERPARAMETER_PRESETS: &[&str] = &[
+    "default",
+    "experimental",
+    "experimental_2024",
+    "interpretable",
+    "light",
+    "multimodal",
+    "toy",
+    "very_light",
+    "zeroshot",
+    "zeroshot_2023",
+    "zeroshot_2025_tabfm",
+];

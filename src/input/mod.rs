@@ -17,6 +17,7 @@
 
 mod autogluon;
 mod check;
+mod data;
 mod metrics;
 mod model;
 mod names;
@@ -28,6 +29,7 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use data::check_data;
 pub(crate) use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
 pub(crate) use metrics::{Metric, ProblemType, METRICS};
 pub(crate) use model::{
@@ -39,7 +41,7 @@ pub(crate) use names::{
 };
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
-pub(crate) use read::parse;
+pub(crate) use read::{parse, read_capped};
 pub use read::{read, ReadError};
 
 use crate::s3uri::S3Uri;

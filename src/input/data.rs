@@ -301,8 +301,8 @@ mod tests {
         let raw = json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
             "Train": {
-                "TrainDataPath": "s3://b/train.csv", "TestDataPath": "s3://b/test.csv",
-                "TrainingOutput": "s3://b/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                "TrainDataPath": "s3://bkt/train.csv", "TestDataPath": "s3://bkt/test.csv",
+                "TrainingOutput": "s3://bkt/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
                 "InitArgs": init_args,
             },
             "Evaluation": {"Threshold": 0.5, "Metric": metric},
@@ -314,7 +314,7 @@ mod tests {
     fn check(dir: &Path, normalized: &Normalized) -> Vec<String> {
         let dir = dir.to_path_buf();
         check_data(normalized, &move |uri: &str| {
-            Some(dir.join(uri.trim_start_matches("s3://b/")))
+            Some(dir.join(uri.trim_start_matches("s3://bkt/")))
         })
         .iter()
         .map(|p| p.to_string())
@@ -341,7 +341,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let problems = check(dir.path(), &input("species", "accuracy", json!({})));
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].starts_with("Parameters.Train.TrainDataPath: \"s3://b/train.csv\": "));
+        assert!(problems[0].starts_with("Parameters.Train.TrainDataPath: \"s3://bkt/train.csv\": "));
         assert!(problems[0].ends_with("train.csv does not exist"), "{problems:?}");
         std::fs::write(dir.path().join("train.csv"), PENGUINS).unwrap();
         std::fs::write(dir.path().join("test.csv"), "species,island\nAdelie,Dream\n").unwrap();
@@ -376,7 +376,7 @@ mod tests {
 
         #[test]
         fn arbitrary_csv_never_panics(train in "(\\PC|\n|,|\"){0,200}", test in "(\\PC|\n|,|\"){0,200}",
-                                      label in "[a-z]{1,3}", metric in "(accuracy|r2|roc_auc|log_loss)") {
+                                      label in "[a-z]{1,3}", metric in "(accuracy|r2|roc_auc|mcc)") {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("train.csv"), &train).unwrap();
             std::fs::write(dir.path().join("test.csv"), &test).unwrap();

@@ -538,8 +538,8 @@ mod tests {
         let raw = json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": false, "Deploy": false},
             "Train": {
-                "TrainDataPath": "s3://b/train.csv", "TestDataPath": "s3://b/test.csv",
-                "TrainingOutput": "s3://b/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                "TrainDataPath": "s3://bkt/train.csv", "TestDataPath": "s3://bkt/test.csv",
+                "TrainingOutput": "s3://bkt/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
                 "InitArgs": {"label": "y"}, "FitArgs": fit_args,
             },
         }});

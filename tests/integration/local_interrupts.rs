@@ -38,15 +38,19 @@ impl Sandbox {
             )
             .unwrap();
         }
-        let input = json!({
-            "TrainDataPath": "s3://data/penguins/train.csv",
-            "TestDataPath": "s3://data/penguins/test.csv",
-            "TrainingOutput": "s3://data/output/training/",
-            "InstanceCount": 1,
-            "InstanceType": "ml.m5.xlarge",
-            "FitArgs": {"hyperparameters": {"GBM": {}}, "time_limit": 120},
-            "InitArgs": {"label": "species"},
-        });
+        let input = json!({"Parameters": {
+            "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
+            "Train": {
+                "TrainDataPath": "s3://data/penguins/train.csv",
+                "TestDataPath": "s3://data/penguins/test.csv",
+                "TrainingOutput": "s3://data/output/training/",
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+                "FitArgs": {"hyperparameters": {"GBM": {}}, "time_limit": 120},
+                "InitArgs": {"label": "species"},
+            },
+            "Evaluation": {"Metric": "accuracy", "Threshold": 0.5},
+        }});
         std::fs::write(dir.path().join("input.json"), input.to_string()).unwrap();
         Sandbox { dir }
     }

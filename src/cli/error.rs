@@ -55,4 +55,25 @@ mod tests {
         let error = anyhow::anyhow!("root").context("outer");
         assert_eq!(chain(&error), "outer: root");
     }
+
+    /// Real chains of the local runner: an input file that is missing (a `ReadError`
+    /// whose message already carries its io::Error), a state directory that cannot be
+    /// created (anyhow context over the io::Error): `(os error 2)` once each.
+    #[test]
+    fn real_failures_say_their_cause_once() {
+        let missing = std::path::Path::new("/nonexistent-automl/input.json");
+        let error: anyhow::Error = crate::input::read(missing).unwrap_err().into();
+        let text = chain(&error);
+        assert_eq!(
+            text,
+            "/nonexistent-automl/input.json: cannot read: No such file or directory (os error 2)"
+        );
+        use anyhow::Context as _;
+        let error = std::fs::create_dir("/nonexistent-automl/state/assets")
+            .context("cannot create /nonexistent-automl/state/assets")
+            .unwrap_err();
+        let text = chain(&error);
+        assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
+        assert_eq!(text.matches("cannot create").count(), 1, "{text}");
+    }
 }

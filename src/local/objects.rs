@@ -279,6 +279,32 @@ pub(crate) fn unpack_bytes(bytes: &[u8], dir: &Path) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn packing_never_writes_through_a_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("model");
+        std::fs::create_dir_all(&model).unwrap();
+        std::fs::write(model.join("weights"), "w").unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let out = dir.path().join("job/output");
+        std::fs::create_dir_all(&out).unwrap();
+        let to = out.join("model.tar.gz");
+        // The names the old code wrote to first, and the target itself.
+        std::os::unix::fs::symlink(&victim, to.with_extension("partial")).unwrap();
+        std::os::unix::fs::symlink(&victim, out.join("model.tar.gz.partial")).unwrap();
+        pack(&model, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(to.is_file() && !to.is_symlink());
+        let target = out.join("record.json");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        std::os::unix::fs::symlink(&victim, target.with_extension("json.tmp")).unwrap();
+        super::super::store::write_json(&target, &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!target.is_symlink());
+    }
+
     use super::*;
 
     #[test]

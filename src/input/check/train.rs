@@ -121,7 +121,8 @@ impl Checker {
         let mut ok = true;
         let positive = |v: &Value| v.as_f64().is_some_and(|x| x > 0.0 && x.is_finite());
         let count = |v: &Value| v.as_u64().is_some();
-        let checks: [(&str, &dyn Fn(&Value) -> bool, &str); 8] = [
+        type Valid<'a> = &'a dyn Fn(&Value) -> bool;
+        let checks: [(&str, Valid, &str); 8] = [
             ("time_limit", &positive, "a number of seconds greater than 0, e.g. 600"),
             ("holdout_frac", &|v: &Value| v.as_f64().is_some_and(|x| x > 0.0 && x < 1.0), "a fraction between 0 and 1, e.g. 0.2"),
             ("num_bag_folds", &count, "a whole number (0, or 2 and more), e.g. 5"),
@@ -144,7 +145,7 @@ impl Checker {
         }
         for key in ["auto_stack", "keep_only_best", "save_space", "refit_full", "set_best_to_refit_full"] {
             if let Some(value) = map.get(key) {
-                if !value.is_boolean() && !(key == "refit_full" && value.is_string()) {
+                if !(value.is_boolean() || key == "refit_full" && value.is_string()) {
                     self.error(
                         child(path, key),
                         format!("must be true or false, not {}", describe(value)),

@@ -352,3 +352,44 @@ fn setup_leaves_a_venv_it_did_not_create_alone() {
         "mine"
     );
 }
+
+#[test]
+fn validate_local_checks_the_data_and_the_metric_before_anything_runs() {
+    let sandbox = Sandbox::new();
+    let mut input: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.dir.path().join("input.json")).unwrap())
+            .unwrap();
+    let validate = |input: &Value| {
+        let path = sandbox.dir.path().join("check.json");
+        std::fs::write(&path, input.to_string()).unwrap();
+        Test::new()
+            .args(["validate", "--local"])
+            .arg(&path)
+            .arg("--object-root")
+            .arg(sandbox.dir.path().join("objects"))
+    };
+    validate(&input).stdout_contains("valid").run();
+    // roc_auc and r2 are not reported for the three penguin species (multiclass).
+    for metric in ["roc_auc", "r2"] {
+        input["Parameters"]["Evaluation"]["Metric"] = json!(metric);
+        validate(&input)
+            .status(1)
+            .stderr_contains(format!(
+                "Parameters.Evaluation.Metric: \"{metric}\" is not reported for a multiclass problem (the label column \"species\" has 3 distinct values"
+            ))
+            .run();
+    }
+    input["Parameters"]["Evaluation"]["Metric"] = json!("accuracy");
+    input["Parameters"]["Train"]["FitArgs"]["time_limit"] = json!("20");
+    validate(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.FitArgs.time_limit: must be a number of seconds")
+        .run();
+    input["Parameters"]["Train"]["FitArgs"]["time_limit"] = json!(20);
+    input["Parameters"]["Train"]["TestDataPath"] = json!("s3://data/penguins/nope.csv");
+    validate(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.TestDataPath: \"s3://data/penguins/nope.csv\": ")
+        .stderr_contains("does not exist")
+        .run();
+}

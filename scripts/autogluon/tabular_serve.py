@@ -108,7 +108,13 @@ NA_STRINGS = frozenset({
 })
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-MAX_BODY_BYTES = 100 * 1024 * 1024
+# SageMaker's real-time payload limit: InvokeEndpoint's Body is a BodyBlob with
+# "max": 6291456 (botocore 1.44.8, data/sagemaker-runtime/2017-05-13/service-2.json).
+MAX_BODY_BYTES = 6291456
+# Idle or slow connections are closed after this many seconds (a thread each otherwise).
+CONNECTION_TIMEOUT_SECONDS = 60
+# Pending connections the kernel queues before refusing (socketserver's default is 5).
+LISTEN_BACKLOG = 256
 
 try:  # inside the SageMaker container: make our 4xx errors reach the client as 4xx
     from sagemaker_inference.errors import BaseInferenceToolkitError as _ErrorBase
@@ -276,6 +282,10 @@ def _load_json(text: str, where: str):
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise RequestError(f"{where} is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise RequestError(f"{where} nests too deeply to be rows of features") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise RequestError(f"{where} cannot be read: {err}") from None
 
 
 def _json_rows(model: ServingModel, doc) -> list:
@@ -482,6 +492,7 @@ def make_server(model: ServingModel, host: str, port: int):
     class Handler(BaseHTTPRequestHandler):
         server_version = "automl-tabular-serve"
         protocol_version = "HTTP/1.1"
+        timeout = CONNECTION_TIMEOUT_SECONDS
 
         def log_message(self, fmt, *args):  # noqa: D401 - stderr, one line per request
             sys.stderr.write("tabular_serve: %s %s\n" % (self.address_string(), fmt % args))
@@ -529,9 +540,13 @@ def make_server(model: ServingModel, host: str, port: int):
                 self.close_connection = True
                 self._error(400, "bad Content-Length")
                 return
+            if size < 0:
+                self.close_connection = True
+                self._error(400, f"bad Content-Length {size}: a length is 0 or more")
+                return
             if size > MAX_BODY_BYTES:
                 self.close_connection = True
-                self._error(413, f"request body over {MAX_BODY_BYTES} bytes")
+                self._error(413, f"request body over {MAX_BODY_BYTES} bytes (6 MB, SageMaker's real-time payload limit)")
                 return
             body = self.rfile.read(size)
             try:
@@ -540,6 +555,9 @@ def make_server(model: ServingModel, host: str, port: int):
                 )
             except RequestError as err:
                 self._error(err.status_code, err.message)
+                return
+            except RecursionError:
+                self._error(400, "the request nests too deeply")
                 return
             except Exception as err:  # noqa: BLE001 - a real internal failure
                 import traceback
@@ -556,6 +574,7 @@ def make_server(model: ServingModel, host: str, port: int):
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        request_queue_size = LISTEN_BACKLOG
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     return Server((host, port), Handler)
@@ -600,10 +619,26 @@ def transform_file(model: ServingModel, input_path: Path, output_path: Path, con
             start += size
     else:
         out_lines = [format_response(model, result, response_type)]
-    tmp = output_path.with_name(output_path.name + ".tmp")
-    tmp.write_text("\n".join(out_lines) + "\n", encoding="utf-8")
-    tmp.replace(output_path)
+    _replace_with(output_path, "\n".join(out_lines) + "\n")
     return len(frame)
+
+
+def _replace_with(path: Path, text: str) -> None:
+    """Writes `text` to a new temporary file beside `path` (O_EXCL, a random name: never
+    a file or link planted at a predictable name) and renames it onto `path`."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _slice(result, start: int, stop: int) -> dict:

@@ -507,9 +507,21 @@ def _write_predictions(predictor, test_df, label, class_labels, path: Path) -> N
 
 
 def _write_json(path: Path, value) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    # A new temporary file (O_EXCL, random name), never one planted at a predictable name.
+    import tempfile
+
+    text = json.dumps(value, indent=2, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _plain(value):

@@ -51,6 +51,23 @@ impl LocalArgs {
     }
 }
 
+/// Where the data of an input is, for the pre-flight data check: `s3://` URIs in the
+/// object root (a prefix: its first object), plain paths as they are.
+pub(crate) fn data_resolver(config: &LocalConfig) -> impl Fn(&str) -> Option<PathBuf> {
+    let objects = crate::local::objects::Objects::new(config.object_root());
+    move |uri: &str| {
+        let location = crate::local::objects::Location::parse(uri).ok()?;
+        let mapped = objects.path(&location);
+        if mapped.exists() {
+            return Some(mapped);
+        }
+        match objects.list(&location) {
+            Ok(files) if !files.is_empty() => files.into_iter().next().map(|(_, path)| path),
+            _ => Some(mapped),
+        }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Create the local Python environment with AutoGluon for `run --local`

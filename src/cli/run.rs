@@ -25,6 +25,11 @@ pub(crate) struct Args {
     /// environment, S3 URIs map to a local directory, endpoints are local HTTP servers.
     #[arg(long)]
     local: bool,
+    /// With --local: reuse the name of a failed, timed-out or aborted local execution
+    /// (its records and the resources named after it are removed first). A succeeded
+    /// execution's name stays taken.
+    #[arg(long, requires = "local")]
+    replace: bool,
     #[command(flatten)]
     local_options: LocalArgs,
 }
@@ -40,9 +45,25 @@ pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Resu
     };
     if args.local {
         let config = args.local_options.into_config();
-        let report = crate::local::run(&config, &global.stack_name, &name, normalized, out)?;
+        let report = crate::local::run(
+            &config,
+            &global.stack_name,
+            &name,
+            normalized,
+            args.replace,
+            out,
+        )?;
         let succeeded = report.summary.succeeded();
         out.finish();
+        if let Some(interrupted) = &report.interrupted {
+            if out.json() {
+                out.stdout(serde_json::to_value(&report).unwrap_or_default());
+            } else {
+                out.result(&report.summary);
+                interrupted_note(interrupted, &config, out);
+            }
+            return Ok(ExitCode::from(super::error::INTERRUPTED));
+        }
         out.result(&report.summary);
         if !out.json() {
             local_hints(&report, &config, out);
@@ -70,6 +91,24 @@ fn preflight(
         Ok(preflight) => {
             for note in preflight.normalized.notes() {
                 out.stderr(format!("note: {file}: {note}"));
+            }
+            if target == Target::Local {
+                let config = args.local_options.clone().into_config();
+                let problems = crate::input::check_data(
+                    &preflight.normalized,
+                    &super::local::data_resolver(&config),
+                );
+                if !problems.is_empty() {
+                    for problem in &problems {
+                        out.stderr(format!("error: {file}: {problem}"));
+                    }
+                    let count = problems.len();
+                    out.stderr(format!(
+                        "{count} problem{} in {file}: nothing was started (see `automl validate --local`)",
+                        if count == 1 { "" } else { "s" }
+                    ));
+                    return Ok(None);
+                }
             }
             Ok(Some(preflight))
         }
@@ -131,6 +170,34 @@ fn run_on_aws(
     _out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     Err(super::no_aws("run"))
+}
+
+/// What an interrupted local run stopped and left running (text mode).
+fn interrupted_note(
+    interrupted: &crate::local::executions::Interrupted,
+    config: &crate::local::LocalConfig,
+    out: &mut Output,
+) {
+    out.stderr(format!("interrupted ({}): stopped", interrupted.signal));
+    for line in &interrupted.stopped {
+        out.stderr(format!("  {line}"));
+    }
+    if interrupted.still_running.is_empty() {
+        out.stderr("nothing of this run is still running");
+    } else {
+        out.stderr("still running:");
+        for line in &interrupted.still_running {
+            out.stderr(format!("  {line}"));
+        }
+    }
+    let state = if config.state_dir == Path::new(crate::local::DEFAULT_STATE_DIR) {
+        String::new()
+    } else {
+        format!(" --state-dir {}", config.state_dir.display())
+    };
+    out.stderr(format!(
+        "run it again under the same name with `automl run --local{state} --replace ...`"
+    ));
 }
 
 /// What to do next, after a local run (text mode).

@@ -6,7 +6,6 @@ use super::output::Output;
 use super::Global;
 use crate::input::{self, Normalized, Problem, ReadError};
 use serde_json::{json, Value};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -24,7 +23,15 @@ pub(crate) struct Args {
     /// Validate for `automl run --local`: data locations may also be plain file paths.
     #[arg(long)]
     local: bool,
+    /// With --local, where `s3://` URIs of the data live (the data is checked too:
+    /// exists, a CSV with a header, the label column, the test set's columns, the metric).
+    #[command(flatten)]
+    local_options: super::local::LocalArgs,
 }
+
+/// How many problems the text report shows; the rest are counted (a file of 200,000
+/// unknown keys would otherwise print megabytes).
+const MAX_SHOWN: usize = 50;
 
 pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
     let stdin = args.input == Path::new("-");
@@ -54,7 +61,19 @@ pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Res
     } else {
         input::Target::Aws
     };
-    match input::validate_for(&raw, target) {
+    let checked = input::validate_for(&raw, target).and_then(|normalized| {
+        if !args.local {
+            return Ok(normalized);
+        }
+        let config = args.local_options.clone().into_config();
+        let problems = input::check_data(&normalized, &super::local::data_resolver(&config));
+        if problems.is_empty() {
+            Ok(normalized)
+        } else {
+            Err(problems)
+        }
+    });
+    match checked {
         Ok(normalized) => {
             if out.json() {
                 print_json(
@@ -84,10 +103,16 @@ pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Res
             if out.json() {
                 print_json(out, &name, false, &problems, &[], None, None);
             } else {
-                for problem in &problems {
+                for problem in problems.iter().take(MAX_SHOWN) {
                     out.stderr(format!("{name}: {problem}"));
                 }
                 let count = problems.len();
+                if count > MAX_SHOWN {
+                    out.stderr(format!(
+                        "{name}: ... and {} more (--json lists them all)",
+                        count - MAX_SHOWN
+                    ));
+                }
                 out.stderr(format!(
                     "{name}: {count} problem{}: nothing would be started",
                     if count == 1 { "" } else { "s" }
@@ -100,13 +125,7 @@ pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Res
 
 fn read_stdin() -> Result<Value, ReadError> {
     let path = Path::new("<stdin>");
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let bytes = input::read_capped(std::io::stdin(), path)?;
     input::parse(&bytes, path)
 }
 

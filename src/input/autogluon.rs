@@ -113,6 +113,56 @@ pub(crate) const PRESETS: &[&str] = &[
 pub(crate) const DOCS: &str =
     "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";
 
+/// The model keys of `fit(hyperparameters={...})`: AutoGluon 1.4's model registry
+/// (`autogluon.tabular.registry.ag_model_registry.keys`, printed from the test
+/// environment's AutoGluon 1.4.0). An unknown key makes `fit` raise minutes in.
+pub(crate) const MODEL_KEYS: &[&str] = &[
+    "AG_AUTOMM",
+    "AG_IMAGE_NN",
+    "AG_TEXT_NN",
+    "CAT",
+    "DUMMY",
+    "ENS_WEIGHTED",
+    "FASTAI",
+    "FASTTEXT",
+    "FT_TRANSFORMER",
+    "GBM",
+    "IM_BOOSTEDRULES",
+    "IM_FIGS",
+    "IM_GREEDYTREE",
+    "IM_HSTREE",
+    "IM_RULEFIT",
+    "KNN",
+    "LR",
+    "MITRA",
+    "NN_TORCH",
+    "REALMLP",
+    "RF",
+    "SIMPLE_ENS_WEIGHTED",
+    "TABICL",
+    "TABM",
+    "TABPFNMIX",
+    "TABPFNV2",
+    "XGB",
+    "XT",
+];
+
+/// `fit(hyperparameters="...")` names: AutoGluon 1.4's
+/// `autogluon.tabular.configs.hyperparameter_configs.hyperparameter_config_dict`.
+pub(crate) const HYPERPARAMETER_PRESETS: &[&str] = &[
+    "default",
+    "experimental",
+    "experimental_2024",
+    "interpretable",
+    "light",
+    "multimodal",
+    "toy",
+    "very_light",
+    "zeroshot",
+    "zeroshot_2023",
+    "zeroshot_2025_tabfm",
+];
+
 /// `fit(presets=...)` names whose settings bag: AutoGluon 1.4's `tabular_presets_dict`
 /// entries with `auto_stack: True` (best, high, good, extreme quality, tabarena and the
 /// v082/v120 variants) and their aliases in `tabular_presets_alias`.
@@ -178,8 +228,12 @@ mod bagging_tests {
         assert!(bags_with(json!({"presets": "best_quality"})));
         assert!(bags_with(json!({"presets": ["medium_quality", "gq"]})));
         // The fit's own arguments win over the presets.
-        assert!(!bags_with(json!({"presets": "best_quality", "num_bag_folds": 0})));
-        assert!(!bags_with(json!({"presets": "high_quality", "auto_stack": false})));
+        assert!(!bags_with(
+            json!({"presets": "best_quality", "num_bag_folds": 0})
+        ));
+        assert!(!bags_with(
+            json!({"presets": "high_quality", "auto_stack": false})
+        ));
         assert!(bags_with(json!({"auto_stack": true})));
         for preset in BAGGED_PRESETS {
             assert!(PRESETS.contains(preset), "{preset} is not a known preset");

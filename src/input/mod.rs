@@ -17,6 +17,7 @@
 
 mod autogluon;
 mod check;
+mod data;
 mod metrics;
 mod model;
 mod names;
@@ -29,11 +30,12 @@ mod suggest;
 mod tests;
 
 pub(crate) use check::Target;
+pub(crate) use data::check_data;
 pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
-pub(crate) use names::check_execution_name;
+pub(crate) use names::{check_execution_name, check_sagemaker_name};
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
-pub(crate) use read::parse;
+pub(crate) use read::{parse, read_capped};
 pub use read::{read, ReadError};
 
 use crate::s3uri::S3Uri;
@@ -90,7 +92,6 @@ impl Normalized {
         self.input.parameters.train.as_ref()
     }
 
-    #[cfg(test)] // only the tests read it
     pub(crate) fn evaluation(&self) -> Option<&model::Evaluation> {
         self.input.parameters.evaluation.as_ref()
     }

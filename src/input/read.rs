@@ -17,6 +17,8 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{}: cannot be an execution input: it is larger than {} KiB, and Step Functions takes at most 256 KiB", path.display(), MAX_INPUT_BYTES / 1024)]
+    TooLarge { path: PathBuf },
     #[error("{}:{line}:{column}: not valid JSON: {message}", path.display())]
     Json {
         path: PathBuf,
@@ -26,13 +28,39 @@ pub enum ReadError {
     },
 }
 
-/// Reads and parses an input file.
+/// The largest input file read. Step Functions refuses an execution input above
+/// 256 KiB ("Maximum input or output size for a task, state, or execution: 256 KiB",
+/// https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); four times
+/// that leaves room for indentation, and `/dev/zero` or a log file given by mistake is
+/// refused after 1 MiB instead of filling memory.
+pub(crate) const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// Reads and parses an input file (at most [`MAX_INPUT_BYTES`]).
 pub fn read(path: &Path) -> Result<Value, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+    let io = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let bytes = read_capped(file, path)?;
     parse(&bytes, path)
+}
+
+/// Reads at most [`MAX_INPUT_BYTES`] from `reader` (a file, standard input).
+pub(crate) fn read_capped(reader: impl std::io::Read, path: &Path) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut reader.take(MAX_INPUT_BYTES + 1), &mut bytes).map_err(
+        |source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(bytes)
 }
 
 /// Parses the bytes of an input (a byte-order mark is skipped); `path` names it in errors.

@@ -63,7 +63,10 @@ impl<'a> Registry<'a> {
         Registry { store }
     }
 
+    /// The record of endpoint `name`; `None` also for a name SageMaker would refuse
+    /// (checked before it becomes a path: `../x` never reaches the file system).
     pub(crate) fn get(&self, name: &str) -> Option<EndpointRecord> {
+        crate::input::check_sagemaker_name(name).ok()?;
         serde_json::from_value(self.store.record(ResourceKind::Endpoint, name)?).ok()
     }
 
@@ -137,6 +140,7 @@ impl<'a> Registry<'a> {
     /// Stops the server and forgets the endpoint (SageMaker's DeleteEndpoint). Returns
     /// whether a running server was stopped.
     pub(crate) fn delete(&self, name: &str) -> anyhow::Result<bool> {
+        check_name(name)?;
         let Some(record) = self.get(name) else {
             bail!("no local endpoint named `{name}` (`automl local endpoints` lists them)");
         };
@@ -160,6 +164,7 @@ impl<'a> Registry<'a> {
         accept: &str,
         body: &[u8],
     ) -> anyhow::Result<Vec<u8>> {
+        check_name(name)?;
         let Some(record) = self.get(name) else {
             let known = self.store.names(ResourceKind::Endpoint);
             bail!(
@@ -192,6 +197,16 @@ impl<'a> Registry<'a> {
             Err(e) => bail!("cannot reach endpoint `{name}` at {url}: {e}"),
         }
     }
+}
+
+/// Refuses an endpoint name SageMaker would refuse, before it names a directory.
+fn check_name(name: &str) -> anyhow::Result<()> {
+    crate::input::check_sagemaker_name(name).map_err(|why| {
+        anyhow::anyhow!(
+            "`{}` is not an endpoint name: {why} (SageMaker names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$)",
+            name.escape_debug()
+        )
+    })
 }
 
 fn read_body(response: ureq::Response) -> anyhow::Result<Vec<u8>> {

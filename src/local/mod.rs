@@ -13,6 +13,8 @@
 
 pub(crate) mod backends;
 pub(crate) mod endpoints;
+pub(crate) mod executions;
+pub(crate) mod interrupt;
 pub(crate) mod machines;
 pub(crate) mod objects;
 pub(crate) mod process;
@@ -65,6 +67,9 @@ pub(crate) struct LocalRunReport {
     /// The model archive, as a local path.
     #[serde(skip)]
     pub(crate) model_archive_path: Option<PathBuf>,
+    /// Set when a signal stopped the run: what it stopped, what stays running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) interrupted: Option<executions::Interrupted>,
 }
 
 /// `automl run --local`: run Main with its nested executions on a checked input,
@@ -74,18 +79,18 @@ pub(crate) fn run(
     stack_name: &str,
     name: &str,
     normalized: crate::input::Normalized,
+    replace: bool,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<LocalRunReport> {
     let flow = normalized.flow();
+    // From here on an interrupt stops the run as StopExecution would, and is recorded.
+    interrupt::install();
     // Training and serving need Python with AutoGluon: say so before anything starts.
     let local = Local::prepare(config, stack_name, flow.train || flow.deploy)?;
+    interrupt::recover(&local.store);
+    executions::claim_name(&local.store, stack_name, name, replace)?;
     let execution_dir = local.store.execution_dir(name);
-    if execution_dir.exists() {
-        anyhow::bail!(
-            "an execution named `{name}` already ran here ({}): choose another --name",
-            execution_dir.display()
-        );
-    }
+    let store = local.store.clone();
     let arn = crate::sfn::names::execution_arn(&local.machines.arn(MachineId::Main), name);
     progress.started(&Started {
         execution_arn: arn,
@@ -114,10 +119,17 @@ pub(crate) fn run(
             .and_then(|uri| objects::Location::parse(uri).ok())
             .map(|location| objects.path(&location))
     };
+    let interrupted = match (outcome.status, interrupt::requested()) {
+        (ExecutionStatus::Aborted, Some(signal)) => {
+            Some(executions::interrupted(&store, stack_name, name, signal))
+        }
+        _ => None,
+    };
     Ok(LocalRunReport {
         batch_output_path: local_path(&summary.batch_output),
         model_archive_path: local_path(&summary.model_path),
         summary,
+        interrupted,
     })
 }
 
@@ -176,7 +188,7 @@ impl Local {
             on_event: Box::new(on_event),
         };
         runner
-            .start(&main_arn, name, input, 0, None)
+            .start(&main_arn, name, input, 0, None, None)
             .map_err(|e| anyhow::anyhow!("cannot start execution `{name}`: {}", e.into_failure()))
     }
 }
@@ -215,10 +227,10 @@ fn write_scripts(store: &store::Store) -> anyhow::Result<String> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(file_name);
     if !path.is_file() {
-        let tmp = path.with_extension("partial");
-        std::fs::write(&tmp, crate::stack::assets::scripts_tarball())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)?;
+        let mut tmp = objects::temporary_beside(&path)?;
+        std::io::Write::write_all(&mut tmp, &crate::stack::assets::scripts_tarball())
+            .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+        objects::persist(tmp, &path)?;
     }
     let absolute = std::path::absolute(&path).unwrap_or(path);
     Ok(absolute.display().to_string())

@@ -212,9 +212,11 @@ pub(crate) fn pack(dir: &Path, to: &Path) -> anyhow::Result<()> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let partial = to.with_extension("partial");
-    let file = fs::File::create(&partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let partial = temporary_beside(to)?;
+    let file = partial
+        .as_file()
+        .try_clone()
+        .with_context(|| format!("cannot write {}", partial.path().display()))?;
     let encoder =
         flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
     let mut archive = tar::Builder::new(encoder);
@@ -231,8 +233,30 @@ pub(crate) fn pack(dir: &Path, to: &Path) -> anyhow::Result<()> {
     let mut writer = encoder.finish()?;
     std::io::Write::flush(&mut writer)?;
     drop(writer);
-    fs::rename(&partial, to).with_context(|| format!("cannot write {}", to.display()))?;
-    Ok(())
+    persist(partial, to)
+}
+
+/// A new temporary file in `to`'s directory, created exclusively (O_EXCL, a random name):
+/// never a file or link that was there before. Removed unless [`persist`]ed.
+pub(crate) fn temporary_beside(to: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let name = to
+        .file_name()
+        .map(|n| format!(".{}.", n.to_string_lossy()))
+        .unwrap_or_else(|| ".automl.".into());
+    tempfile::Builder::new()
+        .prefix(&name)
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+}
+
+/// Renames a temporary file onto `to` (a rename replaces a link at `to`, never writes
+/// through it).
+pub(crate) fn persist(file: tempfile::NamedTempFile, to: &Path) -> anyhow::Result<()> {
+    file.persist(to)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", to.display(), e.error))
 }
 
 /// Unpacks a gzipped tarball into `dir` (entries cannot escape it).
@@ -247,6 +271,32 @@ pub(crate) fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn packing_never_writes_through_a_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("model");
+        std::fs::create_dir_all(&model).unwrap();
+        std::fs::write(model.join("weights"), "w").unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let out = dir.path().join("job/output");
+        std::fs::create_dir_all(&out).unwrap();
+        let to = out.join("model.tar.gz");
+        // The names the old code wrote to first, and the target itself.
+        std::os::unix::fs::symlink(&victim, to.with_extension("partial")).unwrap();
+        std::os::unix::fs::symlink(&victim, out.join("model.tar.gz.partial")).unwrap();
+        pack(&model, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(to.is_file() && !to.is_symlink());
+        let target = out.join("record.json");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        std::os::unix::fs::symlink(&victim, target.with_extension("json.tmp")).unwrap();
+        super::super::store::write_json(&target, &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!target.is_symlink());
+    }
+
     use super::*;
 
     #[test]

@@ -1,7 +1,12 @@
 //! Child processes of the local back-ends: a job (training, batch transform) runs to its
-//! end with its output in a log file and is stopped at its deadline (or with the run, on
-//! Ctrl-C); a group of jobs (the hosts of a multi-instance training job) runs side by
-//! side and the first to fail stops the rest; a server (an endpoint) is detached into its own process group so it outlives
+//! end with its output in a log file, in its own process group (so its own children —
+//! Ray workers, AutoGluon's fold processes — are stopped with it), and is stopped at its
+//! deadline or when the run is interrupted (see [`super::interrupt`]). While it runs, a
+//! pid file in its directory names it and its owner, so a run killed outright is cleaned
+//! up by the next command; the kernel also ends the job when its owner dies
+//! (PR_SET_PDEATHSIG). A group of jobs (the hosts of a multi-instance training job) runs
+//! side by side and the first to fail stops the rest. A server (an endpoint) is detached
+//! into its own process group so it outlives
 //! the run. Liveness and
 //! stopping go by process id, checked against the command line so a recycled id is
 //! never mistaken for our server.
@@ -18,10 +23,15 @@ pub(crate) enum JobEnd {
     Exited(Option<i32>),
     /// Killed at the deadline.
     TimedOut,
+    /// Stopped because the run was interrupted (SIGINT, SIGTERM, SIGHUP).
+    Interrupted,
 }
 
-/// Runs `command` with stdout and stderr appended to `log`; stops it at `deadline`. It
-/// stays in our process group, so Ctrl-C ends it with the run.
+/// The file in a job's directory that names its running process (removed at its end).
+pub(crate) const PID_FILE: &str = "job.pid.json";
+
+/// Runs `command` with stdout and stderr appended to `log`; stops it (its whole process
+/// group) at `deadline` or when the run is interrupted.
 pub(crate) fn run_job(
     mut command: Command,
     log: &Path,
@@ -37,11 +47,36 @@ pub(crate) fn run_job(
         .with_context(|| format!("cannot write the log {}", log.display()))?;
     let err = out.try_clone()?;
     command.stdin(Stdio::null()).stdout(out).stderr(err);
+    new_process_group(&mut command);
+    die_with_parent(&mut command);
     let program = command.get_program().to_string_lossy().to_string();
     let started = Instant::now();
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
+    let pid_file = log.parent().map(|dir| dir.join(PID_FILE));
+    if let Some(pid_file) = &pid_file {
+        let pid = child.id();
+        let record = serde_json::json!({
+            "pid": pid,
+            "started": super::interrupt::start_time(pid),
+            "owner": super::interrupt::owner(),
+        });
+        let _ = super::store::write_json(pid_file, &record);
+    }
+    let result = wait_job(&mut child, log, deadline, started);
+    if let Some(pid_file) = &pid_file {
+        let _ = fs::remove_file(pid_file);
+    }
+    result
+}
+
+fn wait_job(
+    child: &mut std::process::Child,
+    log: &Path,
+    deadline: Option<Instant>,
+    started: Instant,
+) -> anyhow::Result<JobEnd> {
     let footer = |what: &str| {
         use std::io::Write;
         if let Ok(mut log) = fs::OpenOptions::new().append(true).open(log) {
@@ -55,26 +90,90 @@ pub(crate) fn run_job(
     loop {
         if let Some(status) = child.try_wait()? {
             footer(&format!("exited with {status}"));
+            // Whatever it left in its group (daemonised workers) ends with it.
+            signal_group(child.id(), libc::SIGKILL);
             return Ok(JobEnd::Exited(status.code()));
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            footer("reached its deadline and was stopped");
-            // SAFETY: kill(2) on our own child's pid; no memory is shared.
-            unsafe {
-                libc::kill(child.id() as i32, libc::SIGTERM);
-            }
-            let grace = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < grace {
-                if child.try_wait()?.is_some() {
-                    return Ok(JobEnd::TimedOut);
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(JobEnd::TimedOut);
+        let (why, end) = if let Some(signal) = super::interrupt::requested() {
+            (
+                format!(
+                    "was stopped: automl was interrupted ({})",
+                    super::interrupt::signal_name(signal)
+                ),
+                JobEnd::Interrupted,
+            )
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            (
+                "reached its deadline and was stopped".to_string(),
+                JobEnd::TimedOut,
+            )
+        } else {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
+        footer(&why);
+        stop_group(child, Duration::from_secs(5));
+        return Ok(end);
+    }
+}
+
+/// SIGTERM to the child's process group, SIGKILL to what is left after `grace`.
+fn stop_group(child: &mut std::process::Child, grace: Duration) {
+    let pid = child.id();
+    signal_group(pid, libc::SIGTERM);
+    let until = Instant::now() + grace;
+    while Instant::now() < until {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group(pid, libc::SIGKILL);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Ends the process group of a job a dead run left behind (a pid file's content). A
+/// leader that runs with another start time is a recycled id and is left alone.
+pub(crate) fn end_job(job: &serde_json::Value) {
+    let Some(pid) = job.get("pid").and_then(serde_json::Value::as_u64) else {
+        return;
+    };
+    let pid = pid as u32;
+    if pid == 0 || pid > i32::MAX as u32 {
+        return;
+    }
+    let recorded = job.get("started").and_then(serde_json::Value::as_u64);
+    if let (Some(now), Some(recorded)) = (super::interrupt::start_time(pid), recorded) {
+        if now != recorded {
+            return;
+        }
+    }
+    signal_group(pid, libc::SIGTERM);
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until && group_exists(pid) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group(pid, libc::SIGKILL);
+}
+
+/// Whether any process of group `pgid` still exists.
+pub(crate) fn group_exists(pgid: u32) -> bool {
+    // SAFETY: signal 0 to a group only checks that it exists.
+    unsafe { libc::kill(-(pgid as i32), 0) == 0 }
+}
+
+/// The kernel ends the job when the thread that started it dies (SIGKILL of automl
+/// included), so a killed run orphans no trainer.
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and calls only prctl(2), which is
+    // async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
     }
 }
 
@@ -180,6 +279,8 @@ pub(crate) enum GroupEnd {
     Failed { index: usize, code: Option<i32> },
     /// Stopped at the deadline.
     TimedOut,
+    /// Stopped because the run was interrupted (SIGINT, SIGTERM, SIGHUP).
+    Interrupted,
 }
 
 /// Runs `jobs` (each a command and its log) side by side, as `run_job` runs one: the first
@@ -203,6 +304,8 @@ pub(crate) fn run_group(
                 .with_context(|| format!("cannot write the log {}", log.display()))?;
             let err = out.try_clone()?;
             command.stdin(Stdio::null()).stdout(out).stderr(err);
+            // Each host dies with automl (a kill of automl alone takes the cluster too).
+            die_with_parent(&mut command);
             let program = command.get_program().to_string_lossy().to_string();
             command
                 .spawn()
@@ -249,14 +352,30 @@ pub(crate) fn run_group(
         if running == 0 {
             return Ok(GroupEnd::Succeeded);
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        let stop = if let Some(signal) = super::interrupt::requested() {
+            Some((
+                format!(
+                    "was stopped: automl was interrupted ({})",
+                    super::interrupt::signal_name(signal)
+                ),
+                GroupEnd::Interrupted,
+            ))
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            Some((
+                "reached its deadline and was stopped".to_string(),
+                GroupEnd::TimedOut,
+            ))
+        } else {
+            None
+        };
+        if let Some((why, end)) = stop {
             for (_, log, done) in &children {
                 if !done {
-                    footer(log, "reached its deadline and was stopped");
+                    footer(log, &why);
                 }
             }
             stop_children(&mut children);
-            return Ok(GroupEnd::TimedOut);
+            return Ok(end);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -330,14 +449,29 @@ mod tests {
         failing.args(["-c", "sleep 0.2; echo 'error: host down' >&2; exit 3"]);
         let started = Instant::now();
         let end = run_group(
-            vec![(slow, dir.path().join("a.log")), (failing, dir.path().join("b.log"))],
+            vec![
+                (slow, dir.path().join("a.log")),
+                (failing, dir.path().join("b.log")),
+            ],
             None,
         )
         .unwrap();
-        assert!(matches!(end, GroupEnd::Failed { index: 1, code: Some(3) }), "{end:?}");
+        assert!(
+            matches!(
+                end,
+                GroupEnd::Failed {
+                    index: 1,
+                    code: Some(3)
+                }
+            ),
+            "{end:?}"
+        );
         // The sleeper was stopped, not waited for.
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert_eq!(last_error(&dir.path().join("b.log")).as_deref(), Some("host down"));
+        assert_eq!(
+            last_error(&dir.path().join("b.log")).as_deref(),
+            Some("host down")
+        );
         let mut a = Command::new("true");
         a.arg("x");
         let b = Command::new("true");

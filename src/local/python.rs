@@ -178,7 +178,9 @@ pub(crate) fn setup(
     let local_requirements = venv.join("requirements-local.txt");
     std::fs::write(&local_requirements, LOCAL_REQUIREMENTS)
         .with_context(|| format!("cannot write {}", local_requirements.display()))?;
-    progress.line("installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB");
+    progress.line(
+        "installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB",
+    );
     let mut pip = Command::new(&python);
     pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .env("PIP_NO_INPUT", "1");

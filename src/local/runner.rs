@@ -62,6 +62,7 @@ impl Runner<'_> {
         input: Value,
         depth: usize,
         deadline: Option<std::time::Instant>,
+        parent: Option<String>,
     ) -> Result<ExecutionOutcome, StartError> {
         let definition = self
             .machines
@@ -96,7 +97,11 @@ impl Runner<'_> {
                 "status": status,
                 "startDate": info.start.to_rfc3339(),
                 "input": info.input,
+                "owner": super::interrupt::owner(),
             });
+            if let Some(parent) = &parent {
+                record["parentExecution"] = json!(parent);
+            }
             if let Some(outcome) = outcome {
                 record["stopDate"] = json!(outcome.stop.to_rfc3339());
                 if let Some(output) = &outcome.output {
@@ -162,7 +167,14 @@ impl Runner<'_> {
             Some(value) => value.clone(),
         };
         let outcome = self
-            .start(&machine, &name, input, call.depth + 1, call.deadline)
+            .start(
+                &machine,
+                &name,
+                input,
+                call.depth + 1,
+                call.deadline,
+                Some(call.execution.name.clone()),
+            )
             .map_err(StartError::into_failure)?;
         let mut description = json!({
             "ExecutionArn": outcome.info.arn,
@@ -293,5 +305,9 @@ impl Host for Runner<'_> {
 
     fn max_wait(&self) -> Option<Duration> {
         self.max_wait
+    }
+
+    fn aborted(&self) -> Option<String> {
+        super::interrupt::requested().map(super::interrupt::cause)
     }
 }

@@ -155,17 +155,18 @@ impl Store {
     }
 }
 
-/// Writes pretty JSON atomically (a temporary file renamed into place).
+/// Writes pretty JSON atomically (a new temporary file renamed into place).
 pub(crate) fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let tmp = path.with_extension("json.tmp");
     let mut text = serde_json::to_string_pretty(value).expect("JSON values serialise");
     text.push('\n');
-    fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let mut tmp = super::objects::temporary_beside(path)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    super::objects::persist(tmp, path)
 }
 
 #[cfg(test)]

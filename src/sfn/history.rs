@@ -75,6 +75,15 @@ impl History {
         );
     }
 
+    /// StopExecution (locally: an interrupt): `executionAbortedEventDetails`, as AWS.
+    pub(crate) fn execution_aborted(&mut self, error: &str, cause: &str) {
+        self.push(
+            "ExecutionAborted".into(),
+            "executionAbortedEventDetails",
+            json!({"error": error, "cause": cause}),
+        );
+    }
+
     pub(crate) fn execution_timed_out(&mut self, error: &str, cause: &str) {
         self.push(
             "ExecutionTimedOut".into(),

@@ -53,6 +53,13 @@ pub trait Host {
     fn max_wait(&self) -> Option<Duration> {
         None
     }
+
+    /// Whether the execution was stopped from outside (StopExecution; locally an
+    /// interrupt), with the cause to record. Asked between states, after each task and
+    /// while waiting: a stopped execution ends `ABORTED` at once, without Retry or Catch.
+    fn aborted(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How an execution ended.
@@ -120,6 +127,7 @@ enum Stop {
     /// A Fail state: its `Error` and `Cause`, each absent when the state gives none.
     Fail(Option<String>, Option<String>),
     TimedOut,
+    Aborted(String),
 }
 
 impl Run<'_> {
@@ -143,6 +151,13 @@ impl Run<'_> {
         let mut data = self.info.input.clone();
         let mut current = self.definition.start_at.clone();
         let (status, output, failure) = loop {
+            if let Some(cause) = self.host.aborted() {
+                break (
+                    ExecutionStatus::Aborted,
+                    None,
+                    Some(known(abort_failure(cause))),
+                );
+            }
             if self.timed_out() {
                 break (
                     ExecutionStatus::TimedOut,
@@ -188,6 +203,13 @@ impl Run<'_> {
                         }
                     }
                 }
+                Err(Stop::Aborted(cause)) => {
+                    break (
+                        ExecutionStatus::Aborted,
+                        None,
+                        Some(known(abort_failure(cause))),
+                    )
+                }
                 Err(Stop::TimedOut) => {
                     break (
                         ExecutionStatus::TimedOut,
@@ -221,6 +243,10 @@ impl Run<'_> {
         match (&status, &output) {
             (ExecutionStatus::Succeeded, Some(output)) => self.history.execution_succeeded(output),
             (ExecutionStatus::TimedOut, _) => self.history.execution_timed_out(
+                error.as_deref().unwrap_or_default(),
+                cause.as_deref().unwrap_or_default(),
+            ),
+            (ExecutionStatus::Aborted, _) => self.history.execution_aborted(
                 error.as_deref().unwrap_or_default(),
                 cause.as_deref().unwrap_or_default(),
             ),
@@ -419,7 +445,7 @@ impl Run<'_> {
             };
             let failure = match self.attempt(state, task, input, scope) {
                 Ok(output) => return Ok(step(&task.next, output)),
-                Err(Stop::TimedOut) => return Err(Stop::TimedOut),
+                Err(stop @ (Stop::TimedOut | Stop::Aborted(_))) => return Err(stop),
                 Err(Stop::Failed(failure)) => failure,
                 Err(fail @ Stop::Fail(..)) => return Err(fail),
             };
@@ -516,6 +542,9 @@ impl Run<'_> {
                 let timed_out = failure.error == names::TIMEOUT;
                 self.history
                     .task_failed(&task.resource, &failure.error, &failure.cause, timed_out);
+                if let Some(cause) = self.host.aborted() {
+                    return Err(Stop::Aborted(cause));
+                }
                 if timed_out && self.timed_out() {
                     return Err(Stop::TimedOut);
                 }
@@ -523,6 +552,9 @@ impl Run<'_> {
             }
         };
         self.history.task_succeeded(&task.resource, &result);
+        if let Some(cause) = self.host.aborted() {
+            return Err(Stop::Aborted(cause));
+        }
         let selected = match &task.result_selector {
             Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
             None => result,
@@ -594,6 +626,9 @@ impl Run<'_> {
             if now >= until {
                 break;
             }
+            if let Some(cause) = self.host.aborted() {
+                return Err(Stop::Aborted(cause));
+            }
             if let Some((resource, input)) = &peek {
                 if self.host.settled(resource, input) {
                     return Ok(());
@@ -613,6 +648,12 @@ fn step(next: &Next, output: Value) -> Step {
         Next::State(name) => Step::Next(name.clone(), output),
         Next::End => Step::End(output),
     }
+}
+
+/// The error and cause an aborted execution records (StopExecution's defaults are empty;
+/// locally the cause says which signal stopped it).
+fn abort_failure(cause: String) -> Failure {
+    Failure::new("States.Aborted", cause)
 }
 
 fn timeout_failure(definition: &Definition) -> Failure {

@@ -134,7 +134,10 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().display().to_string())
             .collect();
-        assert_eq!(names, ["ray_cluster.py", "tabular_serve.py", "tabular_train.py"]);
+        assert_eq!(
+            names,
+            ["ray_cluster.py", "tabular_serve.py", "tabular_train.py"]
+        );
         assert!(autogluon_scripts()
             .key
             .starts_with("automl/scripts/autogluon-"));

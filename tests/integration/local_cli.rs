@@ -128,7 +128,7 @@ fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
     assert_eq!(failures, 4, "{history}");
     run()
         .status(1)
-        .stderr_contains("an execution named `first` already ran here")
+        .stderr_contains("execution `first` ended FAILED here: add --replace")
         .run();
 }
 

@@ -350,11 +350,41 @@ fn a_model_below_the_threshold_is_not_deployed() {
 #[test]
 fn a_failing_training_script_fails_the_execution_with_its_error() {
     let sandbox = Sandbox::new();
+    // A label column missing from the data is refused before training (the pre-flight
+    // data check), naming the field and the file; nothing starts.
+    let missing = sandbox.input(
+        "missing.json",
+        json!({"Parameters": {
+            "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
+            "Train": train("wingspan"),
+            "Evaluation": {"Metric": "accuracy", "Threshold": 0.5},
+        }}),
+    );
+    sandbox
+        .run(&missing, "refused")
+        .status(1)
+        .stderr_contains("Parameters.Train.InitArgs.label: the label column \"wingspan\" is not in the header of")
+        .stderr_contains("nothing was started")
+        .run();
+    assert!(!sandbox.state().join("executions/refused").exists());
+    // A label column in the header with no value in any row passes the head check and
+    // fails in AutoGluon itself: the script's failure is the execution's.
+    let dir = sandbox.objects().join("data/empty-label");
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["train.csv", "test.csv"] {
+        let text =
+            std::fs::read_to_string(sandbox.objects().join("data/penguins").join(file)).unwrap();
+        let (header, rows) = text.split_once('\n').unwrap();
+        std::fs::write(dir.join(file), format!("{header},wingspan\n{rows}")).unwrap();
+    }
+    let mut train = train("wingspan");
+    train["TrainDataPath"] = json!("s3://data/empty-label/train.csv");
+    train["TestDataPath"] = json!("s3://data/empty-label/test.csv");
     let input = sandbox.input(
         "bad.json",
         json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
-            "Train": train("wingspan"),
+            "Train": train,
             "Evaluation": {"Metric": "accuracy", "Threshold": 0.5},
         }}),
     );
@@ -363,7 +393,7 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
         .status(1)
         .stdout_contains("execution: broken (Failed)")
         .stdout_contains("error: States.TaskFailed")
-        .stdout_contains("label 'wingspan' (init_args.label) is not a column of the training data")
+        .stdout_contains("wingspan")
         .stderr_contains("Train › TrainModel ✗")
         .stderr_lacks("EvaluateModel")
         .run();
@@ -381,7 +411,7 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
         job["FailureReason"]
             .as_str()
             .unwrap()
-            .starts_with("AlgorithmError: label 'wingspan'"),
+            .starts_with("AlgorithmError: "),
         "{job}"
     );
     sandbox.assert_requests_valid_for_aws();

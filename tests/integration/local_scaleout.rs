@@ -88,13 +88,20 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
     let two = jobs.join("automl-two-train");
     // Each host had its own layout and its own log; only the head wrote the reports.
     for host in ["algo-1", "algo-2"] {
-        let config = read_json(&two.join("hosts").join(host).join("input/config/resourceconfig.json"));
+        let config = read_json(
+            &two.join("hosts")
+                .join(host)
+                .join("input/config/resourceconfig.json"),
+        );
         assert_eq!(config["current_host"], host);
         assert_eq!(config["hosts"], json!(["algo-1", "algo-2"]));
         assert!(two.join("hosts").join(host).join("log").is_file());
     }
     let worker_log = std::fs::read_to_string(two.join("hosts/algo-2/log")).unwrap();
-    assert!(worker_log.contains("the head is done; stopping"), "{worker_log}");
+    assert!(
+        worker_log.contains("the head is done; stopping"),
+        "{worker_log}"
+    );
     assert!(!two.join("hosts/algo-2/output/data/scores.json").exists());
 
     // Both hosts fitted folds, by Ray's own task records (training_summary.json).
@@ -111,7 +118,10 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
         two_scores["accuracy"].as_f64().unwrap(),
         one_scores["accuracy"].as_f64().unwrap(),
     );
-    assert!(a > 0.8 && (a - b).abs() <= 0.06, "two hosts {a}, one host {b}");
+    assert!(
+        a > 0.8 && (a - b).abs() <= 0.06,
+        "two hosts {a}, one host {b}"
+    );
     // The model it packed is the head's, and it serves: the evaluation read its scores.
     let record = read_json(&two.join("record.json"));
     assert_eq!(record["TrainingJobStatus"], "Completed");

@@ -31,6 +31,7 @@ mod local_cli;
 #[cfg(feature = "aws")]
 mod local_differential;
 mod local_flows;
+mod local_interrupts;
 mod local_scaleout;
 mod policies;
 mod support;

@@ -100,6 +100,10 @@ def test_invocations_csv_and_json(server, serve_module, loaded):
         ("POST", "/invocations", b"x", {"Content-Type": "text/csv", "Accept": "image/png"}, 406),
         ("GET", "/invocations", None, {}, 405),
         ("GET", "/nope", None, {}, 404),
+        # Hostile bodies: deep nesting (RecursionError) and a 5000-digit integer (Python's
+        # int-string limit) are the client's fault, not the server's.
+        ("POST", "/invocations", b"[" * 100000 + b"]" * 100000, {"Content-Type": "application/json"}, 400),
+        ("POST", "/invocations", b'{"instances": [[' + b"9" * 5000 + b"]]}", {"Content-Type": "application/json"}, 400),
     ],
 )
 def test_errors_are_4xx_with_a_json_body(server, method, path, body, headers, status):
@@ -190,3 +194,38 @@ def test_transform_rejects_a_bad_line(loaded, tmp_path):
     assert last.startswith("error: row 3 has 31 columns, expected 30")
     assert not (tmp_path / "bad.csv.out").exists()
 
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    import socket
+    host, port = url.rsplit("//", 1)[1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def test_bad_lengths_are_refused_without_reading_a_body(server):
+    _, srv = server
+    # A negative length used to hang the handler in rfile.read(-1).
+    reply = _raw(srv.url, b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: -1\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    # Above SageMaker's 6 MB real-time limit: refused from the header alone.
+    reply = _raw(srv.url, b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 6291457\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+
+
+def test_the_server_queues_connections_and_drops_idle_ones(serve_module, loaded):
+    _, model = loaded("mixed")
+    srv = serve_module.make_server(model, "127.0.0.1", 0)
+    try:
+        assert srv.request_queue_size >= 128
+        assert srv.RequestHandlerClass.timeout == serve_module.CONNECTION_TIMEOUT_SECONDS
+        assert serve_module.MAX_BODY_BYTES == 6291456
+    finally:
+        srv.server_close()

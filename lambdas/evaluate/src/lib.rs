@@ -33,6 +33,11 @@ pub const MAX_SCORES_BYTES: u64 = 1024 * 1024;
 /// learn a member's real path; the tar crate's own handling of these is unbounded.
 pub const MAX_EXTENSION_HEADER_BYTES: u64 = 64 * 1024;
 
+/// The most bytes the gzip stream may expand to before `scores.json` is found. A real
+/// output.tar.gz holds a few KiB; a gzip bomb would otherwise run until the Lambda's
+/// timeout (locally: without end).
+pub const MAX_DECOMPRESSED_BYTES: u64 = 256 * 1024 * 1024;
+
 /// How many member names a [`EvaluateError::ScoresNotFound`] message lists.
 const LISTED_MEMBERS: usize = 20;
 
@@ -247,6 +252,13 @@ pub fn judge(scores: Scores, metric: &str, threshold: f64) -> Result<Verdict, Ev
             metric: metric.to_owned(),
             available: scores.keys().cloned().collect(),
         })?;
+    if let Some((low, high)) = bounds(metric) {
+        if !(low..=high).contains(&value) {
+            return Err(malformed(format!(
+                "{metric} is {value}, outside the range a {metric} can take ([{low}, {high}]): the scores are not trustworthy"
+            )));
+        }
+    }
     Ok(Verdict {
         is_valid: value >= threshold,
         metric: metric.to_owned(),
@@ -256,11 +268,58 @@ pub fn judge(scores: Scores, metric: &str, threshold: f64) -> Result<Verdict, Ev
     })
 }
 
+/// The range of a bounded metric, as AutoGluon reports it (higher is better; error
+/// metrics are reported negated, so they lie in [-1, 0] or below 0). Unbounded metrics
+/// (log loss, RMSE, r2's lower side, ...) are not range-checked beyond what is listed.
+/// Source: the definitions of these scorers in scikit-learn and
+/// `autogluon.core.metrics` (accuracy-like scores in [0, 1], MCC in [-1, 1], r2 <= 1).
+fn bounds(metric: &str) -> Option<(f64, f64)> {
+    Some(match metric {
+        "accuracy"
+        | "balanced_accuracy"
+        | "roc_auc"
+        | "roc_auc_ovo"
+        | "roc_auc_ovo_macro"
+        | "roc_auc_ovr"
+        | "roc_auc_ovr_macro"
+        | "roc_auc_ovr_micro"
+        | "roc_auc_ovr_weighted"
+        | "average_precision"
+        | "precision"
+        | "precision_macro"
+        | "precision_micro"
+        | "precision_weighted"
+        | "recall"
+        | "recall_macro"
+        | "recall_micro"
+        | "recall_weighted"
+        | "f1"
+        | "f1_macro"
+        | "f1_micro"
+        | "f1_weighted"
+        | "pac_score" => (0.0, 1.0),
+        "mcc" | "quadratic_kappa" => (-1.0, 1.0),
+        "r2" => (f64::NEG_INFINITY, 1.0),
+        "log_loss"
+        | "root_mean_squared_error"
+        | "mean_squared_error"
+        | "mean_absolute_error"
+        | "median_absolute_error"
+        | "mean_absolute_percentage_error"
+        | "symmetric_mean_absolute_percentage_error"
+        | "pinball_loss" => (f64::NEG_INFINITY, 0.0),
+        _ => return None,
+    })
+}
+
 /// Streams a `.tar.gz` up to its `scores.json` member and parses it; nothing after that
 /// member is read.
 pub fn read_scores<R: Read>(archive: R) -> Result<Scores, EvaluateError> {
     let gz = flate2::read::MultiGzDecoder::new(Source(archive));
-    let mut tar = tar::Archive::new(gz);
+    let mut tar = tar::Archive::new(Bounded {
+        inner: gz,
+        left: MAX_DECOMPRESSED_BYTES,
+    });
     // Raw mode: pax and GNU long-name headers come to us as entries, so we resolve a
     // member's real path ourselves, with a bound on how much of them we read (the tar
     // crate reads them whole, whatever size they declare).
@@ -330,10 +389,73 @@ pub fn read_scores<R: Read>(archive: R) -> Result<Scores, EvaluateError> {
     })
 }
 
+/// A decompressed stream that fails once it has yielded `left` bytes.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "it expands to more than {} MiB before {SCORES_MEMBER} (a gzip bomb?)",
+                    MAX_DECOMPRESSED_BYTES >> 20
+                ),
+            ));
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The top level of `scores.json` as written, keys in order and duplicates kept, so a
+/// duplicate is refused rather than resolved silently to its last value.
+struct Entries(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
 /// Parses the content of `scores.json`.
 pub fn parse_scores(json: &[u8]) -> Result<Scores, EvaluateError> {
     let value: serde_json::Value =
         serde_json::from_slice(json).map_err(|e| malformed(format!("invalid JSON: {e}")))?;
+    if value.is_object() {
+        let Entries(entries) =
+            serde_json::from_slice(json).map_err(|e| malformed(format!("invalid JSON: {e}")))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, _) in &entries {
+            if !seen.insert(name.as_str()) {
+                return Err(malformed(format!(
+                    "the metric {name:?} appears more than once"
+                )));
+            }
+        }
+    }
     let serde_json::Value::Object(object) = value else {
         return Err(malformed(format!(
             "expected an object, found {}",
@@ -510,5 +632,45 @@ mod tests {
     fn error_names_are_listed() {
         let error = corrupt("test");
         assert!(EvaluateError::NAMES.contains(&error.name()));
+    }
+
+    #[test]
+    fn duplicate_keys_and_out_of_range_scores_are_refused() {
+        let error = parse_scores(br#"{"accuracy": 0.5, "accuracy": 0.9}"#).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("\"accuracy\" appears more than once"),
+            "{error}"
+        );
+        let scores = parse_scores(br#"{"accuracy": 1e308, "log_loss": -0.2}"#).unwrap();
+        let error = judge(scores.clone(), "accuracy", 0.5).unwrap_err();
+        assert!(error.to_string().contains("outside the range"), "{error}");
+        assert_eq!(error.name(), "ScoresMalformed");
+        assert!(judge(scores, "log_loss", -1.0).is_ok());
+        let scores = parse_scores(br#"{"r2": -3.5, "root_mean_squared_error": 2.0}"#).unwrap();
+        assert!(judge(scores.clone(), "r2", -5.0).is_ok());
+        assert!(judge(scores, "root_mean_squared_error", -5.0).is_err());
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_bound() {
+        use std::io::Write;
+        // 300 MiB of zeros in a tar member before scores.json: about 300 KiB gzipped.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(300 << 20);
+        header.set_path("padding").unwrap();
+        header.set_cksum();
+        gz.write_all(header.as_bytes()).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..300 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bytes = gz.finish().unwrap();
+        let started = std::time::Instant::now();
+        let error = read_scores(&bytes[..]).unwrap_err();
+        assert!(error.to_string().contains("gzip bomb"), "{error}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }

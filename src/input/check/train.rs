@@ -134,8 +134,144 @@ impl Checker {
         if let Some(presets) = map.get("presets") {
             ok &= self.presets(presets, &child(path, "presets"));
         }
+        ok &= self.fit_arg_types(&map, path);
         ok &= self.hyperparameter_length(&map, path);
         ok.then_some(map)
+    }
+
+    /// The FitArgs whose type AutoGluon checks only once training has started (a string
+    /// `time_limit` is a Python `ValueError` after the data is loaded).
+    fn fit_arg_types(&mut self, map: &Map<String, Value>, path: &str) -> bool {
+        let mut ok = true;
+        let positive = |v: &Value| v.as_f64().is_some_and(|x| x > 0.0 && x.is_finite());
+        let count = |v: &Value| v.as_u64().is_some();
+        type Valid<'a> = &'a dyn Fn(&Value) -> bool;
+        let checks: [(&str, Valid, &str); 8] = [
+            (
+                "time_limit",
+                &positive,
+                "a number of seconds greater than 0, e.g. 600",
+            ),
+            (
+                "holdout_frac",
+                &|v: &Value| v.as_f64().is_some_and(|x| x > 0.0 && x < 1.0),
+                "a fraction between 0 and 1, e.g. 0.2",
+            ),
+            (
+                "num_bag_folds",
+                &count,
+                "a whole number (0, or 2 and more), e.g. 5",
+            ),
+            ("num_bag_sets", &count, "a whole number, e.g. 1"),
+            ("num_stack_levels", &count, "a whole number, e.g. 1"),
+            (
+                "verbosity",
+                &|v: &Value| v.as_u64().is_some_and(|x| x <= 4),
+                "a whole number from 0 to 4",
+            ),
+            (
+                "num_cpus",
+                &|v: &Value| v.as_u64().is_some_and(|x| x > 0) || v.as_str() == Some("auto"),
+                "a whole number of CPUs or \"auto\"",
+            ),
+            (
+                "num_gpus",
+                &|v: &Value| v.as_u64().is_some() || v.as_str() == Some("auto"),
+                "a whole number of GPUs or \"auto\"",
+            ),
+        ];
+        for (key, valid, wanted) in checks {
+            if let Some(value) = map.get(key) {
+                if !valid(value) {
+                    self.error(
+                        child(path, key),
+                        format!("must be {wanted}, not {}", describe(value)),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        for key in [
+            "auto_stack",
+            "keep_only_best",
+            "save_space",
+            "refit_full",
+            "set_best_to_refit_full",
+        ] {
+            if let Some(value) = map.get(key) {
+                if !(value.is_boolean() || key == "refit_full" && value.is_string()) {
+                    self.error(
+                        child(path, key),
+                        format!("must be true or false, not {}", describe(value)),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if let Some(value) = map.get("hyperparameters") {
+            ok &= self.hyperparameters(value, &child(path, "hyperparameters"));
+        }
+        ok
+    }
+
+    /// `hyperparameters`: a preset name, or an object keyed by AutoGluon model keys.
+    fn hyperparameters(&mut self, value: &Value, path: &str) -> bool {
+        match value {
+            Value::String(name) if autogluon::HYPERPARAMETER_PRESETS.contains(&name.as_str()) => {
+                true
+            }
+            Value::String(name) => {
+                let hint =
+                    suggest::did_you_mean(name, autogluon::HYPERPARAMETER_PRESETS.iter().copied());
+                self.error(
+                    path,
+                    format!(
+                        "{} is not an AutoGluon hyperparameter preset{hint}: use one of {}, or an object such as {{\"GBM\": {{}}}}",
+                        quote(name),
+                        autogluon::HYPERPARAMETER_PRESETS.join(", ")
+                    ),
+                );
+                false
+            }
+            Value::Object(models) => {
+                let mut ok = true;
+                for (key, settings) in models {
+                    if !autogluon::MODEL_KEYS.contains(&key.as_str()) {
+                        let hint =
+                            suggest::did_you_mean(key, autogluon::MODEL_KEYS.iter().copied());
+                        self.error(
+                            child(path, key),
+                            format!(
+                                "{} is not an AutoGluon model key{hint}: common ones are GBM, CAT, XGB, RF, XT, NN_TORCH, FASTAI (see {})",
+                                quote(key),
+                                autogluon::DOCS
+                            ),
+                        );
+                        ok = false;
+                    } else if !(settings.is_object() || settings.is_array()) {
+                        self.error(
+                            child(path, key),
+                            format!(
+                                "must be an object of the model's settings (or a list of them), e.g. {{}}, not {}",
+                                describe(settings)
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                ok
+            }
+            other => {
+                self.error(
+                    path,
+                    format!(
+                        "must be an object keyed by model, e.g. {{\"GBM\": {{}}}}, or a preset name such as \"default\", not {}",
+                        describe(other)
+                    ),
+                );
+                false
+            }
+        }
     }
 
     fn presets(&mut self, value: &Value, path: &str) -> bool {
@@ -449,5 +585,76 @@ impl Checker {
                  this run's model files as training data",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::{validate_for, Target};
+    use serde_json::{json, Value};
+
+    fn problems(fit_args: Value) -> Vec<String> {
+        let raw = json!({"Parameters": {
+            "Flow": {"Train": true, "Evaluate": false, "Deploy": false},
+            "Train": {
+                "TrainDataPath": "s3://bkt/train.csv", "TestDataPath": "s3://bkt/test.csv",
+                "TrainingOutput": "s3://bkt/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                "InitArgs": {"label": "y"}, "FitArgs": fit_args,
+            },
+        }});
+        match validate_for(&raw, Target::Local) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn fit_args_of_the_wrong_type_are_refused_naming_the_field() {
+        for bad in [
+            json!("20"),
+            json!("abc"),
+            json!([]),
+            json!(0),
+            json!(-5),
+            json!(true),
+        ] {
+            let found = problems(json!({"time_limit": bad}));
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0].starts_with("Parameters.Train.FitArgs.time_limit: must be a number of seconds greater than 0, e.g. 600, not "),
+                "{found:?}"
+            );
+        }
+        assert!(problems(json!({"time_limit": 20})).is_empty());
+        assert!(problems(
+            json!({"time_limit": 2.5, "num_bag_folds": 5, "holdout_frac": 0.2, "num_cpus": "auto"})
+        )
+        .is_empty());
+        let found = problems(json!({"holdout_frac": 2, "num_bag_folds": "5", "auto_stack": "yes"}));
+        assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn hyperparameter_model_keys_and_presets_are_known() {
+        assert!(problems(json!({"hyperparameters": {"GBM": {}, "CAT": [{}]}})).is_empty());
+        assert!(problems(json!({"hyperparameters": "light"})).is_empty());
+        let found = problems(json!({"hyperparameters": {"gbm": {}}}));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("Parameters.Train.FitArgs.hyperparameters.gbm: \"gbm\" is not an AutoGluon model key (did you mean"), "{found:?}");
+        let found = problems(json!({"hyperparameters": {"GBM": 3}}));
+        assert!(
+            found[0].contains("must be an object of the model's settings"),
+            "{found:?}"
+        );
+        let found = problems(json!({"hyperparameters": "fast"}));
+        assert!(
+            found[0].contains("is not an AutoGluon hyperparameter preset"),
+            "{found:?}"
+        );
+        let found = problems(json!({"hyperparameters": 7}));
+        assert!(
+            found[0].contains("must be an object keyed by model"),
+            "{found:?}"
+        );
     }
 }

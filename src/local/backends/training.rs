@@ -201,11 +201,14 @@ pub(crate) fn create(
             )))
         }
         Err(Ended::TimedOut) => {
-            job.end(
-                "Stopped",
-                "Stopped",
-                Some("The Step Functions task timed out; the job was stopped.".into()),
-            );
+            let reason = match crate::local::interrupt::requested() {
+                Some(signal) => format!(
+                    "automl was interrupted ({}); the job was stopped.",
+                    crate::local::interrupt::signal_name(signal)
+                ),
+                None => "The Step Functions task timed out; the job was stopped.".into(),
+            };
+            job.end("Stopped", "Stopped", Some(reason));
             save(&job);
             Err(Failure::new(
                 names::TIMEOUT,
@@ -258,7 +261,11 @@ fn run(
         std::fs::create_dir_all(d).map_err(|e| internal(e.into()))?;
     }
     for layout in &layouts {
-        for d in [&layout.config_dir, &layout.model_dir, &layout.output_data_dir] {
+        for d in [
+            &layout.config_dir,
+            &layout.model_dir,
+            &layout.output_data_dir,
+        ] {
             std::fs::create_dir_all(d).map_err(|e| internal(e.into()))?;
         }
     }
@@ -285,7 +292,10 @@ fn run(
     for (host, layout) in hosts.iter().zip(&layouts) {
         for (file, value) in [
             ("hyperparameters.json", hps_raw.clone()),
-            ("inputdataconfig.json", Value::Object(channel_config.clone())),
+            (
+                "inputdataconfig.json",
+                Value::Object(channel_config.clone()),
+            ),
             (
                 "resourceconfig.json",
                 json!({"current_host": host, "hosts": hosts, "network_interface_name": "lo"}),
@@ -433,7 +443,7 @@ fn run(
             JobEnd::Exited(Some(0)) => {}
             JobEnd::Exited(code) => return Err(failed(layout.failure(code, None))),
             JobEnd::TimedOut if effective == runtime_deadline => return Err(stopped(&layout.log)),
-            JobEnd::TimedOut => return Err(Ended::TimedOut),
+            JobEnd::TimedOut | JobEnd::Interrupted => return Err(Ended::TimedOut),
         }
     } else {
         let jobs = hosts
@@ -449,7 +459,7 @@ fn run(
             GroupEnd::TimedOut if effective == runtime_deadline => {
                 return Err(stopped(&dir.join("hosts")))
             }
-            GroupEnd::TimedOut => return Err(Ended::TimedOut),
+            GroupEnd::TimedOut | GroupEnd::Interrupted => return Err(Ended::TimedOut),
         }
     }
     let model_dir = &layouts[0].model_dir;
@@ -477,14 +487,22 @@ struct Layout {
 
 impl Layout {
     fn new(job: &Path, host: &str, several: bool) -> Layout {
-        let root = if several { job.join("hosts").join(host) } else { job.to_path_buf() };
+        let root = if several {
+            job.join("hosts").join(host)
+        } else {
+            job.to_path_buf()
+        };
         let output_dir = root.join("output");
         Layout {
             config_dir: root.join("input").join("config"),
             model_dir: root.join("model"),
             output_data_dir: output_dir.join("data"),
             output_dir,
-            log: if several { root.join("log") } else { root.join("train.log") },
+            log: if several {
+                root.join("log")
+            } else {
+                root.join("train.log")
+            },
         }
     }
 
@@ -501,9 +519,14 @@ impl Layout {
             .filter(|m| !m.is_empty())
             .or_else(|| last_error(&self.log))
             .unwrap_or_else(|| "the training script failed".into());
-        let code = code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into());
+        let code = code
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "a signal".into());
         let host = host.map(|h| format!("host {h}, ")).unwrap_or_default();
-        format!("AlgorithmError: {message} ({host}exit code {code}; log: {})", self.log.display())
+        format!(
+            "AlgorithmError: {message} ({host}exit code {code}; log: {})",
+            self.log.display()
+        )
     }
 }
 

@@ -143,6 +143,21 @@ fn run(
         )));
     }
     let log = dir.join("transform.log");
+    // Earlier predictions are never replaced silently, nor an input by its own output.
+    for (relative, file) in &files {
+        let target = env.objects.path(&output.join(&format!("{relative}.out")));
+        if std::fs::symlink_metadata(&target).is_ok() {
+            let why = if &target == file {
+                "it is also an input file of this job"
+            } else {
+                "it holds earlier predictions"
+            };
+            return Err(Some(format!(
+                "ClientError: the output {} already exists and {why}: nothing was written; remove it or choose another BatchOutputDataPath",
+                target.display()
+            )));
+        }
+    }
     for (relative, file) in files {
         let target = env.objects.path(&output.join(&format!("{relative}.out")));
         if let Some(parent) = target.parent() {
@@ -182,7 +197,7 @@ fn run(
                     log.display()
                 )));
             }
-            JobEnd::TimedOut => return Err(None),
+            JobEnd::TimedOut | JobEnd::Interrupted => return Err(None),
         }
     }
     Ok(())

@@ -42,6 +42,9 @@ fit_args            keyword arguments of ``TabularPredictor.fit(train, ...)``; m
 feature_importance  true/false (a bool or the strings "true"/"false"); default true:
                     permutation importance of every feature, on the test set (on the
                     training set when there is no test channel), within the time budget below.
+                    Or an object (or its JSON text) {"Enabled": bool, "TimeLimit": seconds,
+                    "SubsampleSize": rows}, every key optional: Parameters.Train.FeatureImportance
+                    as the Train machine passes it; its keys set the two below.
 feature_importance_time_limit
                     seconds (a number > 0, or its string) the importance may take; default
                     60. AutoGluon always completes its first shuffle set (one pass over
@@ -229,11 +232,31 @@ def parse_number(name: str, value, *, integer: bool, minimum: float, strict: boo
     return int(number) if integer else float(number)
 
 
+# The keys of the object form of feature_importance: Parameters.Train.FeatureImportance as
+# the Train machine passes it (States.JsonToString), and their flat hyperparameter twins.
+IMPORTANCE_KEYS = {"Enabled": "feature_importance", "TimeLimit": "feature_importance_time_limit",
+                   "SubsampleSize": "feature_importance_subsample_size"}
+
+
 def parse_importance(hps: dict) -> Importance:
-    flag = hps.get("feature_importance")
+    values = {name: hps.get(name) for name in IMPORTANCE_KEYS.values()}
+    flag = values["feature_importance"]
+    text = flag.strip() if isinstance(flag, str) else None
+    if isinstance(flag, dict) or (text and text.lstrip('"').startswith("{")):
+        options = decode_json_object("feature_importance", flag)
+        unknown = sorted(set(options) - set(IMPORTANCE_KEYS))
+        if unknown:
+            raise UserError(f"hyperparameter feature_importance: unknown key {unknown[0]!r} "
+                            f"(known: {', '.join(IMPORTANCE_KEYS)})")
+        values["feature_importance"] = None
+        for key, value in options.items():
+            if values[IMPORTANCE_KEYS[key]] is not None and key != "Enabled":
+                log(f"warning: feature_importance.{key} overrides {IMPORTANCE_KEYS[key]}")
+            values[IMPORTANCE_KEYS[key]] = value
+    flag = values["feature_importance"]
     enabled = True if flag is None else parse_bool("feature_importance", flag)
-    time_limit = hps.get("feature_importance_time_limit")
-    subsample = hps.get("feature_importance_subsample_size")
+    time_limit = values["feature_importance_time_limit"]
+    subsample = values["feature_importance_subsample_size"]
     return Importance(
         enabled=enabled,
         time_limit=DEFAULT_IMPORTANCE_TIME_LIMIT if time_limit in (None, "") else parse_number(

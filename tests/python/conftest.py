@@ -115,8 +115,9 @@ CASES = {
     # Strings, missing values and free text; the label in the middle.
     "mixed": Case(
         "mixed", penguins_frame, "species", "multiclass",
+        # Feature importance bounded as the Train machine passes Parameters.Train.FeatureImportance.
         {"init_args": {"label": "species"}, "fit_args": FAST_FIT,
-         "feature_importance_time_limit": "20", "feature_importance_subsample_size": "200"}),
+         "feature_importance": json.dumps({"Enabled": True, "TimeLimit": 20, "SubsampleSize": 200})}),
 }
 
 SCORE_KEYS = {

@@ -73,9 +73,22 @@ def test_feature_importance_flag(value, expected):
     ({"feature_importance_time_limit": "", "feature_importance_subsample_size": None}, (60.0, 5000)),
 ])
 def test_feature_importance_budget(hps, expected):
+    """The flat hyperparameters, as a person passes them."""
     options = tt.parse_hyperparameters({"init_args": {"label": "y"}, **hps})[2]
     assert (options.time_limit, options.subsample_size) == expected
     assert options.enabled
+
+
+@pytest.mark.parametrize("value, expected", [
+    # What the Train machine passes: States.JsonToString(Parameters.Train.FeatureImportance).
+    ('{"Enabled":true,"TimeLimit":30,"SubsampleSize":1000}', (True, 30.0, 1000)),
+    ('{"Enabled":false}', (False, 60.0, 5000)),
+    ({"TimeLimit": "2.5"}, (True, 2.5, 5000)),
+    ("{}", (True, 60.0, 5000)),
+])
+def test_feature_importance_object(value, expected):
+    options = tt.parse_hyperparameters({"init_args": {"label": "y"}, "feature_importance": value})[2]
+    assert tuple(options) == expected
 
 
 @pytest.mark.parametrize(
@@ -98,6 +111,14 @@ def test_feature_importance_budget(hps, expected):
          ["feature_importance_subsample_size", "at least 1"]),
         ({"init_args": {"label": "y"}, "feature_importance_subsample_size": True},
          ["feature_importance_subsample_size", "an integer"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"Budget": 5}'},
+         ["feature_importance", "unknown key 'Budget'", "TimeLimit"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"TimeLimit": -1}'},
+         ["feature_importance_time_limit", "greater than 0"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"Enabled": "perhaps"}'},
+         ["feature_importance", "true or false"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"TimeLimit": 5'},
+         ["feature_importance", "not valid JSON"]),
     ],
 )
 def test_bad_hyperparameters(hps, words):

@@ -137,26 +137,31 @@ impl TrainingOutput {
         Self::parse(dir.display().to_string(), &files)
     }
 
-    /// Reads an `output.tar.gz` as SageMaker writes it (the files at its top level).
+    /// Reads an `output.tar.gz` file as SageMaker writes it (the files at its top level).
     pub(crate) fn from_archive(path: &Path) -> Result<TrainingOutput> {
         let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        Self::from_archive_reader(&path.display().to_string(), file)
+    }
+
+    /// Reads an `output.tar.gz` from bytes (an S3 object); `source` names it in errors.
+    pub(crate) fn from_archive_reader(source: &str, reader: impl Read) -> Result<TrainingOutput> {
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
         let mut files = BTreeMap::new();
         let entries = archive
             .entries()
-            .with_context(|| format!("{} is not a .tar.gz archive", path.display()))?;
+            .with_context(|| format!("{source} is not a .tar.gz archive"))?;
         for entry in entries {
-            let mut entry = entry.with_context(|| format!("reading {}", path.display()))?;
+            let mut entry = entry.with_context(|| format!("{source} is not a .tar.gz archive"))?;
             let name = entry.path()?.to_string_lossy().trim_start_matches("./").to_string();
             if FILES.contains(&name.as_str()) {
                 let mut bytes = Vec::new();
                 entry
                     .read_to_end(&mut bytes)
-                    .with_context(|| format!("reading {name} in {}", path.display()))?;
+                    .with_context(|| format!("reading {name} in {source}"))?;
                 files.insert(name, bytes);
             }
         }
-        Self::parse(path.display().to_string(), &files)
+        Self::parse(source.to_string(), &files)
     }
 
     fn parse(source: String, files: &BTreeMap<String, Vec<u8>>) -> Result<TrainingOutput> {
@@ -326,6 +331,29 @@ mod tests {
         assert!(err.to_string().contains("no column \"feature\""), "{err}");
         let err = importance(b"feature,importance\na,x\n").unwrap_err();
         assert!(err.to_string().contains("\"a\""), "{err}");
+    }
+
+    #[test]
+    fn an_archive_reads_like_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LEADERBOARD), "model,score_test\nLightGBM,0.5\n").unwrap();
+        std::fs::write(dir.path().join(FEATURE_IMPORTANCE), "feature,importance\nx,0.25\n").unwrap();
+        let archive = dir.path().join("output.tar.gz");
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            std::fs::File::create(&archive).unwrap(),
+            flate2::Compression::fast(),
+        ));
+        builder.append_path_with_name(dir.path().join(LEADERBOARD), LEADERBOARD).unwrap();
+        builder
+            .append_path_with_name(dir.path().join(FEATURE_IMPORTANCE), format!("./{FEATURE_IMPORTANCE}"))
+            .unwrap();
+        builder.into_inner().unwrap().finish().unwrap();
+        let from_archive = TrainingOutput::from_archive(&archive).unwrap();
+        let from_dir = TrainingOutput::from_dir(dir.path()).unwrap();
+        assert_eq!(from_archive.leaderboard, from_dir.leaderboard);
+        assert_eq!(from_archive.importance[0].feature, "x");
+        let err = TrainingOutput::from_archive_reader("s3://b/output.tar.gz", &b"not gzip"[..]).unwrap_err();
+        assert!(format!("{err:#}").contains("s3://b/output.tar.gz is not a .tar.gz archive"), "{err:#}");
     }
 
     #[test]

@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
+/// [`ReportInput::place`] of a local run.
+pub(crate) const LOCAL: &str = "locally";
 /// The chart shows this many features; the table shows them all.
 const CHART_FEATURES: usize = 20;
 
@@ -296,6 +298,11 @@ pub(crate) fn render(input: &ReportInput) -> Result<String> {
             endpoints => endpoints,
             artifacts => input.artifacts,
             generated => clock(input.now),
+            billing_heading => if input.place == LOCAL {
+                "Instance time (what the same jobs would bill on SageMaker)"
+            } else {
+                "What AWS bills"
+            },
         })
         .context("rendering the report")
 }

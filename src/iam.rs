@@ -9,21 +9,21 @@ use serde_json::{json, Value};
 /// A policy document (`Version` 2012-10-17).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
-pub struct PolicyDocument {
-    pub version: &'static str,
-    pub statement: Vec<Statement>,
+pub(crate) struct PolicyDocument {
+    pub(crate) version: &'static str,
+    pub(crate) statement: Vec<Statement>,
 }
 
 /// One `Allow` statement.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
-pub struct Statement {
-    pub sid: String,
-    pub effect: &'static str,
-    pub action: Vec<String>,
-    pub resource: Vec<Value>,
+pub(crate) struct Statement {
+    pub(crate) sid: String,
+    pub(crate) effect: &'static str,
+    pub(crate) action: Vec<String>,
+    pub(crate) resource: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<Value>,
+    pub(crate) condition: Option<Value>,
 }
 
 /// Actions that AWS only authorises on `Resource: "*"` (they take no resource ARN).
@@ -52,7 +52,7 @@ pub const RESOURCELESS_ACTIONS: &[&str] = &[
 
 impl Statement {
     /// Allows `actions` on `resources`.
-    pub fn allow(sid: &str, actions: &[&str], resources: Vec<Value>) -> Statement {
+    pub(crate) fn allow(sid: &str, actions: &[&str], resources: Vec<Value>) -> Statement {
         Statement {
             sid: sid.to_string(),
             effect: "Allow",
@@ -62,14 +62,14 @@ impl Statement {
         }
     }
 
-    pub fn condition(mut self, condition: Value) -> Statement {
+    pub(crate) fn condition(mut self, condition: Value) -> Statement {
         self.condition = Some(condition);
         self
     }
 }
 
 impl PolicyDocument {
-    pub fn new(statement: Vec<Statement>) -> PolicyDocument {
+    pub(crate) fn new(statement: Vec<Statement>) -> PolicyDocument {
         PolicyDocument {
             version: "2012-10-17",
             statement,
@@ -78,7 +78,7 @@ impl PolicyDocument {
 
     /// Every grant that is broader than least privilege allows: a wildcard action, or an
     /// action on `Resource: "*"` that AWS does not require to be unscoped.
-    pub fn wildcard_findings(&self) -> Vec<String> {
+    pub(crate) fn wildcard_findings(&self) -> Vec<String> {
         let mut findings = Vec::new();
         for statement in &self.statement {
             for action in &statement.action {
@@ -97,7 +97,7 @@ impl PolicyDocument {
 
 /// A bucket policy that denies every request not made over TLS, for the bucket (`bucket`,
 /// its ARN) and its objects (`objects`, `<ARN>/*`). The ARNs may be literal or intrinsics.
-pub fn deny_insecure_transport(bucket: Value, objects: Value) -> Value {
+pub(crate) fn deny_insecure_transport(bucket: Value, objects: Value) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -112,14 +112,14 @@ pub fn deny_insecure_transport(bucket: Value, objects: Value) -> Value {
 }
 
 /// A role assumed by one AWS service, with its inline policies.
-pub struct Role {
-    pub service: &'static str,
-    pub description: String,
-    pub policies: Vec<(String, PolicyDocument)>,
+pub(crate) struct Role {
+    pub(crate) service: &'static str,
+    pub(crate) description: String,
+    pub(crate) policies: Vec<(String, PolicyDocument)>,
 }
 
 impl Role {
-    pub fn for_service(service: &'static str, description: impl Into<String>) -> Role {
+    pub(crate) fn for_service(service: &'static str, description: impl Into<String>) -> Role {
         Role {
             service,
             description: description.into(),
@@ -127,7 +127,7 @@ impl Role {
         }
     }
 
-    pub fn policy(mut self, name: &str, document: PolicyDocument) -> Role {
+    pub(crate) fn policy(mut self, name: &str, document: PolicyDocument) -> Role {
         self.policies.push((name.to_string(), document));
         self
     }
@@ -137,7 +137,7 @@ impl Role {
     /// Services that send `aws:SourceAccount` when they assume a role (Step Functions,
     /// SageMaker) are held to this account, against the confused-deputy problem; Lambda
     /// does not send it for execution roles, so its trust has no condition.
-    pub fn into_resource(self) -> Resource {
+    pub(crate) fn into_resource(self) -> Resource {
         let mut trust = json!({
             "Effect": "Allow",
             "Principal": { "Service": self.service },

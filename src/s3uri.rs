@@ -6,14 +6,14 @@ use std::str::FromStr;
 
 /// A parsed `s3://bucket[/key]` URI. The key may be empty (the whole bucket).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct S3Uri {
-    pub bucket: String,
-    pub key: String,
+pub(crate) struct S3Uri {
+    pub(crate) bucket: String,
+    pub(crate) key: String,
 }
 
 /// Why a string is not an S3 URI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum S3UriError {
+pub(crate) enum S3UriError {
     #[error("`{0}` does not start with s3:// (write s3://bucket/prefix)")]
     Scheme(String),
     #[error("`{uri}` has an invalid bucket name `{bucket}`: {why}")]
@@ -61,7 +61,7 @@ impl serde::Serialize for S3Uri {
 
 impl S3Uri {
     /// True when `other` lies under this URI (same bucket, key prefix).
-    pub fn contains(&self, other: &S3Uri) -> bool {
+    pub(crate) fn contains(&self, other: &S3Uri) -> bool {
         self.bucket == other.bucket && other.key.starts_with(&self.key)
     }
 }

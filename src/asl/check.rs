@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 /// A state machine that breaks a structural rule.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum MachineError {
+pub(crate) enum MachineError {
     #[error("StartAt names `{0}`, which is not a state")]
     MissingStart(String),
     #[error("state `{from}` goes to `{to}`, which is not a state")]
@@ -31,7 +31,7 @@ pub enum MachineError {
 
 impl StateMachine {
     /// Checks the machine; the first broken rule is the error.
-    pub fn check(&self) -> Result<(), MachineError> {
+    pub(crate) fn check(&self) -> Result<(), MachineError> {
         if let Some(name) = self.duplicate_names.first() {
             return Err(MachineError::Duplicate(name.clone()));
         }

@@ -6,17 +6,17 @@ use std::fmt;
 
 /// One branch of a Choice state.
 #[derive(Debug, Clone, Serialize)]
-pub struct Branch {
+pub(crate) struct Branch {
     #[serde(flatten)]
-    pub condition: Condition,
+    pub(crate) condition: Condition,
     #[serde(rename = "Next")]
-    pub next: String,
+    pub(crate) next: String,
 }
 
 /// A Choice condition.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
-pub enum Condition {
+pub(crate) enum Condition {
     Compare {
         #[serde(rename = "Variable")]
         variable: String,
@@ -39,7 +39,7 @@ pub enum Condition {
 
 /// The comparison operators this project uses.
 #[derive(Debug, Clone, Serialize)]
-pub enum Test {
+pub(crate) enum Test {
     BooleanEquals(bool),
     StringEquals(String),
     IsPresent(bool),
@@ -47,13 +47,13 @@ pub enum Test {
 }
 
 impl Condition {
-    pub fn is_true(variable: &str) -> Condition {
+    pub(crate) fn is_true(variable: &str) -> Condition {
         Condition::compare(variable, Test::BooleanEquals(true))
     }
 
     /// `variable` is present and `true`: a missing optional flag counts as false instead of
     /// failing the execution with a path error.
-    pub fn present_and_true(variable: &str) -> Condition {
+    pub(crate) fn present_and_true(variable: &str) -> Condition {
         Condition::And {
             all: vec![
                 Condition::compare(variable, Test::IsPresent(true)),
@@ -62,23 +62,23 @@ impl Condition {
         }
     }
 
-    pub fn string_equals(variable: &str, value: &str) -> Condition {
+    pub(crate) fn string_equals(variable: &str, value: &str) -> Condition {
         Condition::compare(variable, Test::StringEquals(value.to_string()))
     }
 
-    pub fn compare(variable: &str, test: Test) -> Condition {
+    pub(crate) fn compare(variable: &str, test: Test) -> Condition {
         Condition::Compare {
             variable: variable.to_string(),
             test,
         }
     }
 
-    pub fn or(any: Vec<Condition>) -> Condition {
+    pub(crate) fn or(any: Vec<Condition>) -> Condition {
         Condition::Or { any }
     }
 
     /// Every `Variable` path the condition reads.
-    pub fn variables(&self) -> Vec<&str> {
+    pub(crate) fn variables(&self) -> Vec<&str> {
         match self {
             Condition::Compare { variable, .. } => vec![variable.as_str()],
             Condition::And { all: parts } | Condition::Or { any: parts } => {

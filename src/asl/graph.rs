@@ -6,14 +6,14 @@ use super::{State, StateMachine};
 use std::fmt::Write;
 
 /// The diagram language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GraphFormat {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GraphFormat {
     Mermaid,
     Dot,
 }
 
 /// Renders `machine`, titled `name`, in `format`.
-pub fn render(name: &str, machine: &StateMachine, format: GraphFormat) -> String {
+pub(crate) fn render(name: &str, machine: &StateMachine, format: GraphFormat) -> String {
     match format {
         GraphFormat::Mermaid => mermaid(machine),
         GraphFormat::Dot => dot(name, machine),

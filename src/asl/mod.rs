@@ -8,9 +8,9 @@ mod check;
 mod choice;
 mod graph;
 
-pub use check::MachineError;
-pub use choice::{Branch, Condition, Test};
-pub use graph::{render as render_graph, GraphFormat};
+pub(crate) use check::MachineError;
+pub(crate) use choice::{Branch, Condition, Test};
+pub(crate) use graph::{render as render_graph, GraphFormat};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -19,19 +19,19 @@ use std::collections::BTreeMap;
 /// A whole state machine definition.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct StateMachine {
-    pub comment: String,
-    pub start_at: String,
+pub(crate) struct StateMachine {
+    pub(crate) comment: String,
+    pub(crate) start_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout_seconds: Option<u64>,
-    pub states: BTreeMap<String, State>,
+    pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) states: BTreeMap<String, State>,
     /// Names added twice; `check` reports them.
     #[serde(skip)]
     duplicate_names: Vec<String>,
 }
 
 impl StateMachine {
-    pub fn new(comment: impl Into<String>, start_at: impl Into<String>) -> StateMachine {
+    pub(crate) fn new(comment: impl Into<String>, start_at: impl Into<String>) -> StateMachine {
         StateMachine {
             comment: comment.into(),
             start_at: start_at.into(),
@@ -42,20 +42,20 @@ impl StateMachine {
     }
 
     /// Adds a state; a name used twice is reported by `check`.
-    pub fn state(mut self, name: &str, state: impl Into<State>) -> StateMachine {
+    pub(crate) fn state(mut self, name: &str, state: impl Into<State>) -> StateMachine {
         if self.states.insert(name.to_string(), state.into()).is_some() {
             self.duplicate_names.push(name.to_string());
         }
         self
     }
 
-    pub fn timeout(mut self, seconds: u64) -> StateMachine {
+    pub(crate) fn timeout(mut self, seconds: u64) -> StateMachine {
         self.timeout_seconds = Some(seconds);
         self
     }
 
     /// The definition as compact JSON, as embedded in a template's `DefinitionString`.
-    pub fn to_compact_json(&self) -> String {
+    pub(crate) fn to_compact_json(&self) -> String {
         serde_json::to_string(self).expect("a state machine always serialises")
     }
 }
@@ -63,7 +63,7 @@ impl StateMachine {
 /// One state. Serialised with its `Type`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "Type")]
-pub enum State {
+pub(crate) enum State {
     Task(Task),
     Choice(Choice),
     Pass(Pass),
@@ -74,7 +74,7 @@ pub enum State {
 
 /// Where a non-terminal, non-Choice state goes next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Transition {
+pub(crate) enum Transition {
     Next(String),
     End,
 }
@@ -93,7 +93,7 @@ impl Serialize for Transition {
 
 /// `ResultPath`: where a state's result goes. `Discard` renders as `null` (keep the input).
 #[derive(Debug, Clone, PartialEq)]
-pub enum ResultPath {
+pub(crate) enum ResultPath {
     At(String),
     Discard,
 }
@@ -110,28 +110,28 @@ impl Serialize for ResultPath {
 /// A Task state: calls a service integration.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Task {
+pub(crate) struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    pub resource: String,
+    pub(crate) comment: Option<String>,
+    pub(crate) resource: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Value>,
+    pub(crate) parameters: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result_selector: Option<Value>,
+    pub(crate) result_selector: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result_path: Option<ResultPath>,
+    pub(crate) result_path: Option<ResultPath>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout_seconds: Option<u64>,
+    pub(crate) timeout_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub retry: Vec<Retrier>,
+    pub(crate) retry: Vec<Retrier>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub catch: Vec<Catcher>,
+    pub(crate) catch: Vec<Catcher>,
     #[serde(flatten)]
-    pub transition: Transition,
+    pub(crate) transition: Transition,
 }
 
 impl Task {
-    pub fn new(resource: impl Into<String>, transition: Transition) -> Task {
+    pub(crate) fn new(resource: impl Into<String>, transition: Transition) -> Task {
         Task {
             comment: None,
             resource: resource.into(),
@@ -145,32 +145,32 @@ impl Task {
         }
     }
 
-    pub fn comment(mut self, comment: impl Into<String>) -> Task {
+    pub(crate) fn comment(mut self, comment: impl Into<String>) -> Task {
         self.comment = Some(comment.into());
         self
     }
 
-    pub fn parameters(mut self, parameters: Value) -> Task {
+    pub(crate) fn parameters(mut self, parameters: Value) -> Task {
         self.parameters = Some(parameters);
         self
     }
 
-    pub fn result_selector(mut self, selector: Value) -> Task {
+    pub(crate) fn result_selector(mut self, selector: Value) -> Task {
         self.result_selector = Some(selector);
         self
     }
 
-    pub fn result_path(mut self, path: &str) -> Task {
+    pub(crate) fn result_path(mut self, path: &str) -> Task {
         self.result_path = Some(ResultPath::At(path.to_string()));
         self
     }
 
-    pub fn discard_result(mut self) -> Task {
+    pub(crate) fn discard_result(mut self) -> Task {
         self.result_path = Some(ResultPath::Discard);
         self
     }
 
-    pub fn retry(mut self, retrier: Retrier) -> Task {
+    pub(crate) fn retry(mut self, retrier: Retrier) -> Task {
         self.retry.push(retrier);
         self
     }
@@ -179,36 +179,36 @@ impl Task {
 /// A Retry rule.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Retrier {
-    pub error_equals: Vec<String>,
-    pub interval_seconds: u32,
-    pub max_attempts: u32,
-    pub backoff_rate: f64,
+pub(crate) struct Retrier {
+    pub(crate) error_equals: Vec<String>,
+    pub(crate) interval_seconds: u32,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff_rate: f64,
 }
 
 /// A Catch rule.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Catcher {
-    pub error_equals: Vec<String>,
+pub(crate) struct Catcher {
+    pub(crate) error_equals: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result_path: Option<String>,
-    pub next: String,
+    pub(crate) result_path: Option<String>,
+    pub(crate) next: String,
 }
 
 /// A Choice state: the first branch whose condition holds wins, else `Default`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Choice {
+pub(crate) struct Choice {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    pub choices: Vec<Branch>,
+    pub(crate) comment: Option<String>,
+    pub(crate) choices: Vec<Branch>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
 }
 
 impl Choice {
-    pub fn new() -> Choice {
+    pub(crate) fn new() -> Choice {
         Choice {
             comment: None,
             choices: Vec::new(),
@@ -216,12 +216,12 @@ impl Choice {
         }
     }
 
-    pub fn comment(mut self, comment: impl Into<String>) -> Choice {
+    pub(crate) fn comment(mut self, comment: impl Into<String>) -> Choice {
         self.comment = Some(comment.into());
         self
     }
 
-    pub fn when(mut self, condition: Condition, next: &str) -> Choice {
+    pub(crate) fn when(mut self, condition: Condition, next: &str) -> Choice {
         self.choices.push(Branch {
             condition,
             next: next.to_string(),
@@ -229,7 +229,7 @@ impl Choice {
         self
     }
 
-    pub fn otherwise(mut self, next: &str) -> Choice {
+    pub(crate) fn otherwise(mut self, next: &str) -> Choice {
         self.default = Some(next.to_string());
         self
     }
@@ -244,19 +244,19 @@ impl Default for Choice {
 /// A Pass state: reshapes its input with `Parameters`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Pass {
+pub(crate) struct Pass {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+    pub(crate) comment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Value>,
+    pub(crate) parameters: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result_path: Option<ResultPath>,
+    pub(crate) result_path: Option<ResultPath>,
     #[serde(flatten)]
-    pub transition: Transition,
+    pub(crate) transition: Transition,
 }
 
 impl Pass {
-    pub fn new(parameters: Value, transition: Transition) -> Pass {
+    pub(crate) fn new(parameters: Value, transition: Transition) -> Pass {
         Pass {
             comment: None,
             parameters: Some(parameters),
@@ -265,12 +265,12 @@ impl Pass {
         }
     }
 
-    pub fn comment(mut self, comment: impl Into<String>) -> Pass {
+    pub(crate) fn comment(mut self, comment: impl Into<String>) -> Pass {
         self.comment = Some(comment.into());
         self
     }
 
-    pub fn result_path(mut self, path: &str) -> Pass {
+    pub(crate) fn result_path(mut self, path: &str) -> Pass {
         self.result_path = Some(ResultPath::At(path.to_string()));
         self
     }
@@ -279,34 +279,34 @@ impl Pass {
 /// A Wait state with a fixed delay.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Wait {
-    pub seconds: u64,
+pub(crate) struct Wait {
+    pub(crate) seconds: u64,
     #[serde(flatten)]
-    pub transition: Transition,
+    pub(crate) transition: Transition,
 }
 
 /// A Succeed state.
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
-pub struct Succeed {
+pub(crate) struct Succeed {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+    pub(crate) comment: Option<String>,
 }
 
 /// A Fail state. The project's rule: every Fail says what failed (`Error`) and why
 /// (`Cause`, or `CausePath` to take the reason from the state's input).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Fail {
-    pub error: String,
+pub(crate) struct Fail {
+    pub(crate) error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
+    pub(crate) cause: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cause_path: Option<String>,
+    pub(crate) cause_path: Option<String>,
 }
 
 impl Fail {
-    pub fn new(error: &str, cause: &str) -> Fail {
+    pub(crate) fn new(error: &str, cause: &str) -> Fail {
         Fail {
             error: error.to_string(),
             cause: Some(cause.to_string()),
@@ -314,7 +314,7 @@ impl Fail {
         }
     }
 
-    pub fn cause_from(error: &str, path: &str) -> Fail {
+    pub(crate) fn cause_from(error: &str, path: &str) -> Fail {
         Fail {
             error: error.to_string(),
             cause: None,
@@ -336,7 +336,7 @@ into_state!(Task, Choice, Pass, Wait, Succeed, Fail);
 
 impl State {
     /// Every state this one can go to, with a label for diagrams.
-    pub fn edges(&self) -> Vec<(String, &str)> {
+    pub(crate) fn edges(&self) -> Vec<(String, &str)> {
         fn transition(t: &Transition) -> Vec<(String, &str)> {
             match t {
                 Transition::Next(next) => vec![(String::new(), next.as_str())],
@@ -378,7 +378,7 @@ impl State {
     }
 
     /// True for states that may end an execution.
-    pub fn is_terminal(&self) -> bool {
+    pub(crate) fn is_terminal(&self) -> bool {
         match self {
             State::Task(Task { transition, .. })
             | State::Pass(Pass { transition, .. })

@@ -6,7 +6,7 @@
 
 use super::config::Aws;
 use super::error::{self, Explain};
-use super::progress::Lines;
+use crate::report::Progress;
 use crate::stack::assets::{Asset, Build};
 use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
@@ -20,15 +20,15 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// CloudFormation's limit for an inline `TemplateBody`.
-pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+pub(crate) const TEMPLATE_BODY_LIMIT: usize = 51_200;
 
 /// The assets bucket of an account and region.
-pub fn bucket_name(account: &str, region: &str) -> String {
+pub(crate) fn bucket_name(account: &str, region: &str) -> String {
     format!("automl-assets-{account}-{region}")
 }
 
 /// Makes sure the assets bucket exists and is hardened; returns its name.
-pub async fn ensure_bucket(aws: &Aws, lines: &mut Lines) -> anyhow::Result<String> {
+pub(crate) async fn ensure_bucket(aws: &Aws, lines: &mut dyn Progress) -> anyhow::Result<String> {
     let account = aws.account().await?;
     let bucket = bucket_name(&account, &aws.region);
     let s3 = aws.s3();
@@ -41,7 +41,7 @@ pub async fn ensure_bucket(aws: &Aws, lines: &mut Lines) -> anyhow::Result<Strin
             // step is idempotent).
             match s3.get_bucket_versioning().bucket(&bucket).send().await {
                 Ok(v) if v.status == Some(BucketVersioningStatus::Enabled) => return Ok(bucket),
-                Ok(_) => lines.line(format!("hardening assets bucket s3://{bucket}")),
+                Ok(_) => lines.line(&format!("hardening assets bucket s3://{bucket}")),
                 Err(e) if error::http_status(&e) == Some(403) => {
                     return Err(error::translate(&e, "s3:GetBucketVersioning").into())
                 }
@@ -50,7 +50,7 @@ pub async fn ensure_bucket(aws: &Aws, lines: &mut Lines) -> anyhow::Result<Strin
         }
         Err(e) => match error::http_status(&e) {
             Some(404) => {
-                lines.line(format!("creating assets bucket s3://{bucket}"));
+                lines.line(&format!("creating assets bucket s3://{bucket}"));
                 let mut create = s3.create_bucket().bucket(&bucket);
                 // us-east-1 is the one region that takes no location constraint.
                 if aws.region != "us-east-1" {
@@ -157,7 +157,7 @@ fn tls_only_policy(partition: &str, bucket: &str) -> serde_json::Value {
 }
 
 /// True when the object exists.
-pub async fn exists(aws: &Aws, bucket: &str, key: &str) -> anyhow::Result<bool> {
+pub(crate) async fn exists(aws: &Aws, bucket: &str, key: &str) -> anyhow::Result<bool> {
     match aws.s3().head_object().bucket(bucket).key(key).send().await {
         Ok(_) => Ok(true),
         Err(e) if error::http_status(&e) == Some(404) => Ok(false),
@@ -166,7 +166,7 @@ pub async fn exists(aws: &Aws, bucket: &str, key: &str) -> anyhow::Result<bool> 
 }
 
 /// Uploads `body` to `key` unless it is already there. True when it uploaded.
-pub async fn upload_missing(
+pub(crate) async fn upload_missing(
     aws: &Aws,
     bucket: &str,
     key: &str,
@@ -191,12 +191,12 @@ pub async fn upload_missing(
 /// Uploads every asset that is missing. The scripts tarball is built in memory; the
 /// Lambda zip comes from `lambda_zip`, else is skipped when already uploaded, else is
 /// built with the repository's build script.
-pub async fn upload_all(
+pub(crate) async fn upload_all(
     aws: &Aws,
     bucket: &str,
     assets: &[Asset],
     lambda_zip: Option<&Path>,
-    lines: &mut Lines,
+    lines: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     for asset in assets {
         let uri = format!("s3://{bucket}/{}", asset.key);
@@ -210,7 +210,7 @@ pub async fn upload_all(
                     "application/gzip",
                 )
                 .await?;
-                lines.line(asset_line(asset.name, &uri, uploaded));
+                lines.line(&asset_line(asset.name, &uri, uploaded));
             }
             Build::CargoLambda { script, output, .. } => {
                 let zip = match lambda_zip {
@@ -225,7 +225,7 @@ pub async fn upload_all(
                     }
                     None => false,
                 };
-                lines.line(asset_line(asset.name, &uri, uploaded));
+                lines.line(&asset_line(asset.name, &uri, uploaded));
             }
         }
     }
@@ -265,7 +265,7 @@ fn build_lambda(
     asset: &Asset,
     script: &str,
     output: &str,
-    lines: &mut Lines,
+    lines: &mut dyn Progress,
 ) -> anyhow::Result<PathBuf> {
     let Some(root) = repository(script) else {
         anyhow::bail!(
@@ -275,7 +275,7 @@ fn build_lambda(
             asset.key
         );
     };
-    lines.line(format!("building the evaluation Lambda: bash {script}"));
+    lines.line(&format!("building the evaluation Lambda: bash {script}"));
     let result = std::process::Command::new("bash")
         .arg(script)
         .current_dir(&root)
@@ -304,7 +304,7 @@ fn build_lambda(
 /// Uploads the template (content-addressed) and returns its TemplateURL. A URL rather
 /// than an inline TemplateBody: the template may outgrow the 51,200-byte inline limit
 /// (the URL limit is 1 MB), and moto accepts URLs into its own S3 just as AWS does.
-pub async fn upload_template(
+pub(crate) async fn upload_template(
     aws: &Aws,
     bucket: &str,
     stack_name: &str,
@@ -326,7 +326,7 @@ pub async fn upload_template(
     Ok(template_url(bucket, &aws.region, &key))
 }
 
-pub fn template_url(bucket: &str, region: &str, key: &str) -> String {
+pub(crate) fn template_url(bucket: &str, region: &str, key: &str) -> String {
     let suffix = if region.starts_with("cn-") {
         "amazonaws.com.cn"
     } else {

@@ -4,22 +4,30 @@
 //! and the clients built from it.
 
 use super::error::{chain, AwsError, Explain};
-use crate::commands::Global;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::ProvideCredentials;
 use std::future::Future;
 
+/// What the command line says about AWS: the stack, and where the standard chain's
+/// defaults are overridden.
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub stack_name: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
 /// A loaded, checked AWS configuration for one stack.
 #[derive(Clone)]
-pub struct Aws {
-    pub sdk: SdkConfig,
-    pub region: String,
-    pub stack_name: String,
+pub(crate) struct Aws {
+    pub(crate) sdk: SdkConfig,
+    pub(crate) region: String,
+    pub(crate) stack_name: String,
 }
 
 /// What a command needs of the region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegionCheck {
+pub(crate) enum RegionCheck {
     /// The stack can only live where AutoGluon images are published: refuse other regions
     /// by name before calling anything.
     Stack,
@@ -29,12 +37,12 @@ pub enum RegionCheck {
 
 impl Aws {
     /// Loads the standard configuration, then checks the region and resolves credentials.
-    pub async fn connect(global: &Global, check: RegionCheck) -> anyhow::Result<Aws> {
+    pub(crate) async fn connect(config: &AwsConfig, check: RegionCheck) -> anyhow::Result<Aws> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(profile) = &global.profile {
+        if let Some(profile) = &config.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(region) = &global.region {
+        if let Some(region) = &config.region {
             loader = loader.region(Region::new(region.clone()));
         }
         let sdk = loader.load().await;
@@ -48,7 +56,7 @@ impl Aws {
         if check == RegionCheck::Stack {
             crate::stack::images::registry_account(&region).map_err(anyhow::Error::msg)?;
         }
-        let profile = global
+        let profile = config
             .profile
             .clone()
             .or_else(|| std::env::var("AWS_PROFILE").ok())
@@ -75,41 +83,41 @@ impl Aws {
         Ok(Aws {
             sdk,
             region,
-            stack_name: global.stack_name.clone(),
+            stack_name: config.stack_name.clone(),
         })
     }
 
     /// The endpoint override (`AWS_ENDPOINT_URL` or the profile's `endpoint_url`), if any.
-    pub fn endpoint_url(&self) -> Option<&str> {
+    pub(crate) fn endpoint_url(&self) -> Option<&str> {
         self.sdk.endpoint_url()
     }
 
     /// True when requests go over plain HTTP (an emulator on loopback): a bucket policy
     /// that denies `aws:SecureTransport = false` would then deny every request we make.
-    pub fn plain_http(&self) -> bool {
+    pub(crate) fn plain_http(&self) -> bool {
         self.endpoint_url()
             .is_some_and(|u| u.starts_with("http://"))
     }
 
-    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+    pub(crate) fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
         aws_sdk_cloudformation::Client::new(&self.sdk)
     }
 
-    pub fn sfn(&self) -> aws_sdk_sfn::Client {
+    pub(crate) fn sfn(&self) -> aws_sdk_sfn::Client {
         aws_sdk_sfn::Client::new(&self.sdk)
     }
 
-    pub fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
+    pub(crate) fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
         aws_sdk_sagemaker::Client::new(&self.sdk)
     }
 
-    pub fn sagemaker_runtime(&self) -> aws_sdk_sagemakerruntime::Client {
+    pub(crate) fn sagemaker_runtime(&self) -> aws_sdk_sagemakerruntime::Client {
         aws_sdk_sagemakerruntime::Client::new(&self.sdk)
     }
 
     /// S3, path-style when an endpoint is overridden (an emulator on an IP address has no
     /// virtual-host names for buckets).
-    pub fn s3(&self) -> aws_sdk_s3::Client {
+    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk)
             .force_path_style(self.endpoint_url().is_some())
             .build();
@@ -117,7 +125,7 @@ impl Aws {
     }
 
     /// The account the credentials belong to.
-    pub async fn account(&self) -> anyhow::Result<String> {
+    pub(crate) async fn account(&self) -> anyhow::Result<String> {
         let identity = aws_sdk_sts::Client::new(&self.sdk)
             .get_caller_identity()
             .send()
@@ -129,12 +137,12 @@ impl Aws {
     }
 
     /// The ARN partition of the region.
-    pub fn partition(&self) -> &'static str {
+    pub(crate) fn partition(&self) -> &'static str {
         partition(&self.region)
     }
 
     /// The console's host for this region.
-    pub fn console_host(&self) -> String {
+    pub(crate) fn console_host(&self) -> String {
         match self.partition() {
             "aws-cn" => "console.amazonaws.cn".to_string(),
             "aws-us-gov" => "console.amazonaws-us-gov.com".to_string(),
@@ -143,7 +151,7 @@ impl Aws {
     }
 }
 
-pub fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
@@ -165,7 +173,7 @@ fn looks_like_region(region: &str) -> bool {
 }
 
 /// Runs an async AWS command to completion on a runtime of its own.
-pub fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

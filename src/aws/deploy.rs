@@ -4,34 +4,30 @@
 //! creates the same change set, shows it and deletes it.
 
 use super::assets;
-use super::config::{block_on, Aws, RegionCheck};
+use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::{self, Explain};
-use super::progress::Lines;
 use super::stack::{self, Poll, StackInfo};
-use crate::commands::deploy::Args as DeployArgs;
-use crate::commands::diff::Args as DiffArgs;
-use crate::commands::Global;
+use crate::report::Progress;
 use crate::stack::Settings;
 use anyhow::Context;
 use aws_sdk_cloudformation::types::{Capability, Change, ChangeSetType, Parameter, Tag};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::process::ExitCode;
 
 /// One line of a change set.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ResourceChange {
-    pub action: String,
-    pub logical_id: String,
-    pub resource_type: String,
+pub(crate) struct ResourceChange {
+    pub(crate) action: String,
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
     /// `True`, `False` or `Conditional` for a Modify.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replacement: Option<String>,
+    pub(crate) replacement: Option<String>,
 }
 
 impl ResourceChange {
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let sign = match self.action.as_str() {
             "Add" => "+",
             "Remove" => "-",
@@ -57,36 +53,75 @@ struct Request {
     parameters: Vec<Parameter>,
 }
 
-pub fn deploy(args: &DeployArgs, global: &Global) -> anyhow::Result<ExitCode> {
+/// What `automl deploy` is asked to do.
+#[derive(Debug, Clone)]
+pub(crate) struct DeployRequest {
+    pub(crate) settings: Settings,
+    /// The CloudFormation service role to deploy with.
+    pub(crate) role_arn: Option<String>,
+    /// The evaluation Lambda's zip, when not the one already uploaded.
+    pub(crate) lambda_zip: Option<std::path::PathBuf>,
+    /// Where to also write the stack's outputs, as a JSON object.
+    pub(crate) outputs_file: Option<std::path::PathBuf>,
+}
+
+/// A deployed stack: its status, what changed, its outputs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeployReport {
+    pub(crate) stack: String,
+    pub(crate) stack_id: String,
+    pub(crate) region: String,
+    pub(crate) status: String,
+    pub(crate) changes: Vec<ResourceChange>,
+    pub(crate) outputs: BTreeMap<String, String>,
+}
+
+impl std::fmt::Display for DeployReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Outputs:")?;
+        let width = self.outputs.keys().map(String::len).max().unwrap_or(0);
+        for (key, value) in &self.outputs {
+            writeln!(f, "  {key:<width$} = {value}")?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn deploy(
+    config: &AwsConfig,
+    request: &DeployRequest,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<DeployReport> {
+    let args = request;
     let built = crate::stack::build(&args.settings)?;
     let template = built.template.to_json();
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
-        let mut lines = Lines::new(&format!("deploy {}", aws.stack_name));
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let mut existing = stack::describe(&aws, &aws.stack_name).await?;
         if let Some(info) = &existing {
             check_deployable(info)?;
             if info.status == "ROLLBACK_COMPLETE" {
                 // A first deploy that failed and rolled back leaves an empty stack that can
                 // only be deleted; do so, as `cdk deploy` does, then create it afresh.
-                lines.line(format!(
+                lines.line(&format!(
                     "stack `{}` is ROLLBACK_COMPLETE from a failed first deploy: deleting it first",
                     info.name
                 ));
-                let outcome = stack::delete(&aws, &info.id, &mut lines).await?;
+                let outcome = stack::delete(&aws, &info.id, lines).await?;
                 if !outcome.succeeded() {
                     anyhow::bail!("{}", stack::failure_report(&info.name, &outcome));
                 }
                 existing = None;
             }
         }
-        let bucket = assets::ensure_bucket(&aws, &mut lines).await?;
+        let bucket = assets::ensure_bucket(&aws, lines).await?;
         assets::upload_all(
             &aws,
             &bucket,
             &built.assets,
             args.lambda_zip.as_deref(),
-            &mut lines,
+            lines,
         )
         .await?;
         let template_url =
@@ -101,20 +136,22 @@ pub fn deploy(args: &DeployArgs, global: &Global) -> anyhow::Result<ExitCode> {
             _ => ChangeSetType::Create,
         };
         let change_set =
-            create_change_set(&aws, &request, kind, args.role_arn.as_deref(), &mut lines).await?;
+            create_change_set(&aws, &request, kind, args.role_arn.as_deref(), lines).await?;
         let Some(change_set) = change_set else {
-            lines.finish();
-            eprintln!("no changes: stack `{}` is up to date", aws.stack_name);
+            lines.line(&format!(
+                "no changes: stack `{}` is up to date",
+                aws.stack_name
+            ));
             let info = stack::require(&aws).await?;
             let outputs = stack::outputs(&aws, &info).await?;
-            return finish(&aws, &info, &[], &outputs, args, global);
+            return finish(&aws, &info, &[], outputs, args, lines);
         };
-        lines.line(format!("changes to stack `{}`:", aws.stack_name));
+        lines.line(&format!("changes to stack `{}`:", aws.stack_name));
         for change in &change_set.changes {
-            lines.line(change.line());
+            lines.line(&change.line());
         }
         if change_set.changes.is_empty() {
-            lines.line("  (parameters only: new asset keys)");
+            lines.line(&"  (parameters only: new asset keys)");
         }
         let stack_id = change_set.stack_id.clone();
         let seen = stack::seen_events(&aws, &stack_id).await?;
@@ -125,18 +162,16 @@ pub fn deploy(args: &DeployArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .send()
             .await
             .explain("cloudformation:ExecuteChangeSet")?;
-        let outcome = stack::follow(&aws, &stack_id, seen, &mut lines).await?;
-        lines.finish();
+        let outcome = stack::follow(&aws, &stack_id, seen, lines).await?;
         if !outcome.succeeded() {
-            eprintln!(
-                "error: deploy failed: {}",
+            anyhow::bail!(
+                "deploy failed: {}",
                 stack::failure_report(&aws.stack_name, &outcome)
             );
-            return Ok(ExitCode::FAILURE);
         }
         let info = stack::require(&aws).await?;
         let outputs = stack::outputs(&aws, &info).await?;
-        finish(&aws, &info, &change_set.changes, &outputs, args, global)
+        finish(&aws, &info, &change_set.changes, outputs, args, lines)
     })
 }
 
@@ -172,42 +207,31 @@ fn check_deployable(info: &StackInfo) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes and prints the outputs after a deploy (also after one with no changes).
+/// Writes the outputs file and reports the stack after a deploy (also after one with no
+/// changes).
 fn finish(
     aws: &Aws,
     info: &StackInfo,
     changes: &[ResourceChange],
-    outputs: &BTreeMap<String, String>,
-    args: &DeployArgs,
-    global: &Global,
-) -> anyhow::Result<ExitCode> {
+    outputs: BTreeMap<String, String>,
+    args: &DeployRequest,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<DeployReport> {
     if let Some(path) = &args.outputs_file {
-        let mut text = serde_json::to_string_pretty(outputs)?;
+        let mut text = serde_json::to_string_pretty(&outputs)?;
         text.push('\n');
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the outputs file {}", path.display()))?;
     }
-    if global.json {
-        println!(
-            "{}",
-            json!({
-                "stack": aws.stack_name,
-                "stackId": info.id,
-                "region": aws.region,
-                "status": info.status,
-                "changes": changes,
-                "outputs": outputs,
-            })
-        );
-    } else {
-        eprintln!("stack `{}`: {}", aws.stack_name, info.status);
-        println!("Outputs:");
-        let width = outputs.keys().map(String::len).max().unwrap_or(0);
-        for (key, value) in outputs {
-            println!("  {key:<width$} = {value}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    lines.line(&format!("stack `{}`: {}", aws.stack_name, info.status));
+    Ok(DeployReport {
+        stack: aws.stack_name.clone(),
+        stack_id: info.id.clone(),
+        region: aws.region.clone(),
+        status: info.status.clone(),
+        changes: changes.to_vec(),
+        outputs,
+    })
 }
 
 /// AssetsBucket plus one parameter per asset carrying its key.
@@ -234,7 +258,7 @@ async fn create_change_set(
     request: &Request,
     kind: ChangeSetType,
     role_arn: Option<&str>,
-    lines: &mut Lines,
+    lines: &mut dyn Progress,
 ) -> anyhow::Result<Option<ChangeSet>> {
     let cfn = aws.cloudformation();
     let name = format!(
@@ -335,7 +359,7 @@ async fn create_change_set(
 }
 
 /// CloudFormation's two ways of saying a change set is empty.
-pub fn no_changes(reason: &str) -> bool {
+pub(crate) fn no_changes(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
@@ -386,15 +410,46 @@ fn resource_change(change: &Change) -> Option<ResourceChange> {
     })
 }
 
-pub fn diff(args: &DiffArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    diff_settings(&args.settings, global)
+/// What a deploy would change.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DiffReport {
+    pub(crate) stack: String,
+    #[serde(skip)]
+    pub(crate) region: String,
+    pub(crate) exists: bool,
+    pub(crate) changes: Vec<ResourceChange>,
 }
 
-fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCode> {
+impl std::fmt::Display for DiffReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.changes.is_empty() {
+            return writeln!(f, "no changes: stack `{}` is up to date", self.stack);
+        }
+        if self.exists {
+            writeln!(f, "changes to stack `{}` in {}:", self.stack, self.region)?;
+        } else {
+            writeln!(
+                f,
+                "stack `{}` does not exist in {}; a deploy would create:",
+                self.stack, self.region
+            )?;
+        }
+        for change in &self.changes {
+            writeln!(f, "{}", change.line())?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn diff(
+    config: &AwsConfig,
+    settings: &Settings,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<DiffReport> {
     let built = crate::stack::build(settings)?;
     let template = built.template.to_json();
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let existing = stack::describe(&aws, &aws.stack_name).await?;
         let deployed = existing
             .as_ref()
@@ -413,7 +468,7 @@ fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCod
                     replacement: None,
                 })
                 .collect();
-            return print_diff(&aws, &changes, false, global);
+            return Ok(diff_report(&aws, changes, false));
         };
         if info.busy() {
             anyhow::bail!(
@@ -428,8 +483,7 @@ fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCod
         let (template_url, template_body) = if template.len() <= assets::TEMPLATE_BODY_LIMIT {
             (None, Some(template.clone()))
         } else {
-            let mut lines = Lines::new("diff");
-            let bucket = assets::ensure_bucket(&aws, &mut lines).await?;
+            let bucket = assets::ensure_bucket(&aws, lines).await?;
             (
                 Some(assets::upload_template(&aws, &bucket, &aws.stack_name, &template).await?),
                 None,
@@ -440,12 +494,9 @@ fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCod
             template_body,
             parameters: parameters(&bucket, &built.assets),
         };
-        let mut lines = Lines::new(&format!("diff {}", aws.stack_name));
-        let result =
-            create_change_set(&aws, &request, ChangeSetType::Update, None, &mut lines).await?;
-        lines.finish();
+        let result = create_change_set(&aws, &request, ChangeSetType::Update, None, lines).await?;
         match result {
-            None => print_diff(&aws, &[], true, global),
+            None => Ok(diff_report(&aws, Vec::new(), true)),
             Some(change_set) => {
                 aws.cloudformation()
                     .delete_change_set()
@@ -454,39 +505,19 @@ fn diff_settings(settings: &Settings, global: &Global) -> anyhow::Result<ExitCod
                     .send()
                     .await
                     .explain("cloudformation:DeleteChangeSet")?;
-                print_diff(&aws, &change_set.changes, true, global)
+                Ok(diff_report(&aws, change_set.changes, true))
             }
         }
     })
 }
 
-fn print_diff(
-    aws: &Aws,
-    changes: &[ResourceChange],
-    exists: bool,
-    global: &Global,
-) -> anyhow::Result<ExitCode> {
-    if global.json {
-        println!(
-            "{}",
-            json!({ "stack": aws.stack_name, "exists": exists, "changes": changes })
-        );
-    } else if changes.is_empty() {
-        println!("no changes: stack `{}` is up to date", aws.stack_name);
-    } else {
-        if exists {
-            println!("changes to stack `{}` in {}:", aws.stack_name, aws.region);
-        } else {
-            println!(
-                "stack `{}` does not exist in {}; a deploy would create:",
-                aws.stack_name, aws.region
-            );
-        }
-        for change in changes {
-            println!("{}", change.line());
-        }
+fn diff_report(aws: &Aws, changes: Vec<ResourceChange>, exists: bool) -> DiffReport {
+    DiffReport {
+        stack: aws.stack_name.clone(),
+        region: aws.region.clone(),
+        exists,
+        changes,
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -4,46 +4,55 @@
 //! `--endpoints`, also the SageMaker endpoints, endpoint configs and models that this
 //! stack's executions created, found by their `automl:stack` tag.
 
-use super::config::{block_on, Aws, RegionCheck};
+use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::{self, Explain};
-use super::progress::Lines;
 use super::stack;
-use crate::commands::destroy::Args;
-use crate::commands::Global;
+use crate::report::Progress;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
 
 /// The stack's own bucket.
 const DATA_BUCKET: &str = "DataBucket";
 
-pub fn destroy(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+/// What `automl destroy` is asked to do.
+#[derive(Debug, Clone)]
+pub(crate) struct DestroyRequest {
+    /// Also delete the SageMaker resources the stack's executions created.
+    pub(crate) endpoints: bool,
+}
+
+/// Asks a person to confirm a deletion (`--yes` answers for them).
+pub(crate) type Confirm<'a> = dyn FnMut(&str) -> anyhow::Result<bool> + 'a;
+
+/// Deletes the stack (and, when asked, what its executions created). `Ok(false)`: the
+/// person said no, and nothing was deleted.
+pub(crate) fn destroy(
+    config: &AwsConfig,
+    args: &DestroyRequest,
+    confirm: &mut Confirm<'_>,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<bool> {
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let existing = stack::describe(&aws, &aws.stack_name).await?;
         let Some(info) = existing else {
-            eprintln!(
+            lines.line(&format!(
                 "stack `{}` does not exist in {}: nothing to destroy",
                 aws.stack_name, aws.region
-            );
+            ));
             if args.endpoints {
                 let found = tagged_sagemaker(&aws).await?;
                 if !found.is_empty()
-                    && confirm(
-                        args,
-                        &format!(
-                            "Delete {} SageMaker resources tagged {}={}?",
-                            found.len(),
-                            crate::stack::STACK_TAG,
-                            aws.stack_name
-                        ),
-                    )?
+                    && confirm(&format!(
+                        "Delete {} SageMaker resources tagged {}={}?",
+                        found.len(),
+                        crate::stack::STACK_TAG,
+                        aws.stack_name
+                    ))?
                 {
-                    let mut lines = Lines::new("destroy");
-                    delete_sagemaker(&aws, &found, &mut lines).await?;
+                    delete_sagemaker(&aws, &found, lines).await?;
                 }
             }
-            return Ok(ExitCode::SUCCESS);
+            return Ok(true);
         };
         if info.busy() {
             anyhow::bail!(
@@ -78,58 +87,37 @@ pub fn destroy(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             ));
         }
         question.push('?');
-        if !confirm(args, &question)? {
-            eprintln!("nothing deleted");
-            return Ok(ExitCode::FAILURE);
+        if !confirm(&question)? {
+            lines.line("nothing deleted");
+            return Ok(false);
         }
 
-        let mut lines = Lines::new(&format!("destroy {}", info.name));
         if !sagemaker.is_empty() {
-            delete_sagemaker(&aws, &sagemaker, &mut lines).await?;
+            delete_sagemaker(&aws, &sagemaker, lines).await?;
         }
         if let Some(bucket) = &bucket {
-            let deleted = empty_bucket(&aws, bucket, &mut lines).await?;
+            let deleted = empty_bucket(&aws, bucket, lines).await?;
             let what = if deleted == 1 {
                 "object version or delete marker"
             } else {
                 "object versions and delete markers"
             };
-            lines.line(format!("emptied s3://{bucket}: deleted {deleted} {what}"));
+            lines.line(&format!("emptied s3://{bucket}: deleted {deleted} {what}"));
         }
-        let outcome = stack::delete(&aws, &info.id, &mut lines).await?;
-        lines.finish();
+        let outcome = stack::delete(&aws, &info.id, lines).await?;
         if !outcome.succeeded() {
-            eprintln!(
-                "error: destroy failed: {}",
+            anyhow::bail!(
+                "destroy failed: {}",
                 stack::failure_report(&info.name, &outcome)
             );
-            return Ok(ExitCode::FAILURE);
         }
-        eprintln!("stack `{}` deleted", info.name);
-        Ok(ExitCode::SUCCESS)
+        lines.line(&format!("stack `{}` deleted", info.name));
+        Ok(true)
     })
 }
 
-/// Asks on the terminal unless `--yes`; refuses to guess when no one can answer.
-fn confirm(args: &Args, question: &str) -> anyhow::Result<bool> {
-    if args.yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!("{question} — refusing without confirmation: stdin is not a terminal; pass --yes to delete");
-    }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
-}
-
 /// Deletes every object version and delete marker; returns how many.
-async fn empty_bucket(aws: &Aws, bucket: &str, lines: &mut Lines) -> anyhow::Result<usize> {
+async fn empty_bucket(aws: &Aws, bucket: &str, lines: &mut dyn Progress) -> anyhow::Result<usize> {
     let s3 = aws.s3();
     let mut deleted = 0;
     loop {
@@ -196,7 +184,7 @@ async fn empty_bucket(aws: &Aws, bucket: &str, lines: &mut Lines) -> anyhow::Res
 
 /// A SageMaker resource an execution of this stack created.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SageMakerResource {
+pub(crate) enum SageMakerResource {
     Endpoint(String),
     EndpointConfig(String),
     Model(String),
@@ -278,7 +266,7 @@ async fn tagged_sagemaker(aws: &Aws) -> anyhow::Result<Vec<SageMakerResource>> {
 async fn delete_sagemaker(
     aws: &Aws,
     resources: &[SageMakerResource],
-    lines: &mut Lines,
+    lines: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let sm = aws.sagemaker();
     for resource in resources {
@@ -289,7 +277,7 @@ async fn delete_sagemaker(
                     .send()
                     .await
                     .explain("sagemaker:DeleteEndpoint")?;
-                lines.line(format!("deleted endpoint {name}"));
+                lines.line(&format!("deleted endpoint {name}"));
             }
             SageMakerResource::EndpointConfig(_) | SageMakerResource::Model(_) => {}
         }
@@ -301,7 +289,7 @@ async fn delete_sagemaker(
                 .send()
                 .await
                 .explain("sagemaker:DeleteEndpointConfig")?;
-            lines.line(format!("deleted endpoint config {name}"));
+            lines.line(&format!("deleted endpoint config {name}"));
         }
     }
     for resource in resources {
@@ -311,7 +299,7 @@ async fn delete_sagemaker(
                 .send()
                 .await
                 .explain("sagemaker:DeleteModel")?;
-            lines.line(format!("deleted model {name}"));
+            lines.line(&format!("deleted model {name}"));
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 /// An AWS failure, in words.
 #[derive(Debug, thiserror::Error)]
-pub enum AwsError {
+pub(crate) enum AwsError {
     #[error(
         "no AWS credentials found: set AWS_PROFILE (or pass --profile) for a profile in ~/.aws/config, \
          run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -62,7 +62,7 @@ fn detail(message: &str) -> String {
 
 impl AwsError {
     /// The service error code, for callers that handle one specially.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             AwsError::Service { code, .. } => code.as_deref(),
             AwsError::AccessDenied { .. } => Some("AccessDenied"),
@@ -72,7 +72,7 @@ impl AwsError {
 }
 
 /// `.explain("s3:PutObject")?` on the result of an SDK call.
-pub trait Explain<T> {
+pub(crate) trait Explain<T> {
     fn explain(self, action: &str) -> Result<T, AwsError>;
 }
 
@@ -87,7 +87,7 @@ where
 
 /// The service error code of a failed call (`ValidationError`, `NoSuchKey`, ...), if the
 /// service answered with one.
-pub fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
+pub(crate) fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
     match error {
         SdkError::ServiceError(service) => service.err().code(),
         _ => None,
@@ -95,7 +95,7 @@ pub fn code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> 
 }
 
 /// The service's message of a failed call, if it answered with one.
-pub fn message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
+pub(crate) fn message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
     match error {
         SdkError::ServiceError(service) => service.err().message(),
         _ => None,
@@ -103,12 +103,12 @@ pub fn message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&st
 }
 
 /// The HTTP status of a failed call, if a response came back.
-pub fn http_status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
+pub(crate) fn http_status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
     error.raw_response().map(|r| r.status().as_u16())
 }
 
 /// Turns one SDK error into a sentence.
-pub fn translate<E>(error: &SdkError<E, HttpResponse>, action: &str) -> AwsError
+pub(crate) fn translate<E>(error: &SdkError<E, HttpResponse>, action: &str) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
@@ -184,7 +184,7 @@ where
 
 /// Classifies a service error by its code (and, for bodiless answers such as a HEAD
 /// request's 403, by its HTTP status).
-pub fn classify(
+pub(crate) fn classify(
     action: String,
     code: Option<String>,
     message: String,
@@ -263,7 +263,7 @@ fn mentions_credentials(text: &str) -> bool {
 }
 
 /// The innermost cause (`tcp connect error: Connection refused`).
-pub fn root_cause(error: &(dyn StdError + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn StdError + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {
         current = source;
@@ -272,7 +272,7 @@ pub fn root_cause(error: &(dyn StdError + 'static)) -> String {
 }
 
 /// An error and its sources as one line, each cause once.
-pub fn chain(error: &(dyn StdError + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn StdError + 'static)) -> String {
     let mut out = String::new();
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
     let mut seen: Vec<String> = Vec::new();

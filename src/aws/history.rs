@@ -4,22 +4,22 @@
 //! in the GetExecutionHistory API's own JSON shape, so recorded histories are its test
 //! fixtures; the SDK's events are converted to that shape first ([`from_sdk`]).
 
-use crate::report::{Event, Status};
+use crate::sfn::{Event, ExecutionStatus};
 use serde_json::{json, Map, Value};
 
 /// One history event: id, type, time (seconds since the epoch) and its details object
 /// (`stateEnteredEventDetails`, `taskFailedEventDetails`, ...).
 #[derive(Debug, Clone, PartialEq)]
-pub struct HistoryEvent {
-    pub id: i64,
-    pub kind: String,
-    pub timestamp: f64,
-    pub details: Value,
+pub(crate) struct RecordedEvent {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) timestamp: f64,
+    pub(crate) details: Value,
 }
 
-impl HistoryEvent {
+impl RecordedEvent {
     /// Reads one element of GetExecutionHistory's `events`.
-    pub fn from_api_json(event: &Value) -> HistoryEvent {
+    pub(crate) fn from_api_json(event: &Value) -> RecordedEvent {
         let details = event
             .as_object()
             .and_then(|o| {
@@ -28,7 +28,7 @@ impl HistoryEvent {
                     .map(|(_, v)| v.clone())
             })
             .unwrap_or(Value::Null);
-        HistoryEvent {
+        RecordedEvent {
             id: event["id"].as_i64().unwrap_or(0),
             kind: event["type"].as_str().unwrap_or_default().to_string(),
             timestamp: event["timestamp"].as_f64().unwrap_or(0.0),
@@ -42,7 +42,7 @@ impl HistoryEvent {
 }
 
 /// Converts an SDK event into the API's JSON shape (the fields this module reads).
-pub fn from_sdk(event: &aws_sdk_sfn::types::HistoryEvent) -> HistoryEvent {
+pub(crate) fn from_sdk(event: &aws_sdk_sfn::types::HistoryEvent) -> RecordedEvent {
     let mut details = Map::new();
     let mut put = |key: &str, value: Option<&str>| {
         if let Some(value) = value {
@@ -112,7 +112,7 @@ pub fn from_sdk(event: &aws_sdk_sfn::types::HistoryEvent) -> HistoryEvent {
         map_run_failed_event_details,
         evaluation_failed_event_details
     );
-    HistoryEvent {
+    RecordedEvent {
         id: event.id,
         kind: event.r#type.as_str().to_string(),
         timestamp: event.timestamp.as_secs_f64(),
@@ -122,7 +122,7 @@ pub fn from_sdk(event: &aws_sdk_sfn::types::HistoryEvent) -> HistoryEvent {
 
 /// `Main`, `Train` or `Deploy` for the ARN of a machine or execution of this stack
 /// (CloudFormation names machines `<stack>-<LogicalId>-<suffix>`), else the machine name.
-pub fn machine_label(arn: &str) -> String {
+pub(crate) fn machine_label(arn: &str) -> String {
     let parts: Vec<&str> = arn.split(':').collect();
     let machine = match parts
         .iter()
@@ -140,34 +140,34 @@ pub fn machine_label(arn: &str) -> String {
 }
 
 /// The execution name at the end of an execution ARN.
-pub fn execution_name(arn: &str) -> &str {
+pub(crate) fn execution_name(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
 /// Follows one execution's history, event by event.
 #[derive(Debug, Clone)]
-pub struct Translator {
-    pub depth: usize,
-    pub machine: String,
-    pub name: String,
-    pub arn: String,
+pub(crate) struct Translator {
+    pub(crate) depth: usize,
+    pub(crate) machine: String,
+    pub(crate) name: String,
+    pub(crate) arn: String,
     /// The state entered and not yet left.
     open: Option<String>,
     /// The last task failure in the open state (cleared when a retry is scheduled).
     pending: Option<(String, String)>,
     /// The input of the latest state entered: the data a failed execution had.
-    pub last_input: Option<Value>,
-    pub output: Option<Value>,
-    pub status: Option<Status>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
+    pub(crate) last_input: Option<Value>,
+    pub(crate) output: Option<Value>,
+    pub(crate) status: Option<ExecutionStatus>,
+    pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
     /// Executions started by this one's `startExecution` tasks, not yet taken.
-    pub children: Vec<String>,
+    pub(crate) children: Vec<String>,
     known_children: Vec<String>,
 }
 
 impl Translator {
-    pub fn new(depth: usize, arn: &str) -> Translator {
+    pub(crate) fn new(depth: usize, arn: &str) -> Translator {
         Translator {
             depth,
             machine: machine_label(arn),
@@ -185,12 +185,12 @@ impl Translator {
         }
     }
 
-    pub fn ended(&self) -> bool {
+    pub(crate) fn ended(&self) -> bool {
         self.status.is_some()
     }
 
     /// The events one history event means (often none).
-    pub fn feed(&mut self, event: &HistoryEvent) -> Vec<Event> {
+    pub(crate) fn feed(&mut self, event: &RecordedEvent) -> Vec<Event> {
         let depth = self.depth;
         let machine = self.machine.clone();
         let kind = event.kind.as_str();
@@ -261,20 +261,20 @@ impl Translator {
             }
             "ExecutionSucceeded" => {
                 self.output = event.text("output").and_then(parse);
-                self.status = Some(Status::Succeeded);
+                self.status = Some(ExecutionStatus::Succeeded);
                 out.push(Event::ExecutionEnded {
                     depth,
                     machine,
-                    status: Status::Succeeded,
+                    status: ExecutionStatus::Succeeded,
                     error: None,
                     cause: None,
                 });
             }
             "ExecutionFailed" | "ExecutionAborted" | "ExecutionTimedOut" => {
                 let status = match kind {
-                    "ExecutionFailed" => Status::Failed,
-                    "ExecutionAborted" => Status::Aborted,
-                    _ => Status::TimedOut,
+                    "ExecutionFailed" => ExecutionStatus::Failed,
+                    "ExecutionAborted" => ExecutionStatus::Aborted,
+                    _ => ExecutionStatus::TimedOut,
                 };
                 let (error, cause) = plain_failure(event.text("error"), event.text("cause"));
                 if let Some(state) = self.open.take() {
@@ -321,7 +321,7 @@ fn parse(text: &str) -> Option<Value> {
 /// An error and cause in plain words. Causes of `.sync` tasks are JSON: a nested
 /// execution's description (its own Error and Cause, unwrapped) or a SageMaker job's
 /// (its FailureReason).
-pub fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String, String) {
+pub(crate) fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String, String) {
     let mut error = error.unwrap_or("").to_string();
     let mut cause = cause.unwrap_or("").to_string();
     for _ in 0..4 {
@@ -363,13 +363,13 @@ pub fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String, Strin
 }
 
 /// Builds the API JSON shape of an event, for tests and fixtures.
-pub fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Value {
+pub(crate) fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Value {
     json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
 }
 
 /// A recorded history from `tests/fixtures/aws-history/`, for the tests here and in `run`.
 #[cfg(test)]
-pub(crate) fn fixture(name: &str) -> Vec<HistoryEvent> {
+pub(crate) fn fixture(name: &str) -> Vec<RecordedEvent> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/aws-history")
         .join(name);
@@ -379,7 +379,7 @@ pub(crate) fn fixture(name: &str) -> Vec<HistoryEvent> {
         .as_array()
         .unwrap()
         .iter()
-        .map(HistoryEvent::from_api_json)
+        .map(RecordedEvent::from_api_json)
         .collect()
 }
 
@@ -464,7 +464,7 @@ mod tests {
                 "0 Main ended Failed",
             ]
         );
-        assert_eq!(t.status, Some(Status::Failed));
+        assert_eq!(t.status, Some(ExecutionStatus::Failed));
         assert!(t.cause.as_deref().unwrap().contains("scored below"));
         // The last state's input has the evaluation, for the summary.
         assert_eq!(
@@ -500,7 +500,7 @@ mod tests {
             cause,
             "automl-run-2: AlgorithmError: KeyError: 'y' (label column not in the training data)"
         );
-        assert_eq!(t.status, Some(Status::Failed));
+        assert_eq!(t.status, Some(ExecutionStatus::Failed));
     }
 
     #[test]
@@ -555,7 +555,7 @@ mod tests {
         ];
         let events: Vec<Event> = feed
             .iter()
-            .map(HistoryEvent::from_api_json)
+            .map(RecordedEvent::from_api_json)
             .flat_map(|e| t.feed(&e))
             .collect();
         assert_eq!(

@@ -1,20 +1,19 @@
 //! Calling a deployed SageMaker endpoint (`automl invoke` on AWS).
 
-use super::config::{block_on, Aws, RegionCheck};
+use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error;
-use crate::commands::Global;
 use aws_sdk_sagemakerruntime::primitives::Blob;
 
 /// Sends `body` to `endpoint` and returns the response body.
 pub fn invoke_endpoint(
-    global: &Global,
+    config: &AwsConfig,
     endpoint: &str,
     content_type: &str,
     accept: &str,
     body: Vec<u8>,
 ) -> anyhow::Result<Vec<u8>> {
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Any).await?;
+        let aws = Aws::connect(config, RegionCheck::Any).await?;
         let result = aws
             .sagemaker_runtime()
             .invoke_endpoint()

@@ -3,16 +3,17 @@
 //! run and follow, status and executions, and endpoint invocation. Commands call the
 //! synchronous entry points here; each runs its own tokio runtime.
 
-pub mod assets;
-pub mod config;
-pub mod deploy;
-pub mod destroy;
-pub mod error;
-pub mod history;
+pub(crate) mod assets;
+pub(crate) mod config;
+pub(crate) mod deploy;
+pub(crate) mod destroy;
+pub(crate) mod error;
+pub(crate) mod history;
 pub mod invoke;
-pub mod progress;
-pub mod run;
-pub mod stack;
-pub mod status;
+pub(crate) mod run;
+pub(crate) mod stack;
+pub(crate) mod status;
 
-pub use config::Aws;
+pub(crate) use config::Aws;
+
+pub use config::AwsConfig;

@@ -4,27 +4,34 @@
 //! enters and leaves, the nested Train and Deploy executions included — and end with a
 //! summary and an exit code that says how it went.
 
-use super::config::{block_on, Aws, RegionCheck};
+use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::Explain;
-use super::history::{self, HistoryEvent, Translator};
+use super::history::{self, RecordedEvent, Translator};
 use super::stack::{self, Poll};
-use crate::commands::run::{Args, Preflight};
-use crate::commands::Global;
-use crate::report::{Event, Progress, Status, Summary};
+use crate::report::{Progress, Started, Summary};
 use crate::s3uri::S3Uri;
+use crate::sfn::{Event, ExecutionStatus};
 use crate::stack::MachineId;
 use serde_json::{json, Value};
-use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let Some(Preflight { normalized, name }) =
-        crate::commands::run::preflight(args, global, crate::input::Target::Aws)?
-    else {
-        return Ok(ExitCode::FAILURE);
-    };
+/// A checked execution to start on AWS.
+pub(crate) struct RunRequest {
+    pub(crate) name: String,
+    pub(crate) normalized: crate::input::Normalized,
+    /// Follow it to its end.
+    pub(crate) wait: bool,
+}
+
+/// Starts the execution; with `wait`, follows it and returns its summary.
+pub(crate) fn run(
+    config: &AwsConfig,
+    request: &RunRequest,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<Option<Summary>> {
+    let (name, normalized) = (&request.name, &request.normalized);
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let info = stack::require(&aws).await?;
         if info.busy() || info.status == "REVIEW_IN_PROGRESS" || info.status == "ROLLBACK_COMPLETE"
         {
@@ -35,12 +42,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             );
         }
         let machine = stack::machine_arn(&aws, &info, MachineId::Main).await?;
-        warn_outside_data_locations(&aws, &info, &normalized).await;
+        warn_outside_data_locations(&aws, &info, normalized, progress).await;
         let started = aws
             .sfn()
             .start_execution()
             .state_machine_arn(&machine)
-            .name(&name)
+            .name(name)
             .input(normalized.value().to_string())
             .send()
             .await
@@ -54,35 +61,25 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             })?;
         let arn = started.execution_arn;
         let console = console_url(&aws, &arn);
-        if global.json {
-            println!(
-                "{}",
-                json!({ "event": "started", "executionArn": arn, "name": name, "consoleUrl": console })
-            );
-        } else {
-            println!("execution: {arn}");
-            println!("console:   {console}");
-            eprintln!("{}", normalized.describe());
+        progress.started(&Started {
+            execution_arn: arn.clone(),
+            name: name.clone(),
+            history: None,
+            console_url: Some(console),
+            description: normalized.describe(),
+        });
+        if !request.wait {
+            return Ok(None);
         }
-        if !args.wait {
-            if !global.json {
-                eprintln!("follow it with `automl status {name} --wait`");
-            }
-            return Ok(ExitCode::SUCCESS);
-        }
-        let mut progress = Progress::new(global.json);
         let source = AwsHistory { aws: &aws };
         let followed = follow(&source, &arn, &mut |e| progress.event(e), None).await?;
-        let summary = followed.summary(&name);
-        let code = summary.exit_code();
-        progress.finish(&summary);
-        Ok(code)
+        Ok(Some(followed.summary(name)))
     })
 }
 
 /// `run-20240501-120000-3f2a`: sortable, unique enough, and short enough that the
 /// SageMaker names built from it fit.
-pub fn console_url(aws: &Aws, execution_arn: &str) -> String {
+pub(crate) fn console_url(aws: &Aws, execution_arn: &str) -> String {
     format!(
         "https://{}/states/home?region={}#/v2/executions/details/{execution_arn}",
         aws.console_host(),
@@ -97,6 +94,7 @@ async fn warn_outside_data_locations(
     aws: &Aws,
     info: &stack::StackInfo,
     normalized: &crate::input::Normalized,
+    progress: &mut dyn Progress,
 ) {
     let Ok(template) = stack::template(aws, &info.id).await else {
         return;
@@ -136,30 +134,30 @@ async fn warn_outside_data_locations(
         return;
     }
     let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
-    eprintln!(
+    progress.line(&format!(
         "warning: stack `{}` may only use data under {}; outside it: {}. The execution will fail with \
          AccessDenied there: move the data, or redeploy with `automl deploy --data-uri s3://BUCKET/PREFIX` \
          (repeat the flags the stack was deployed with)",
         info.name,
         allowed.join(", "),
         outside.join(", ")
-    );
+    ));
 }
 
 /// Where execution histories come from: AWS, or recorded fixtures in tests.
 #[allow(async_fn_in_trait)]
-pub trait HistorySource {
+pub(crate) trait HistorySource {
     /// Events of `arn` with an id above `after`, oldest first.
-    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>>;
+    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<RecordedEvent>>;
 }
 
 /// GetExecutionHistory, newest first, reading back only as far as the last event seen.
-pub struct AwsHistory<'a> {
-    pub aws: &'a Aws,
+pub(crate) struct AwsHistory<'a> {
+    pub(crate) aws: &'a Aws,
 }
 
 impl HistorySource for AwsHistory<'_> {
-    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>> {
+    async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<RecordedEvent>> {
         let mut events = Vec::new();
         let mut pages = self
             .aws
@@ -186,19 +184,19 @@ impl HistorySource for AwsHistory<'_> {
 
 /// How a followed execution ended (or where it was when following stopped).
 #[derive(Debug, Clone)]
-pub struct Followed {
-    pub status: Status,
-    pub output: Option<Value>,
-    pub last_input: Option<Value>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
+pub(crate) struct Followed {
+    pub(crate) status: ExecutionStatus,
+    pub(crate) output: Option<Value>,
+    pub(crate) last_input: Option<Value>,
+    pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
 }
 
 impl Followed {
     /// The summary: from the output when it succeeded, else from the last data it had.
-    pub fn summary(&self, name: &str) -> Summary {
+    pub(crate) fn summary(&self, name: &str) -> Summary {
         let data = match self.status {
-            Status::Succeeded => self.output.as_ref(),
+            ExecutionStatus::Succeeded => self.output.as_ref(),
             _ => self.last_input.as_ref().or(self.output.as_ref()),
         };
         Summary::from_data(name, self.status, data.unwrap_or(&Value::Null))
@@ -208,7 +206,7 @@ impl Followed {
 
 /// Follows an execution and the nested executions it starts (one level deep), printing
 /// events in time order, until the top execution ends or `timeout` passes.
-pub async fn follow<S: HistorySource>(
+pub(crate) async fn follow<S: HistorySource>(
     source: &S,
     arn: &str,
     on_event: &mut impl FnMut(&Event),
@@ -218,7 +216,7 @@ pub async fn follow<S: HistorySource>(
     let mut poll = Poll::new();
     loop {
         // Events of every execution followed, merged by time.
-        let mut queue: Vec<(usize, HistoryEvent)> = Vec::new();
+        let mut queue: Vec<(usize, RecordedEvent)> = Vec::new();
         for (index, (_, last)) in followers.iter().enumerate() {
             for event in source.events(&followers[index].0.arn, *last).await? {
                 queue.push((index, event));
@@ -261,7 +259,7 @@ pub async fn follow<S: HistorySource>(
         }
         if timeout.is_some_and(|t| poll.elapsed() >= t) {
             return Ok(Followed {
-                status: Status::Running,
+                status: ExecutionStatus::Running,
                 output: None,
                 last_input: main.last_input.clone(),
                 error: None,
@@ -272,7 +270,7 @@ pub async fn follow<S: HistorySource>(
     }
 }
 
-fn sort(queue: &mut [(usize, HistoryEvent)]) {
+fn sort(queue: &mut [(usize, RecordedEvent)]) {
     queue.sort_by(|(ia, a), (ib, b)| {
         a.timestamp
             .total_cmp(&b.timestamp)
@@ -290,12 +288,12 @@ mod tests {
     /// Histories replayed from fixtures, revealed a few events per call as a live
     /// execution would.
     struct Recorded {
-        histories: BTreeMap<String, Vec<HistoryEvent>>,
+        histories: BTreeMap<String, Vec<RecordedEvent>>,
         calls: Mutex<usize>,
     }
 
     impl HistorySource for Recorded {
-        async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<HistoryEvent>> {
+        async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<RecordedEvent>> {
             let mut calls = self.calls.lock().unwrap();
             *calls += 1;
             let visible = *calls * 3;
@@ -364,7 +362,7 @@ mod tests {
         assert!(at("Train started") < at("Train FAILED TrainModel"));
         assert!(at("Train Failed") < at("Main ok TrainModel"));
         assert_eq!(seen.last().map(String::as_str), Some("Main Failed"));
-        assert_eq!(followed.status, Status::Failed);
+        assert_eq!(followed.status, ExecutionStatus::Failed);
         let summary = followed.summary("run-1");
         assert_eq!(summary.is_valid, Some(false));
         assert_eq!(summary.value, Some(0.9021));
@@ -377,6 +375,6 @@ mod tests {
             "{}",
             summary.render()
         );
-        assert_eq!(summary.exit_code(), ExitCode::FAILURE);
+        assert!(!summary.succeeded());
     }
 }

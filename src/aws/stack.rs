@@ -8,7 +8,7 @@
 
 use super::config::Aws;
 use super::error::{self, Explain};
-use super::progress::Lines;
+use crate::report::Progress;
 use aws_sdk_cloudformation::types::{StackEvent, StackResourceSummary, StackStatus};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -16,23 +16,23 @@ use std::time::{Duration, Instant};
 
 /// A stack's identity and state.
 #[derive(Debug, Clone)]
-pub struct StackInfo {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub reason: Option<String>,
-    pub outputs: BTreeMap<String, String>,
+pub(crate) struct StackInfo {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) status: String,
+    pub(crate) reason: Option<String>,
+    pub(crate) outputs: BTreeMap<String, String>,
 }
 
 impl StackInfo {
     /// `*_IN_PROGRESS` other than REVIEW_IN_PROGRESS (a stack with only a change set).
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.status.ends_with("_IN_PROGRESS") && self.status != "REVIEW_IN_PROGRESS"
     }
 }
 
 /// The stack, or None when it does not exist (or is deleted).
-pub async fn describe(aws: &Aws, name: &str) -> anyhow::Result<Option<StackInfo>> {
+pub(crate) async fn describe(aws: &Aws, name: &str) -> anyhow::Result<Option<StackInfo>> {
     let result = aws
         .cloudformation()
         .describe_stacks()
@@ -76,13 +76,13 @@ pub async fn describe(aws: &Aws, name: &str) -> anyhow::Result<Option<StackInfo>
 }
 
 /// The stack, or the sentence saying it does not exist.
-pub async fn require(aws: &Aws) -> anyhow::Result<StackInfo> {
+pub(crate) async fn require(aws: &Aws) -> anyhow::Result<StackInfo> {
     describe(aws, &aws.stack_name)
         .await?
         .ok_or_else(|| not_found(aws))
 }
 
-pub fn not_found(aws: &Aws) -> anyhow::Error {
+pub(crate) fn not_found(aws: &Aws) -> anyhow::Error {
     anyhow::anyhow!(
         "stack `{}` does not exist in {}; deploy it with `automl deploy`{}",
         aws.stack_name,
@@ -96,7 +96,7 @@ pub fn not_found(aws: &Aws) -> anyhow::Error {
 }
 
 /// Every resource of the stack (logical id, type, physical id, status).
-pub async fn resources(aws: &Aws, stack: &str) -> anyhow::Result<Vec<StackResourceSummary>> {
+pub(crate) async fn resources(aws: &Aws, stack: &str) -> anyhow::Result<Vec<StackResourceSummary>> {
     let mut all = Vec::new();
     let mut pages = aws
         .cloudformation()
@@ -112,7 +112,10 @@ pub async fn resources(aws: &Aws, stack: &str) -> anyhow::Result<Vec<StackResour
 }
 
 /// The physical id of one resource by logical id.
-pub fn physical_id<'a>(resources: &'a [StackResourceSummary], logical_id: &str) -> Option<&'a str> {
+pub(crate) fn physical_id<'a>(
+    resources: &'a [StackResourceSummary],
+    logical_id: &str,
+) -> Option<&'a str> {
     resources
         .iter()
         .find(|r| r.logical_resource_id.as_deref() == Some(logical_id))
@@ -121,7 +124,7 @@ pub fn physical_id<'a>(resources: &'a [StackResourceSummary], logical_id: &str) 
 }
 
 /// The template CloudFormation holds for the stack, parsed.
-pub async fn template(aws: &Aws, stack: &str) -> anyhow::Result<Value> {
+pub(crate) async fn template(aws: &Aws, stack: &str) -> anyhow::Result<Value> {
     let output = aws
         .cloudformation()
         .get_template()
@@ -136,7 +139,10 @@ pub async fn template(aws: &Aws, stack: &str) -> anyhow::Result<Value> {
 /// The stack's outputs: what CloudFormation reports, completed from the resources for
 /// outputs that are a `Ref` (a physical id) or a role's `Fn::GetAtt Arn`. (moto reports
 /// no Outputs for a stack created through a change set; on AWS this adds nothing.)
-pub async fn outputs(aws: &Aws, info: &StackInfo) -> anyhow::Result<BTreeMap<String, String>> {
+pub(crate) async fn outputs(
+    aws: &Aws,
+    info: &StackInfo,
+) -> anyhow::Result<BTreeMap<String, String>> {
     let template = template(aws, &info.id).await?;
     let declared = template
         .get("Outputs")
@@ -199,7 +205,7 @@ fn derive_output(
 
 /// The ARN of one of the stack's state machines: from the outputs, else from the
 /// resources (a state machine's physical id is its ARN).
-pub async fn machine_arn(
+pub(crate) async fn machine_arn(
     aws: &Aws,
     info: &StackInfo,
     machine: crate::stack::MachineId,
@@ -222,23 +228,23 @@ pub async fn machine_arn(
 
 /// A resource that failed, and why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: String,
+pub(crate) struct Failure {
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
+    pub(crate) status: String,
+    pub(crate) reason: String,
 }
 
 /// How following a stack ended.
 #[derive(Debug)]
-pub struct Outcome {
-    pub status: String,
-    pub reason: Option<String>,
-    pub failures: Vec<Failure>,
+pub(crate) struct StackOutcome {
+    pub(crate) status: String,
+    pub(crate) reason: Option<String>,
+    pub(crate) failures: Vec<Failure>,
 }
 
-impl Outcome {
-    pub fn succeeded(&self) -> bool {
+impl StackOutcome {
+    pub(crate) fn succeeded(&self) -> bool {
         matches!(
             self.status.as_str(),
             "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE"
@@ -248,7 +254,7 @@ impl Outcome {
 
 /// The ids of the stack's latest events, so [`follow`] shows only what comes after
 /// (event ids rather than timestamps: no dependence on this machine's clock).
-pub async fn seen_events(aws: &Aws, stack_id: &str) -> anyhow::Result<HashSet<String>> {
+pub(crate) async fn seen_events(aws: &Aws, stack_id: &str) -> anyhow::Result<HashSet<String>> {
     let page = aws
         .cloudformation()
         .describe_stack_events()
@@ -265,7 +271,11 @@ pub async fn seen_events(aws: &Aws, stack_id: &str) -> anyhow::Result<HashSet<St
 }
 
 /// Deletes the stack and follows the deletion to its end.
-pub async fn delete(aws: &Aws, stack_id: &str, lines: &mut Lines) -> anyhow::Result<Outcome> {
+pub(crate) async fn delete(
+    aws: &Aws,
+    stack_id: &str,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<StackOutcome> {
     let seen = seen_events(aws, stack_id).await?;
     aws.cloudformation()
         .delete_stack()
@@ -279,18 +289,18 @@ pub async fn delete(aws: &Aws, stack_id: &str, lines: &mut Lines) -> anyhow::Res
 /// Polls the stack until it leaves `*_IN_PROGRESS`, printing each event not in `seen`,
 /// and returns its final status and every failed resource with its reason. Deleted
 /// stacks are followed by id (`stack_id`), as names no longer resolve.
-pub async fn follow(
+pub(crate) async fn follow(
     aws: &Aws,
     stack_id: &str,
     mut seen: HashSet<String>,
-    lines: &mut Lines,
-) -> anyhow::Result<Outcome> {
+    lines: &mut dyn Progress,
+) -> anyhow::Result<StackOutcome> {
     let mut failures: Vec<Failure> = Vec::new();
     let mut poll = Poll::new();
     loop {
         for event in new_events(aws, stack_id, &mut seen).await? {
             if let Some(line) = event_line(&event, stack_id) {
-                lines.line(line);
+                lines.line(&line);
             }
             if let Some(failure) = failure(&event) {
                 failures.push(failure);
@@ -319,13 +329,13 @@ pub async fn follow(
             // The last events may have landed after the status changed.
             for event in new_events(aws, stack_id, &mut seen).await? {
                 if let Some(line) = event_line(&event, stack_id) {
-                    lines.line(line);
+                    lines.line(&line);
                 }
                 if let Some(failure) = failure(&event) {
                     failures.push(failure);
                 }
             }
-            return Ok(Outcome {
+            return Ok(StackOutcome {
                 status,
                 reason,
                 failures: dedupe(failures),
@@ -403,7 +413,7 @@ fn failure(event: &StackEvent) -> Option<Failure> {
 
 /// One entry per resource and status, in order; resources cancelled because another one
 /// failed go last, after the failures that caused them.
-pub fn dedupe(failures: Vec<Failure>) -> Vec<Failure> {
+pub(crate) fn dedupe(failures: Vec<Failure>) -> Vec<Failure> {
     let mut out: Vec<Failure> = Vec::new();
     for f in failures {
         if !out
@@ -421,7 +431,7 @@ pub fn dedupe(failures: Vec<Failure>) -> Vec<Failure> {
 }
 
 /// The failed resources, one line each, for the end of a failed deploy or destroy.
-pub fn failure_report(stack: &str, outcome: &Outcome) -> String {
+pub(crate) fn failure_report(stack: &str, outcome: &StackOutcome) -> String {
     let mut text = format!("stack `{stack}` ended in {}", outcome.status);
     if let Some(reason) = outcome.reason.as_deref().filter(|r| !r.is_empty()) {
         text.push_str(&format!(": {reason}"));
@@ -445,25 +455,25 @@ pub fn failure_report(stack: &str, outcome: &Outcome) -> String {
 
 /// Poll intervals: quick at first (an emulator finishes in a fraction of a second), then
 /// every few seconds.
-pub struct Poll {
+pub(crate) struct Poll {
     next: Duration,
     started: Instant,
 }
 
 impl Poll {
-    pub fn new() -> Poll {
+    pub(crate) fn new() -> Poll {
         Poll {
             next: Duration::from_millis(200),
             started: Instant::now(),
         }
     }
 
-    pub async fn wait(&mut self) {
+    pub(crate) async fn wait(&mut self) {
         tokio::time::sleep(self.next).await;
         self.next = (self.next * 2).min(Duration::from_secs(5));
     }
 
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.started.elapsed()
     }
 }
@@ -515,7 +525,7 @@ mod tests {
         assert_eq!(ids, ["EvaluateFunction", "DataBucket", "MainStateMachine"]);
         let report = failure_report(
             "automl",
-            &Outcome {
+            &StackOutcome {
                 status: "ROLLBACK_COMPLETE".into(),
                 reason: Some(
                     "The following resource(s) failed to create: [EvaluateFunction].".into(),

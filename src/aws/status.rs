@@ -2,32 +2,43 @@
 //! and the summary; `--wait` follows it to the end) and `automl executions` (the
 //! executions of one of the stack's machines, newest first).
 
-use super::config::{block_on, Aws, RegionCheck};
+use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::{self, Explain};
 use super::run::{console_url, follow, AwsHistory};
 use super::stack;
-use crate::commands::executions::Args as ExecutionsArgs;
-use crate::commands::status::Args as StatusArgs;
-use crate::commands::Global;
-use crate::report::{Progress, Status};
+use crate::report::{Progress, Summary};
+use crate::sfn::ExecutionStatus;
+use crate::stack::MachineId;
 use aws_sdk_cloudformation::primitives::DateTimeFormat;
-use aws_sdk_sfn::types::ExecutionStatus;
-use serde_json::json;
-use std::process::ExitCode;
+use aws_sdk_sfn::types::ExecutionStatus as SdkStatus;
+use serde::Serialize;
 use std::time::Duration;
 
 fn date(d: &aws_sdk_sfn::primitives::DateTime) -> String {
     d.fmt(DateTimeFormat::DateTime).unwrap_or_default()
 }
 
-pub fn status(args: &StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
+/// Which execution `automl status` shows.
+pub(crate) struct StatusRequest {
+    /// A name or an ARN; `None`: the latest.
+    pub(crate) execution: Option<String>,
+    /// Follow it until it ends.
+    pub(crate) wait: bool,
+}
+
+/// Shows one execution's states as events and returns its summary.
+pub(crate) fn status(
+    config: &AwsConfig,
+    args: &StatusRequest,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<Summary> {
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let info = stack::require(&aws).await?;
         let machine = stack::machine_arn(&aws, &info, crate::stack::MachineId::Main).await?;
         let arn = match &args.execution {
             Some(e) if e.starts_with("arn:") => e.clone(),
-            Some(name) => execution_arn(&machine, name),
+            Some(name) => crate::sfn::names::execution_arn(&machine, name),
             None => {
                 let latest = aws
                     .sfn()
@@ -66,21 +77,18 @@ pub fn status(args: &StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .name
             .clone()
             .unwrap_or_else(|| super::history::execution_name(&arn).to_string());
-        if !global.json {
-            println!("execution: {arn}");
-            println!(
-                "status:    {}, started {}{}",
-                described.status.as_str(),
-                date(&described.start_date),
-                described
-                    .stop_date
-                    .as_ref()
-                    .map(|d| format!(", stopped {}", date(d)))
-                    .unwrap_or_default()
-            );
-            println!("console:   {}", console_url(&aws, &arn));
-        }
-        let mut progress = Progress::new(global.json);
+        progress.output(&format!("execution: {arn}"));
+        progress.output(&format!(
+            "status:    {}, started {}{}",
+            described.status.as_str(),
+            date(&described.start_date),
+            described
+                .stop_date
+                .as_ref()
+                .map(|d| format!(", stopped {}", date(d)))
+                .unwrap_or_default()
+        ));
+        progress.output(&format!("console:   {}", console_url(&aws, &arn)));
         let source = AwsHistory { aws: &aws };
         // Without --wait: replay what has happened so far, once.
         let timeout = if args.wait {
@@ -89,9 +97,9 @@ pub fn status(args: &StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
             Some(Duration::ZERO)
         };
         let mut followed = follow(&source, &arn, &mut |e| progress.event(e), timeout).await?;
-        if followed.status == Status::Running && described.status != ExecutionStatus::Running {
+        if followed.status == ExecutionStatus::Running && described.status != SdkStatus::Running {
             // The history may lag the status by a moment; the status is authoritative.
-            followed.status = Status::from_sfn(described.status.as_str());
+            followed.status = ExecutionStatus::from_sfn(described.status.as_str());
             followed.error = described.error.clone();
             followed.cause = described.cause.clone();
             followed.output = described
@@ -99,31 +107,95 @@ pub fn status(args: &StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .and_then(|o| serde_json::from_str(o).ok());
         }
-        let summary = followed.summary(&name);
-        progress.finish(&summary);
-        Ok(match followed.status {
-            Status::Succeeded | Status::Running => ExitCode::SUCCESS,
-            _ => ExitCode::FAILURE,
-        })
+        Ok(followed.summary(&name))
     })
 }
 
-/// The ARN of execution `name` of a machine.
-pub fn execution_arn(machine_arn: &str, name: &str) -> String {
-    format!(
-        "{}:{name}",
-        machine_arn.replacen(":stateMachine:", ":execution:", 1)
-    )
+/// Which executions `automl executions` lists.
+pub(crate) struct ExecutionsRequest {
+    pub(crate) machine: MachineId,
+    pub(crate) status: Option<ExecutionStatus>,
+    pub(crate) max: u32,
 }
 
-pub fn executions(args: &ExecutionsArgs, global: &Global) -> anyhow::Result<ExitCode> {
+/// One execution of a list.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExecutionItem {
+    pub(crate) name: String,
+    pub(crate) execution_arn: String,
+    pub(crate) status: String,
+    pub(crate) start_date: String,
+    pub(crate) stop_date: Option<String>,
+}
+
+/// The executions of one machine, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ExecutionList {
+    pub(crate) stack: String,
+    pub(crate) machine: &'static str,
+    pub(crate) executions: Vec<ExecutionItem>,
+    #[serde(skip)]
+    pub(crate) status_filter: Option<ExecutionStatus>,
+}
+
+impl std::fmt::Display for ExecutionList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.executions.is_empty() {
+            // Said on stdout as a result would be; the command line prints it on stderr.
+            return Ok(());
+        }
+        let width = self
+            .executions
+            .iter()
+            .map(|e| e.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        writeln!(
+            f,
+            "{:<width$}  {:<9}  {:<24}  STOPPED",
+            "NAME", "STATUS", "STARTED"
+        )?;
+        for e in &self.executions {
+            writeln!(
+                f,
+                "{:<width$}  {:<9}  {:<24}  {}",
+                e.name,
+                e.status,
+                e.start_date,
+                e.stop_date.as_deref().unwrap_or("-")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionList {
+    /// What to say when the list is empty.
+    pub(crate) fn empty_note(&self) -> String {
+        format!(
+            "no {}executions of the {} machine of stack `{}`",
+            self.status_filter
+                .map(|s| format!("{} ", s.api_name()))
+                .unwrap_or_default(),
+            self.machine,
+            self.stack
+        )
+    }
+}
+
+pub(crate) fn executions(
+    config: &AwsConfig,
+    args: &ExecutionsRequest,
+) -> anyhow::Result<ExecutionList> {
     block_on(async {
-        let aws = Aws::connect(global, RegionCheck::Stack).await?;
+        let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let info = stack::require(&aws).await?;
         let machine = stack::machine_arn(&aws, &info, args.machine).await?;
         let mut request = aws.sfn().list_executions().state_machine_arn(&machine);
         if let Some(status) = args.status {
-            request = request.status_filter(ExecutionStatus::from(status.api_name()));
+            request = request.status_filter(SdkStatus::from(status.api_name()));
         }
         let max = args.max as usize;
         let mut pages = request
@@ -136,72 +208,23 @@ pub fn executions(args: &ExecutionsArgs, global: &Global) -> anyhow::Result<Exit
                 if executions.len() >= max {
                     break 'pages;
                 }
-                executions.push(e);
+                executions.push(ExecutionItem {
+                    name: e.name.clone(),
+                    execution_arn: e.execution_arn.clone(),
+                    status: e.status.as_str().to_string(),
+                    start_date: date(&e.start_date),
+                    stop_date: e.stop_date.as_ref().map(date),
+                });
             }
         }
-        if global.json {
-            let list: Vec<_> = executions
-                .iter()
-                .map(|e| {
-                    json!({
-                        "name": e.name,
-                        "executionArn": e.execution_arn,
-                        "status": e.status.as_str(),
-                        "startDate": date(&e.start_date),
-                        "stopDate": e.stop_date.as_ref().map(date),
-                    })
-                })
-                .collect();
-            println!(
-                "{}",
-                json!({ "stack": info.name, "machine": args.machine.name(), "executions": list })
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        if executions.is_empty() {
-            eprintln!(
-                "no {}executions of the {} machine of stack `{}`",
-                args.status
-                    .map(|s| format!("{} ", s.api_name()))
-                    .unwrap_or_default(),
-                args.machine.name(),
-                info.name
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        let width = executions
-            .iter()
-            .map(|e| e.name.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        println!(
-            "{:<width$}  {:<9}  {:<24}  STOPPED",
-            "NAME", "STATUS", "STARTED"
-        );
-        for e in &executions {
-            println!(
-                "{:<width$}  {:<9}  {:<24}  {}",
-                e.name,
-                e.status.as_str(),
-                date(&e.start_date),
-                e.stop_date.as_ref().map(date).unwrap_or_else(|| "-".into())
-            );
-        }
-        Ok(ExitCode::SUCCESS)
+        Ok(ExecutionList {
+            stack: info.name.clone(),
+            machine: args.machine.name(),
+            executions,
+            status_filter: args.status,
+        })
     })
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn execution_arns_come_from_the_machine_arn() {
-        assert_eq!(
-            super::execution_arn(
-                "arn:aws:states:eu-west-1:1:stateMachine:automl-MainStateMachine-X",
-                "run-1"
-            ),
-            "arn:aws:states:eu-west-1:1:execution:automl-MainStateMachine-X:run-1"
-        );
-    }
-}
+mod tests {}

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// A template that must not be rendered.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum TemplateError {
+pub(crate) enum TemplateError {
     #[error("{place}: `{name}` is neither a parameter, a resource nor a pseudo parameter")]
     UnknownReference { place: String, name: String },
     #[error("{place}: `{map}` is not a mapping of this template")]
@@ -24,7 +24,7 @@ pub enum TemplateError {
 
 impl Template {
     /// Checks every reference in resources, outputs, rules and conditions.
-    pub fn check(&self) -> Result<(), TemplateError> {
+    pub(crate) fn check(&self) -> Result<(), TemplateError> {
         let known: BTreeSet<&str> = self
             .parameters
             .keys()

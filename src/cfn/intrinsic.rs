@@ -4,31 +4,31 @@
 use serde_json::{json, Value};
 
 /// `{"Ref": name}`: a parameter, a pseudo parameter or a resource's primary id.
-pub fn r#ref(name: &str) -> Value {
+pub(crate) fn r#ref(name: &str) -> Value {
     json!({ "Ref": name })
 }
 
 /// `{"Fn::GetAtt": [resource, attribute]}`.
-pub fn get_att(resource: &str, attribute: &str) -> Value {
+pub(crate) fn get_att(resource: &str, attribute: &str) -> Value {
     json!({ "Fn::GetAtt": [resource, attribute] })
 }
 
 /// `{"Fn::Sub": text}`: `${Name}` refers to parameters, resources and pseudo parameters.
-pub fn sub(text: impl Into<String>) -> Value {
+pub(crate) fn sub(text: impl Into<String>) -> Value {
     json!({ "Fn::Sub": text.into() })
 }
 
 /// `{"Fn::Sub": [text, variables]}`: like [`sub`], with local variables.
-pub fn sub_with(text: impl Into<String>, variables: Value) -> Value {
+pub(crate) fn sub_with(text: impl Into<String>, variables: Value) -> Value {
     json!({ "Fn::Sub": [text.into(), variables] })
 }
 
 /// `{"Fn::Join": [separator, parts]}`.
-pub fn join(separator: &str, parts: Vec<Value>) -> Value {
+pub(crate) fn join(separator: &str, parts: Vec<Value>) -> Value {
     json!({ "Fn::Join": [separator, parts] })
 }
 
 /// `{"Fn::FindInMap": [map, top_key, second_key]}`.
-pub fn find_in_map(map: &str, top_key: Value, second_key: &str) -> Value {
+pub(crate) fn find_in_map(map: &str, top_key: Value, second_key: &str) -> Value {
     json!({ "Fn::FindInMap": [map, top_key, second_key] })
 }

@@ -7,8 +7,8 @@
 mod check;
 mod intrinsic;
 
-pub use check::TemplateError;
-pub use intrinsic::{find_in_map, get_att, join, r#ref, sub, sub_with};
+pub(crate) use check::TemplateError;
+pub(crate) use intrinsic::{find_in_map, get_att, join, r#ref, sub, sub_with};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,27 +17,27 @@ use std::collections::BTreeMap;
 /// A whole template. Field order is the order CloudFormation documents show.
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
-pub struct Template {
+pub(crate) struct Template {
     #[serde(rename = "AWSTemplateFormatVersion")]
-    pub format_version: &'static str,
-    pub description: String,
+    pub(crate) format_version: &'static str,
+    pub(crate) description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
+    pub(crate) metadata: Option<Value>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameters: BTreeMap<String, Parameter>,
+    pub(crate) parameters: BTreeMap<String, Parameter>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub rules: BTreeMap<String, Value>,
+    pub(crate) rules: BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub mappings: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+    pub(crate) mappings: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub conditions: BTreeMap<String, Value>,
-    pub resources: BTreeMap<String, Resource>,
+    pub(crate) conditions: BTreeMap<String, Value>,
+    pub(crate) resources: BTreeMap<String, Resource>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub outputs: BTreeMap<String, Output>,
+    pub(crate) outputs: BTreeMap<String, Output>,
 }
 
 impl Template {
-    pub fn new(description: impl Into<String>) -> Template {
+    pub(crate) fn new(description: impl Into<String>) -> Template {
         Template {
             format_version: "2010-09-09",
             description: description.into(),
@@ -47,7 +47,7 @@ impl Template {
 
     /// Renders the template as pretty JSON with a trailing newline: the exact bytes
     /// `synth` writes and `deploy` uploads.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a template always serialises");
         text.push('\n');
         text
@@ -57,20 +57,20 @@ impl Template {
 /// A template parameter.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Parameter {
+pub(crate) struct Parameter {
     #[serde(rename = "Type")]
-    pub kind: &'static str,
-    pub description: String,
+    pub(crate) kind: &'static str,
+    pub(crate) description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_pattern: Option<String>,
+    pub(crate) allowed_pattern: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub constraint_description: Option<String>,
+    pub(crate) constraint_description: Option<String>,
 }
 
 impl Parameter {
-    pub fn string(description: impl Into<String>) -> Parameter {
+    pub(crate) fn string(description: impl Into<String>) -> Parameter {
         Parameter {
             kind: "String",
             description: description.into(),
@@ -80,12 +80,12 @@ impl Parameter {
         }
     }
 
-    pub fn default(mut self, value: impl Into<String>) -> Parameter {
+    pub(crate) fn default(mut self, value: impl Into<String>) -> Parameter {
         self.default = Some(value.into());
         self
     }
 
-    pub fn pattern(mut self, pattern: &str, explanation: &str) -> Parameter {
+    pub(crate) fn pattern(mut self, pattern: &str, explanation: &str) -> Parameter {
         self.allowed_pattern = Some(pattern.into());
         self.constraint_description = Some(explanation.into());
         self
@@ -95,22 +95,22 @@ impl Parameter {
 /// One resource: its type, properties, and the attributes this project uses.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Resource {
+pub(crate) struct Resource {
     #[serde(rename = "Type")]
-    pub kind: String,
+    pub(crate) kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
+    pub(crate) metadata: Option<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
+    pub(crate) depends_on: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deletion_policy: Option<&'static str>,
+    pub(crate) deletion_policy: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub update_replace_policy: Option<&'static str>,
-    pub properties: Value,
+    pub(crate) update_replace_policy: Option<&'static str>,
+    pub(crate) properties: Value,
 }
 
 impl Resource {
-    pub fn new(kind: impl Into<String>, properties: Value) -> Resource {
+    pub(crate) fn new(kind: impl Into<String>, properties: Value) -> Resource {
         Resource {
             kind: kind.into(),
             metadata: None,
@@ -121,18 +121,18 @@ impl Resource {
         }
     }
 
-    pub fn depends_on(mut self, logical_id: &str) -> Resource {
+    pub(crate) fn depends_on(mut self, logical_id: &str) -> Resource {
         self.depends_on.push(logical_id.to_string());
         self
     }
 
-    pub fn metadata(mut self, metadata: Value) -> Resource {
+    pub(crate) fn metadata(mut self, metadata: Value) -> Resource {
         self.metadata = Some(metadata);
         self
     }
 
     /// Sets both DeletionPolicy and UpdateReplacePolicy (cfn-lint wants them together).
-    pub fn deletion_policy(mut self, policy: &'static str) -> Resource {
+    pub(crate) fn deletion_policy(mut self, policy: &'static str) -> Resource {
         self.deletion_policy = Some(policy);
         self.update_replace_policy = Some(policy);
         self
@@ -142,13 +142,13 @@ impl Resource {
 /// A stack output.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Output {
-    pub description: String,
-    pub value: Value,
+pub(crate) struct Output {
+    pub(crate) description: String,
+    pub(crate) value: Value,
 }
 
 impl Output {
-    pub fn new(description: impl Into<String>, value: Value) -> Output {
+    pub(crate) fn new(description: impl Into<String>, value: Value) -> Output {
         Output {
             description: description.into(),
             value,

@@ -5,7 +5,7 @@
 //! with `_` (AutoGluon's private options) are let through.
 
 /// `TabularPredictor.__init__` keywords (named, and the `**kwargs` it validates).
-pub const INIT_ARGS: &[&str] = &[
+pub(crate) const INIT_ARGS: &[&str] = &[
     "label",
     "problem_type",
     "eval_metric",
@@ -23,7 +23,7 @@ pub const INIT_ARGS: &[&str] = &[
 ];
 
 /// `TabularPredictor.fit` keywords (named, and the `**kwargs` it validates).
-pub const FIT_ARGS: &[&str] = &[
+pub(crate) const FIT_ARGS: &[&str] = &[
     // named parameters
     "tuning_data",
     "time_limit",
@@ -76,7 +76,7 @@ pub const FIT_ARGS: &[&str] = &[
 ];
 
 /// `fit(presets=...)` names, aliases included.
-pub const PRESETS: &[&str] = &[
+pub(crate) const PRESETS: &[&str] = &[
     "extreme_quality",
     "best_quality",
     "high_quality",
@@ -110,4 +110,5 @@ pub const PRESETS: &[&str] = &[
 ];
 
 /// AutoGluon's documentation of both, for messages.
-pub const DOCS: &str = "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";
+pub(crate) const DOCS: &str =
+    "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";

@@ -13,7 +13,7 @@ use std::fmt;
 
 /// `TabularPredictor(problem_type=...)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemType {
+pub(crate) enum ProblemType {
     Binary,
     Multiclass,
     Regression,
@@ -21,14 +21,14 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 4] = [
+    pub(crate) const ALL: [ProblemType; 4] = [
         ProblemType::Binary,
         ProblemType::Multiclass,
         ProblemType::Regression,
         ProblemType::Quantile,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ProblemType::Binary => "binary",
             ProblemType::Multiclass => "multiclass",
@@ -37,13 +37,13 @@ impl ProblemType {
         }
     }
 
-    pub fn parse(name: &str) -> Option<ProblemType> {
+    pub(crate) fn parse(name: &str) -> Option<ProblemType> {
         ProblemType::ALL.into_iter().find(|t| t.name() == name)
     }
 
     /// The scores `predictor.evaluate(test)` always reports for this problem type, besides
     /// the predictor's `eval_metric`.
-    pub fn reported(self) -> &'static [&'static str] {
+    pub(crate) fn reported(self) -> &'static [&'static str] {
         match self {
             ProblemType::Binary => &[
                 "accuracy",
@@ -68,7 +68,7 @@ impl ProblemType {
     }
 
     /// AutoGluon's `eval_metric` when none is given.
-    pub fn default_eval_metric(self) -> &'static str {
+    pub(crate) fn default_eval_metric(self) -> &'static str {
         match self {
             ProblemType::Binary | ProblemType::Multiclass => "accuracy",
             ProblemType::Regression => "root_mean_squared_error",
@@ -85,16 +85,16 @@ impl fmt::Display for ProblemType {
 
 /// One AutoGluon metric.
 #[derive(Debug, PartialEq)]
-pub struct Metric {
+pub(crate) struct Metric {
     /// The name scores are reported under (`Scorer.name`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Other names `eval_metric` accepts for it.
-    pub aliases: &'static [&'static str],
-    pub problem_types: &'static [ProblemType],
+    pub(crate) aliases: &'static [&'static str],
+    pub(crate) problem_types: &'static [ProblemType],
     /// Lowest and highest possible score (higher is better; losses are at most 0).
-    pub range: (f64, f64),
+    pub(crate) range: (f64, f64),
     /// A loss, reported negated.
-    pub loss: bool,
+    pub(crate) loss: bool,
 }
 
 use ProblemType::{Binary as B, Multiclass as M, Quantile as Q, Regression as R};
@@ -134,7 +134,7 @@ const fn loss(
 }
 
 /// Every metric AutoGluon's tabular predictor accepts as `eval_metric`.
-pub const METRICS: &[Metric] = &[
+pub(crate) const METRICS: &[Metric] = &[
     score("accuracy", &["acc"], &[B, M], UNIT),
     score("balanced_accuracy", &[], &[B, M], UNIT),
     score("mcc", &[], &[B, M], CORRELATION),
@@ -173,21 +173,21 @@ pub const METRICS: &[Metric] = &[
 ];
 
 /// The metric called `name` (its reported name or an alias).
-pub fn lookup(name: &str) -> Option<&'static Metric> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Metric> {
     METRICS
         .iter()
         .find(|m| m.name == name || m.aliases.contains(&name))
 }
 
 /// Every name AutoGluon accepts, aliases included.
-pub fn all_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn all_names() -> impl Iterator<Item = &'static str> {
     METRICS
         .iter()
         .flat_map(|m| std::iter::once(m.name).chain(m.aliases.iter().copied()))
 }
 
 impl Metric {
-    pub fn applies_to(&self, problem_type: ProblemType) -> bool {
+    pub(crate) fn applies_to(&self, problem_type: ProblemType) -> bool {
         self.problem_types.contains(&problem_type)
     }
 
@@ -202,13 +202,13 @@ impl Metric {
 
 /// What the input's `InitArgs` say about the predictor.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Predictor {
+pub(crate) struct Predictor {
     /// `InitArgs.problem_type`, when given and known.
-    pub problem_type: Option<ProblemType>,
+    pub(crate) problem_type: Option<ProblemType>,
     /// `InitArgs.eval_metric`, when given and known.
-    pub eval_metric: Option<&'static Metric>,
+    pub(crate) eval_metric: Option<&'static Metric>,
     /// Set when `InitArgs` could not be read: then any reported name of a metric is accepted.
-    pub unknown: bool,
+    pub(crate) unknown: bool,
 }
 
 impl Predictor {
@@ -223,7 +223,7 @@ impl Predictor {
     }
 
     /// Every score name `scores.json` may hold, in a stable order.
-    pub fn reported(&self) -> Vec<&'static str> {
+    pub(crate) fn reported(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = Vec::new();
         for t in self.problem_types() {
             let eval = self.eval_metric.map_or(t.default_eval_metric(), |m| m.name);
@@ -246,7 +246,7 @@ impl Predictor {
 
 /// Checks `Evaluation.Metric`: a score `predictor.evaluate(test)` reports, spelt as it
 /// reports it. Returns the metric, or what is wrong and how to fix it.
-pub fn check_metric(name: &str, predictor: &Predictor) -> Result<&'static Metric, String> {
+pub(crate) fn check_metric(name: &str, predictor: &Predictor) -> Result<&'static Metric, String> {
     let reported = predictor.reported();
     let list = reported.join(", ");
     if reported.contains(&name)
@@ -289,7 +289,7 @@ pub fn check_metric(name: &str, predictor: &Predictor) -> Result<&'static Metric
 }
 
 /// Checks `InitArgs.eval_metric` against AutoGluon's names and the problem type.
-pub fn check_eval_metric(
+pub(crate) fn check_eval_metric(
     name: &str,
     problem_type: Option<ProblemType>,
 ) -> Result<&'static Metric, String> {
@@ -329,7 +329,7 @@ pub fn check_eval_metric(
 
 /// Checks a threshold against the metric's range: a threshold no score can reach rejects
 /// every model, one below every score accepts every model. Losses get the sign lesson.
-pub fn check_threshold(threshold: f64, metric: &Metric) -> Result<(), String> {
+pub(crate) fn check_threshold(threshold: f64, metric: &Metric) -> Result<(), String> {
     let (low, high) = metric.range;
     let name = metric.name;
     if metric.loss && threshold > 0.0 {

@@ -20,6 +20,7 @@ mod check;
 mod metrics;
 mod model;
 mod names;
+mod preflight;
 mod problem;
 mod read;
 mod suggest;
@@ -27,15 +28,19 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
-pub use metrics::{Metric, ProblemType, METRICS};
-pub use model::{Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train};
-pub use names::{
+pub(crate) use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
+pub(crate) use metrics::{Metric, ProblemType, METRICS};
+pub(crate) use model::{
+    Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train,
+};
+pub(crate) use names::{
     check_execution_name, check_instance_type, check_model_name, check_sagemaker_name,
     max_execution_name_len, EXECUTION_NAME_MAX, SAGEMAKER_NAME_MAX,
 };
+pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
-pub use read::{parse, read, ReadError};
+pub(crate) use read::parse;
+pub use read::{read, ReadError};
 
 use crate::s3uri::S3Uri;
 use serde_json::Value;
@@ -48,7 +53,7 @@ pub fn validate(raw: &Value) -> Result<Normalized, Vec<Problem>> {
 
 /// Like [`validate`], for `target`: a local run also takes plain file paths as data
 /// locations.
-pub fn validate_for(raw: &Value, target: Target) -> Result<Normalized, Vec<Problem>> {
+pub(crate) fn validate_for(raw: &Value, target: Target) -> Result<Normalized, Vec<Problem>> {
     let outcome = check::check(raw, target);
     match outcome.input {
         Some(input) if outcome.problems.is_empty() => {
@@ -83,38 +88,38 @@ impl Normalized {
     }
 
     /// The typed model.
-    pub fn input(&self) -> &Input {
+    pub(crate) fn input(&self) -> &Input {
         &self.input
     }
 
-    pub fn flow(&self) -> Flow {
+    pub(crate) fn flow(&self) -> Flow {
         self.input.parameters.flow
     }
 
-    pub fn train(&self) -> Option<&Train> {
+    pub(crate) fn train(&self) -> Option<&Train> {
         self.input.parameters.train.as_ref()
     }
 
-    pub fn evaluation(&self) -> Option<&Evaluation> {
+    pub(crate) fn evaluation(&self) -> Option<&Evaluation> {
         self.input.parameters.evaluation.as_ref()
     }
 
-    pub fn deploy(&self) -> Option<&Deploy> {
+    pub(crate) fn deploy(&self) -> Option<&Deploy> {
         self.input.parameters.deploy.as_ref()
     }
 
     /// How the model is served, when the flow deploys.
-    pub fn deploy_mode(&self) -> Option<DeployMode> {
+    pub(crate) fn deploy_mode(&self) -> Option<DeployMode> {
         self.deploy().map(|d| d.mode)
     }
 
     /// Where training writes the model, when the flow trains.
-    pub fn train_output(&self) -> Option<S3Uri> {
+    pub(crate) fn train_output(&self) -> Option<S3Uri> {
         self.train()?.training_output.parse().ok()
     }
 
     /// The pretrained SageMaker model to deploy, when the flow deploys without training.
-    pub fn pretrained_model(&self) -> Option<&str> {
+    pub(crate) fn pretrained_model(&self) -> Option<&str> {
         self.input
             .parameters
             .pretrained_model
@@ -123,17 +128,17 @@ impl Normalized {
     }
 
     /// What was accepted but is ignored or worth a look (`path: message`, like problems).
-    pub fn notes(&self) -> &[Problem] {
+    pub(crate) fn notes(&self) -> &[Problem] {
         &self.notes
     }
 
     /// Every S3 location the execution reads or writes (see [`data_locations`]).
-    pub fn data_locations(&self) -> Vec<(String, S3Uri)> {
+    pub(crate) fn data_locations(&self) -> Vec<(String, S3Uri)> {
         data_locations(self)
     }
 
     /// One line saying what the execution does: `train + evaluate + deploy to endpoint`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let flow = self.flow();
         let mut steps = Vec::new();
         if flow.train {
@@ -167,7 +172,7 @@ impl serde::Serialize for Normalized {
 
 /// Every S3 URI the input reads or writes, with its JSON path, so `run` can warn when
 /// one lies outside the stack's allowed data locations.
-pub fn data_locations(normalized: &Normalized) -> Vec<(String, S3Uri)> {
+pub(crate) fn data_locations(normalized: &Normalized) -> Vec<(String, S3Uri)> {
     let mut locations: Vec<(&str, &str)> = Vec::new();
     if let Some(train) = normalized.train() {
         locations.push(("Parameters.Train.TrainDataPath", &train.train_data_path));

@@ -11,18 +11,14 @@ use super::problem::{quote, Problem};
 const LONGEST_SUFFIX: &str = "-deploy";
 
 /// SageMaker's limit on the names of training jobs, models, endpoints and transform jobs.
-pub const SAGEMAKER_NAME_MAX: usize = 63;
+pub(crate) const SAGEMAKER_NAME_MAX: usize = 63;
 
-/// Step Functions' limit on execution names.
-pub const EXECUTION_NAME_MAX: usize = 80;
-
-/// Characters Step Functions refuses in execution names (besides whitespace and control
-/// characters).
-const EXECUTION_NAME_FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+pub(crate) use crate::sfn::names::EXECUTION_NAME_MAX;
+use crate::sfn::names::{forbidden_char, EXECUTION_NAME_FORBIDDEN};
 
 /// The longest execution name that stack `stack_name` can run: `<stack>-<name>-deploy`
 /// must fit SageMaker's 63 characters. 0 when the stack name leaves no room.
-pub fn max_execution_name_len(stack_name: &str) -> usize {
+pub(crate) fn max_execution_name_len(stack_name: &str) -> usize {
     SAGEMAKER_NAME_MAX
         .saturating_sub(stack_name.chars().count() + 1 + LONGEST_SUFFIX.len())
         .min(EXECUTION_NAME_MAX)
@@ -31,7 +27,7 @@ pub fn max_execution_name_len(stack_name: &str) -> usize {
 /// Checks an execution name (`automl run --name`): Step Functions' rules for execution
 /// names, and, because the machines name SageMaker resources `<stack>-<name>-train` and
 /// `<stack>-<name>-deploy`, SageMaker's rules for those names.
-pub fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem> {
+pub(crate) fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem> {
     let problem = |message: String| Err(Problem::new("--name", message));
     let length = name.chars().count();
     if length == 0 {
@@ -44,10 +40,7 @@ pub fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem>
             "the execution name has {length} characters; Step Functions allows at most {EXECUTION_NAME_MAX}"
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || EXECUTION_NAME_FORBIDDEN.contains(*c))
-    {
+    if let Some(c) = forbidden_char(name) {
         return problem(format!(
             "{} contains {c:?}, which Step Functions does not allow in execution names \
              (no whitespace, control characters or any of {EXECUTION_NAME_FORBIDDEN}); \
@@ -81,7 +74,7 @@ pub fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem>
 
 /// SageMaker's rule for model, job and endpoint names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`.
 /// Returns why a name breaks it.
-pub fn check_sagemaker_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_sagemaker_name(name: &str) -> Result<(), String> {
     let length = name.chars().count();
     if length == 0 {
         return Err("the name is empty".to_string());
@@ -106,7 +99,7 @@ pub fn check_sagemaker_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks `PretrainedModel.Name`: an existing SageMaker model's name (not its ARN).
-pub fn check_model_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_model_name(name: &str) -> Result<(), String> {
     if let Some(arn_name) = name
         .strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":model/"))
@@ -125,7 +118,7 @@ pub fn check_model_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks a SageMaker instance type: `ml.<family>.<size>`, lowercase (`ml.m5.xlarge`).
-pub fn check_instance_type(value: &str) -> Result<(), String> {
+pub(crate) fn check_instance_type(value: &str) -> Result<(), String> {
     let example = "e.g. \"ml.m5.xlarge\"; see https://aws.amazon.com/sagemaker/pricing/";
     let well_formed = |s: &str| {
         let parts: Vec<&str> = s.split('.').collect();

@@ -8,12 +8,12 @@ use std::fmt;
 /// how to fix it. Displayed as `path: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    pub path: String,
-    pub message: String,
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
             path: path.into(),
             message: message.into(),
@@ -30,11 +30,11 @@ impl fmt::Display for Problem {
 impl std::error::Error for Problem {}
 
 /// The path of the whole document.
-pub const ROOT: &str = "$";
+pub(crate) const ROOT: &str = "$";
 
 /// The path of `key` inside the object at `parent`: `Parameters.Train`, or
 /// `Parameters["odd key"]` when the key is not a plain name.
-pub fn child(parent: &str, key: &str) -> String {
+pub(crate) fn child(parent: &str, key: &str) -> String {
     let plain = key
         .chars()
         .next()
@@ -48,7 +48,7 @@ pub fn child(parent: &str, key: &str) -> String {
 }
 
 /// How a JSON value is named in messages: `a string ("x")`, `a number (3)`, ...
-pub fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => format!("{b}"),
@@ -60,7 +60,7 @@ pub fn describe(value: &Value) -> String {
 }
 
 /// A user's string in a message: JSON-quoted, shortened past 60 characters.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     const MAX: usize = 60;
     if s.chars().count() <= MAX {
         Value::from(s).to_string()

@@ -36,7 +36,7 @@ pub fn read(path: &Path) -> Result<Value, ReadError> {
 }
 
 /// Parses the bytes of an input (a byte-order mark is skipped); `path` names it in errors.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<Value, ReadError> {
+pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Value, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let parsed = ValueSeed { path: ROOT }

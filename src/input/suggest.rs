@@ -4,7 +4,7 @@
 /// insertions, deletions, substitutions and swaps of neighbours), when it is close enough
 /// to be a likely typo: a difference only of case, or at most a third of the word's length
 /// (at least 1, at most 3 edits). Ties go to the earlier candidate.
-pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -24,7 +24,7 @@ where
 }
 
 /// ` (did you mean "x"?)`, or nothing.
-pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> String
+pub(crate) fn did_you_mean<'a, I>(word: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -36,7 +36,7 @@ where
 
 /// Optimal string alignment distance between two strings, by characters. Words longer
 /// than 64 characters are never typos of a known word: their distance is their length.
-pub fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len() > 64 || b.len() > 64 {

@@ -8,7 +8,7 @@
 
 use super::process;
 use super::store::{write_json, ResourceKind, Store};
-use super::time::Instant;
+use crate::sfn::time::Timestamp;
 use anyhow::{bail, Context as _};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -16,33 +16,33 @@ use std::time::Duration;
 
 /// What the state directory remembers of an endpoint.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct EndpointRecord {
-    pub name: String,
-    pub arn: String,
-    pub config_name: String,
-    pub model_name: String,
-    pub model_data_url: String,
-    pub instance_type: String,
-    pub instance_count: u64,
-    pub pid: u32,
+pub(crate) struct EndpointRecord {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) config_name: String,
+    pub(crate) model_name: String,
+    pub(crate) model_data_url: String,
+    pub(crate) instance_type: String,
+    pub(crate) instance_count: u64,
+    pub(crate) pid: u32,
     /// Creation time, RFC 3339 and epoch milliseconds.
-    pub created: String,
-    pub created_millis: i64,
-    pub dir: PathBuf,
-    pub log: PathBuf,
+    pub(crate) created: String,
+    pub(crate) created_millis: i64,
+    pub(crate) dir: PathBuf,
+    pub(crate) log: PathBuf,
 }
 
 /// What an endpoint is doing now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status")]
-pub enum EndpointStatus {
+pub(crate) enum EndpointStatus {
     Creating,
     InService { url: String },
     Failed { reason: String },
 }
 
 impl EndpointStatus {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             EndpointStatus::Creating => "Creating",
             EndpointStatus::InService { .. } => "InService",
@@ -54,20 +54,20 @@ impl EndpointStatus {
 /// How long a server may take to load its model before the endpoint counts as failed.
 const STARTUP_LIMIT: Duration = Duration::from_secs(600);
 
-pub struct Registry<'a> {
+pub(crate) struct Registry<'a> {
     store: &'a Store,
 }
 
 impl<'a> Registry<'a> {
-    pub fn new(store: &'a Store) -> Registry<'a> {
+    pub(crate) fn new(store: &'a Store) -> Registry<'a> {
         Registry { store }
     }
 
-    pub fn get(&self, name: &str) -> Option<EndpointRecord> {
+    pub(crate) fn get(&self, name: &str) -> Option<EndpointRecord> {
         serde_json::from_value(self.store.record(ResourceKind::Endpoint, name)?).ok()
     }
 
-    pub fn all(&self) -> Vec<EndpointRecord> {
+    pub(crate) fn all(&self) -> Vec<EndpointRecord> {
         self.store
             .names(ResourceKind::Endpoint)
             .iter()
@@ -75,7 +75,7 @@ impl<'a> Registry<'a> {
             .collect()
     }
 
-    pub fn save(&self, record: &EndpointRecord) -> anyhow::Result<()> {
+    pub(crate) fn save(&self, record: &EndpointRecord) -> anyhow::Result<()> {
         write_json(
             &self
                 .store
@@ -86,12 +86,12 @@ impl<'a> Registry<'a> {
     }
 
     /// The marker that identifies this endpoint's server in its command line.
-    pub fn marker(record: &EndpointRecord) -> String {
+    pub(crate) fn marker(record: &EndpointRecord) -> String {
         record.dir.join("model").display().to_string()
     }
 
     /// The endpoint's real status, from its process, its log and `GET /ping`.
-    pub fn status(&self, record: &EndpointRecord) -> EndpointStatus {
+    pub(crate) fn status(&self, record: &EndpointRecord) -> EndpointStatus {
         let alive = process::alive(record.pid, &Registry::marker(record));
         let listening = std::fs::read_to_string(&record.log).ok().and_then(|log| {
             log.lines().find_map(|line| {
@@ -116,7 +116,7 @@ impl<'a> Registry<'a> {
                 return EndpointStatus::InService { url };
             }
         }
-        let age = Instant::now().epoch_millis() - record.created_millis;
+        let age = Timestamp::now().epoch_millis() - record.created_millis;
         if age > STARTUP_LIMIT.as_millis() as i64 {
             process::stop(
                 record.pid,
@@ -136,7 +136,7 @@ impl<'a> Registry<'a> {
 
     /// Stops the server and forgets the endpoint (SageMaker's DeleteEndpoint). Returns
     /// whether a running server was stopped.
-    pub fn delete(&self, name: &str) -> anyhow::Result<bool> {
+    pub(crate) fn delete(&self, name: &str) -> anyhow::Result<bool> {
         let Some(record) = self.get(name) else {
             bail!("no local endpoint named `{name}` (`automl local endpoints` lists them)");
         };
@@ -153,7 +153,7 @@ impl<'a> Registry<'a> {
 
     /// Sends one request to an InService endpoint: the response body, or the server's
     /// error message.
-    pub fn invoke(
+    pub(crate) fn invoke(
         &self,
         name: &str,
         content_type: &str,

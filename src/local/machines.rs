@@ -3,29 +3,29 @@
 //! their `${...}` placeholders filled with local values, and loaded by the interpreter.
 
 use super::backends;
-use super::definition::Definition;
 use super::store::LOCAL_ACCOUNT;
 use super::LOCAL_REGION;
+use crate::sfn::definition::Definition;
 use crate::stack::{self, MachineId, Placeholder, Settings};
 use anyhow::{bail, Context as _};
 use std::collections::BTreeMap;
 
 /// The loaded machines, by ARN.
-pub struct Machines {
-    pub stack_name: String,
-    pub by_arn: BTreeMap<String, Definition>,
-    pub evaluate_function_arn: String,
-    pub role_arn: String,
+pub(crate) struct Machines {
+    pub(crate) stack_name: String,
+    pub(crate) by_arn: BTreeMap<String, Definition>,
+    pub(crate) evaluate_function_arn: String,
+    pub(crate) role_arn: String,
 }
 
 impl Machines {
-    pub fn arn(&self, id: MachineId) -> String {
+    pub(crate) fn arn(&self, id: MachineId) -> String {
         machine_arn(&self.stack_name, id)
     }
 }
 
 /// `arn:aws:states:local:000000000000:stateMachine:<stack>-MainStateMachine`.
-pub fn machine_arn(stack_name: &str, id: MachineId) -> String {
+pub(crate) fn machine_arn(stack_name: &str, id: MachineId) -> String {
     format!(
         "arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stateMachine:{stack_name}-{}",
         id.logical_id()
@@ -33,7 +33,7 @@ pub fn machine_arn(stack_name: &str, id: MachineId) -> String {
 }
 
 /// The local value of every placeholder.
-pub fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, String)> {
+pub(crate) fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, String)> {
     let all = [
         Placeholder::StackName,
         Placeholder::TrainStateMachineArn,
@@ -67,16 +67,16 @@ pub fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, String)
     values
 }
 
-pub fn evaluate_function_arn(stack_name: &str) -> String {
+pub(crate) fn evaluate_function_arn(stack_name: &str) -> String {
     format!("arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{stack_name}-evaluate")
 }
 
-pub fn role_arn(stack_name: &str, which: &str) -> String {
+pub(crate) fn role_arn(stack_name: &str, which: &str) -> String {
     format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/{stack_name}-{which}")
 }
 
 /// Builds, fills and loads the three machines.
-pub fn load(stack_name: &str, scripts_uri: &str) -> anyhow::Result<Machines> {
+pub(crate) fn load(stack_name: &str, scripts_uri: &str) -> anyhow::Result<Machines> {
     let built =
         stack::build(&Settings::default()).context("cannot build the stack's state machines")?;
     let values = placeholders(stack_name, scripts_uri);

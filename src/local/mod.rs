@@ -11,160 +11,136 @@
 //!   [`python`] finds (or creates) the AutoGluon environment, [`endpoints`] tracks the
 //!   local endpoint servers, [`process`] runs and detaches child processes.
 
-pub mod backends;
-pub mod choice;
-pub mod context;
-pub mod definition;
-pub mod endpoints;
-pub mod errors;
-pub mod explain;
-pub mod history;
-pub mod interpreter;
-pub mod intrinsics;
-pub mod machines;
-pub mod objects;
-pub mod path;
-pub mod payload;
-pub mod process;
-pub mod python;
-pub mod runner;
-pub mod store;
-pub mod time;
+pub(crate) mod backends;
+pub(crate) mod endpoints;
+pub(crate) mod machines;
+pub(crate) mod objects;
+pub(crate) mod process;
+pub(crate) mod python;
+pub(crate) mod runner;
+pub(crate) mod store;
 
-use crate::commands::run::{Args, Preflight};
-use crate::commands::Global;
-use crate::report::{Event, Progress, Summary};
+use crate::report::{Progress, Started, Summary};
+use crate::sfn::{Event, ExecutionStatus};
 use crate::stack::MachineId;
 use anyhow::Context as _;
-use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 /// The region local ARNs carry.
-pub const LOCAL_REGION: &str = "local";
+pub(crate) const LOCAL_REGION: &str = "local";
 
-/// Where the local runner keeps its state: `--state-dir`, shared by every local command.
-#[derive(Debug, Clone, clap::Args)]
-pub struct StateArgs {
-    /// Local runs: where executions, jobs, models, endpoints and the Python environment are kept.
-    #[arg(
-        long,
-        env = "AUTOML_STATE_DIR",
-        default_value = ".automl",
-        value_name = "DIR"
-    )]
-    pub state_dir: PathBuf,
-}
+/// Where the local runner keeps its state (`--state-dir`) when none is given.
+pub(crate) const DEFAULT_STATE_DIR: &str = ".automl";
 
 /// Where the local runner keeps its data and finds its Python.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Options {
-    #[command(flatten)]
-    pub state: StateArgs,
-    /// Local runs: the directory `s3://bucket/key` URIs map to (as `<dir>/bucket/key`);
-    /// plain paths in the input are used as they are [default: <state-dir>/objects].
-    #[arg(long, env = "AUTOML_OBJECT_ROOT", value_name = "DIR")]
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// Where executions, jobs, models, endpoints and the Python environment are kept.
+    pub state_dir: PathBuf,
+    /// The directory `s3://bucket/key` URIs map to [default: <state-dir>/objects].
     pub object_root: Option<PathBuf>,
-    /// Local runs: the Python interpreter of an environment with AutoGluon [default: the
-    /// one `automl local setup` creates, <state-dir>/venv/bin/python].
-    #[arg(long, env = "AUTOML_PYTHON", value_name = "PATH")]
+    /// The Python of an environment with AutoGluon [default: <state-dir>/venv/bin/python].
     pub python: Option<PathBuf>,
-    /// Local runs: cap every Wait state and retry delay at this many seconds (default: as
-    /// the machines say; a Wait before describeEndpoint ends as soon as the endpoint is up).
-    #[arg(long, env = "AUTOML_MAX_WAIT", value_name = "SECONDS")]
+    /// Cap every Wait state and retry delay at this many seconds.
     pub max_wait: Option<u64>,
 }
 
-impl Options {
-    pub fn object_root(&self) -> PathBuf {
+impl LocalConfig {
+    pub(crate) fn object_root(&self) -> PathBuf {
         self.object_root
             .clone()
-            .unwrap_or_else(|| self.state.state_dir.join("objects"))
+            .unwrap_or_else(|| self.state_dir.join("objects"))
     }
 }
 
-/// `automl run --local`: validate, run Main with its nested executions, print progress
-/// and the summary exactly as `run --wait` does on AWS.
-pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let Some(Preflight { normalized, name }) =
-        crate::commands::run::preflight(args, global, crate::input::Target::Local)?
-    else {
-        return Ok(ExitCode::FAILURE);
-    };
-    let options = &args.local_options;
+/// What a local run produced: the summary, and the local paths behind its URIs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct LocalRunReport {
+    #[serde(flatten)]
+    pub(crate) summary: Summary,
+    /// The batch predictions, as a local path.
+    #[serde(skip)]
+    pub(crate) batch_output_path: Option<PathBuf>,
+    /// The model archive, as a local path.
+    #[serde(skip)]
+    pub(crate) model_archive_path: Option<PathBuf>,
+}
+
+/// `automl run --local`: run Main with its nested executions on a checked input,
+/// reporting progress as `run --wait` does on AWS.
+pub(crate) fn run(
+    config: &LocalConfig,
+    stack_name: &str,
+    name: &str,
+    normalized: crate::input::Normalized,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<LocalRunReport> {
     let flow = normalized.flow();
     // Training and serving need Python with AutoGluon: say so before anything starts.
-    let local = Local::prepare(options, &global.stack_name, flow.train || flow.deploy)?;
-    let execution_dir = local.store.execution_dir(&name);
+    let local = Local::prepare(config, stack_name, flow.train || flow.deploy)?;
+    let execution_dir = local.store.execution_dir(name);
     if execution_dir.exists() {
         anyhow::bail!(
             "an execution named `{name}` already ran here ({}): choose another --name",
             execution_dir.display()
         );
     }
-    let arn = runner::execution_arn(&local.machines.arn(MachineId::Main), &name);
-    if global.json {
-        println!(
-            "{}",
-            json!({"event": "started", "executionArn": arn, "name": name, "history": execution_dir.join("history.json")})
-        );
-    } else {
-        println!("execution: {arn}");
-        println!(
-            "history:   {}",
-            execution_dir.join("history.json").display()
-        );
-        eprintln!(
+    let arn = crate::sfn::names::execution_arn(&local.machines.arn(MachineId::Main), name);
+    progress.started(&Started {
+        execution_arn: arn,
+        name: name.to_string(),
+        history: Some(execution_dir.join("history.json").display().to_string()),
+        console_url: None,
+        description: format!(
             "{} (locally; data under {})",
             normalized.describe(),
-            options.object_root().display()
-        );
-    }
-    let mut progress = Progress::new(global.json);
-    let json_mode = global.json;
-    let outcome = local.run(&name, normalized.into_value(), |event: &Event| {
-        if json_mode {
-            progress.event(event);
-        } else {
-            progress.event(&readable(event));
-        }
+            config.object_root().display()
+        ),
+    });
+    let outcome = local.run(name, normalized.into_value(), |event: &Event| {
+        progress.event(&readable(event))
     })?;
     let data = match outcome.status {
-        crate::report::Status::Succeeded => outcome.output.clone().unwrap_or_default(),
+        ExecutionStatus::Succeeded => outcome.output.clone().unwrap_or_default(),
         _ => outcome.last_data.clone(),
     };
-    let cause = outcome.cause.as_deref().map(explain::explain);
+    let cause = outcome.cause.as_deref().map(crate::sfn::explain::explain);
     let summary =
-        Summary::from_data(&name, outcome.status, &data).with_failure(outcome.error.clone(), cause);
-    let code = summary.exit_code();
-    progress.finish(&summary);
-    if !global.json {
-        hints(&summary, &options.object_root(), &options.state.state_dir);
-    }
-    Ok(code)
+        Summary::from_data(name, outcome.status, &data).with_failure(outcome.error.clone(), cause);
+    let objects = objects::Objects::new(config.object_root());
+    let local_path = |uri: &Option<String>| {
+        uri.as_deref()
+            .and_then(|uri| objects::Location::parse(uri).ok())
+            .map(|location| objects.path(&location))
+    };
+    Ok(LocalRunReport {
+        batch_output_path: local_path(&summary.batch_output),
+        model_archive_path: local_path(&summary.model_path),
+        summary,
+    })
 }
 
 /// A local run, ready to start: the state directory, the object root, the Python
 /// environment and the three machines, loaded and checked.
 pub struct Local {
-    pub store: store::Store,
-    pub objects: objects::Objects,
-    pub python: Result<PathBuf, String>,
-    pub machines: machines::Machines,
-    pub max_wait: Option<Duration>,
+    pub(crate) store: store::Store,
+    pub(crate) objects: objects::Objects,
+    pub(crate) python: Result<PathBuf, String>,
+    pub(crate) machines: machines::Machines,
+    pub(crate) max_wait: Option<Duration>,
 }
 
 impl Local {
     /// Prepares a run. `needs_python`: the flow trains or deploys, so a missing Python
     /// environment is an error now rather than a failed task later.
     pub fn prepare(
-        options: &Options,
+        config: &LocalConfig,
         stack_name: &str,
         needs_python: bool,
     ) -> anyhow::Result<Local> {
-        let store = store::Store::new(options.state.state_dir.clone());
-        let python = match python::resolve(options.python.as_deref(), &store.venv_dir()) {
+        let store = store::Store::new(config.state_dir.clone());
+        let python = match python::resolve(config.python.as_deref(), &store.venv_dir()) {
             Ok(python) => Ok(python),
             Err(e) if needs_python => return Err(e),
             Err(e) => Err(format!("{e:#}")),
@@ -172,11 +148,11 @@ impl Local {
         let scripts_uri = write_scripts(&store)?;
         let machines = machines::load(stack_name, &scripts_uri)?;
         Ok(Local {
-            objects: objects::Objects::new(options.object_root()),
+            objects: objects::Objects::new(config.object_root()),
             store,
             python,
             machines,
-            max_wait: options.max_wait.map(Duration::from_secs),
+            max_wait: config.max_wait.map(Duration::from_secs),
         })
     }
 
@@ -187,7 +163,7 @@ impl Local {
         name: &str,
         input: serde_json::Value,
         on_event: impl FnMut(&Event),
-    ) -> anyhow::Result<interpreter::Outcome> {
+    ) -> anyhow::Result<crate::sfn::interpreter::ExecutionOutcome> {
         let main_arn = self.machines.arn(MachineId::Main);
         let mut runner = runner::Runner {
             env: backends::Env {
@@ -219,41 +195,9 @@ fn readable(event: &Event) -> Event {
             machine: machine.clone(),
             state: state.clone(),
             error: error.clone(),
-            cause: explain::explain(cause),
+            cause: crate::sfn::explain::explain(cause),
         },
         other => other.clone(),
-    }
-}
-
-/// What to do next, after a local run (text mode).
-fn hints(summary: &Summary, object_root: &Path, state_dir: &Path) {
-    let state = if state_dir == Path::new(".automl") {
-        String::new()
-    } else {
-        format!(" --state-dir {}", state_dir.display())
-    };
-    if let (Some(endpoint), true) = (
-        &summary.endpoint_name,
-        summary.exit_code() == ExitCode::SUCCESS,
-    ) {
-        eprintln!("the endpoint is a local server; call it with");
-        eprintln!("  automl invoke --local{state} {endpoint} --file rows.csv   (CSV rows without header or label; or --body '...')");
-        eprintln!("and stop it with `automl local stop{state} {endpoint}` (`automl local endpoints{state}` lists them)");
-    }
-    if let Some(output) = &summary.batch_output {
-        if let Ok(location) = objects::Location::parse(output) {
-            let objects = objects::Objects::new(object_root.to_path_buf());
-            eprintln!(
-                "batch predictions (one line per input row): {}",
-                objects.path(&location).display()
-            );
-        }
-    }
-    if let Some(path) = &summary.model_path {
-        if let Ok(location) = objects::Location::parse(path) {
-            let objects = objects::Objects::new(object_root.to_path_buf());
-            eprintln!("model archive: {}", objects.path(&location).display());
-        }
     }
 }
 
@@ -278,15 +222,4 @@ fn write_scripts(store: &store::Store) -> anyhow::Result<String> {
     }
     let absolute = std::path::absolute(&path).unwrap_or(path);
     Ok(absolute.display().to_string())
-}
-
-/// `run-20240501-120000-3f2a`, as `run` on AWS names executions.
-/// 64 random bits.
-pub fn random_u64() -> u64 {
-    uuid::Uuid::new_v4().as_u128() as u64
-}
-
-/// A random (version 4) UUID, as `States.UUID()` returns it.
-pub fn uuid_v4() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

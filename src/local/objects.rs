@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 /// A location as an input or a machine names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     S3 { bucket: String, key: String },
     Local(PathBuf),
 }
 
 impl Location {
-    pub fn parse(uri: &str) -> Result<Location, String> {
+    pub(crate) fn parse(uri: &str) -> Result<Location, String> {
         if let Some(rest) = uri.strip_prefix("s3://") {
             let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() || bucket.contains("..") || bucket == "." {
@@ -47,7 +47,7 @@ impl Location {
     }
 
     /// `self` + `/` + `suffix`, in the same style (`s3://b/out` + `job/model.tar.gz`).
-    pub fn join(&self, suffix: &str) -> Location {
+    pub(crate) fn join(&self, suffix: &str) -> Location {
         match self {
             Location::S3 { bucket, key } => {
                 let key = if key.is_empty() || key.ends_with('/') {
@@ -65,7 +65,7 @@ impl Location {
     }
 
     /// Written back as it was given (`s3://...` or the path).
-    pub fn to_uri(&self) -> String {
+    pub(crate) fn to_uri(&self) -> String {
         match self {
             Location::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
             Location::Local(path) => path.display().to_string(),
@@ -75,19 +75,19 @@ impl Location {
 
 /// Resolves locations against an object root.
 #[derive(Debug, Clone)]
-pub struct Objects {
-    pub root: PathBuf,
+pub(crate) struct Objects {
+    pub(crate) root: PathBuf,
 }
 
 impl Objects {
-    pub fn new(root: PathBuf) -> Objects {
+    pub(crate) fn new(root: PathBuf) -> Objects {
         Objects {
             root: absolute(&root),
         }
     }
 
     /// The file (or directory) a location names on this machine.
-    pub fn path(&self, location: &Location) -> PathBuf {
+    pub(crate) fn path(&self, location: &Location) -> PathBuf {
         match location {
             Location::S3 { bucket, key } => {
                 let mut path = self.root.join(bucket);
@@ -102,7 +102,7 @@ impl Objects {
 
     /// Every file a location designates, each with the name SageMaker gives its copy:
     /// the key below the prefix's last `/` (S3), or the path below the directory (local).
-    pub fn list(&self, location: &Location) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    pub(crate) fn list(&self, location: &Location) -> anyhow::Result<Vec<(String, PathBuf)>> {
         let mut found = Vec::new();
         match location {
             Location::S3 { bucket, key } => {
@@ -157,7 +157,7 @@ impl Objects {
     }
 
     /// A message like SageMaker's when a location holds nothing.
-    pub fn nothing_at(&self, location: &Location) -> String {
+    pub(crate) fn nothing_at(&self, location: &Location) -> String {
         match location {
             Location::S3 { .. } => format!(
                 "No S3 objects found under S3 URL \"{}\" (locally: files under {} whose path starts so); put the data there or fix the path",
@@ -170,7 +170,7 @@ impl Objects {
 }
 
 /// `path` made absolute against the current directory (children run elsewhere).
-pub fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
@@ -194,7 +194,7 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Copies `from` to `to` (a hard link when the file system allows, else a copy).
-pub fn place(from: &Path, to: &Path) -> anyhow::Result<()> {
+pub(crate) fn place(from: &Path, to: &Path) -> anyhow::Result<()> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -207,7 +207,7 @@ pub fn place(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Packs the contents of `dir` (not the directory itself) into a gzipped tarball at `to`.
-pub fn pack(dir: &Path, to: &Path) -> anyhow::Result<()> {
+pub(crate) fn pack(dir: &Path, to: &Path) -> anyhow::Result<()> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -236,7 +236,7 @@ pub fn pack(dir: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Unpacks a gzipped tarball into `dir` (entries cannot escape it).
-pub fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
     let file =
         fs::File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -246,7 +246,7 @@ pub fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Unpacks gzipped tarball bytes into `dir`.
-pub fn unpack_bytes(bytes: &[u8], dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn unpack_bytes(bytes: &[u8], dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     tar::Archive::new(flate2::read::GzDecoder::new(bytes))
         .unpack(dir)

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// How a job process ended.
 #[derive(Debug)]
-pub enum JobEnd {
+pub(crate) enum JobEnd {
     Exited(Option<i32>),
     /// Killed at the deadline.
     TimedOut,
@@ -21,7 +21,7 @@ pub enum JobEnd {
 
 /// Runs `command` with stdout and stderr appended to `log`; stops it at `deadline`. It
 /// stays in our process group, so Ctrl-C ends it with the run.
-pub fn run_job(
+pub(crate) fn run_job(
     mut command: Command,
     log: &Path,
     deadline: Option<Instant>,
@@ -79,7 +79,7 @@ pub fn run_job(
 
 /// Starts `command` detached (own process group, stdin closed, output to `log`) and
 /// returns its process id. It is not waited for: it outlives this process.
-pub fn spawn_detached(mut command: Command, log: &Path) -> anyhow::Result<u32> {
+pub(crate) fn spawn_detached(mut command: Command, log: &Path) -> anyhow::Result<u32> {
     if let Some(parent) = log.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -110,7 +110,7 @@ fn signal_group(pid: u32, signal: i32) {
 
 /// Whether process `pid` runs and its command line contains `marker` (where the system
 /// lets us read it). Zombies count as ended.
-pub fn alive(pid: u32, marker: &str) -> bool {
+pub(crate) fn alive(pid: u32, marker: &str) -> bool {
     if pid == 0 || pid > i32::MAX as u32 {
         return false;
     }
@@ -136,7 +136,7 @@ pub fn alive(pid: u32, marker: &str) -> bool {
 }
 
 /// Stops a detached server: SIGTERM to its group, SIGKILL after `grace`.
-pub fn stop(pid: u32, marker: &str, grace: Duration) -> bool {
+pub(crate) fn stop(pid: u32, marker: &str, grace: Duration) -> bool {
     if !alive(pid, marker) {
         return false;
     }
@@ -154,7 +154,7 @@ pub fn stop(pid: u32, marker: &str, grace: Duration) -> bool {
 
 /// The last `error: ...` line of a log (what the AutoGluon scripts print on failure),
 /// else its last non-empty line.
-pub fn last_error(log: &Path) -> Option<String> {
+pub(crate) fn last_error(log: &Path) -> Option<String> {
     let text = fs::read_to_string(log).ok()?;
     let lines: Vec<&str> = text
         .lines()

@@ -9,17 +9,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The AutoGluon scripts' runtime requirements (scripts/autogluon/requirements.txt).
-pub const REQUIREMENTS: &str = include_str!("../../scripts/autogluon/requirements.txt");
+pub(crate) const REQUIREMENTS: &str = include_str!("../../scripts/autogluon/requirements.txt");
 
 /// The interpreter inside a venv.
-pub fn venv_python(venv: &Path) -> PathBuf {
+pub(crate) fn venv_python(venv: &Path) -> PathBuf {
     venv.join("bin").join("python")
 }
 
 /// Finds the interpreter to use: `--python` when given, else the state directory's venv.
 /// Checks that it runs and that `autogluon.tabular` is importable (without importing it:
 /// a few milliseconds).
-pub fn resolve(given: Option<&Path>, venv: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn resolve(given: Option<&Path>, venv: &Path) -> anyhow::Result<PathBuf> {
     let setup = format!(
         "run `automl local setup` (creates {} with AutoGluon), or pass --python with the interpreter of an environment that has autogluon.tabular",
         venv.display()
@@ -122,8 +122,14 @@ fn stamp(base: &Path) -> String {
 
 /// Creates (or completes) the venv: `python -m venv`, then `pip install -r` the compiled-in
 /// requirements. Returns at once when a previous setup with the same requirements is
-/// complete. Prints what it does on stderr.
-pub fn setup(venv: &Path, base: Option<&Path>, force: bool) -> anyhow::Result<PathBuf> {
+/// complete. Reports each step to `progress`. An existing directory that an earlier setup
+/// did not create is never deleted without `force`.
+pub(crate) fn setup(
+    venv: &Path,
+    base: Option<&Path>,
+    force: bool,
+    progress: &mut dyn crate::report::Progress,
+) -> anyhow::Result<PathBuf> {
     let base = base_python(base)?;
     let python = venv_python(venv);
     let stamp_file = venv.join(".automl-setup");
@@ -132,18 +138,29 @@ pub fn setup(venv: &Path, base: Option<&Path>, force: bool) -> anyhow::Result<Pa
         && python.exists()
         && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(want.as_str())
     {
-        eprintln!(
+        progress.line(&format!(
             "{} is already set up (AutoGluon as pinned in scripts/autogluon/requirements.txt)",
             venv.display()
-        );
+        ));
         return Ok(python);
     }
     let started = std::time::Instant::now();
+    if venv.exists() && !force && !stamp_file.exists() {
+        bail!(
+            "{} exists and was not created by `automl local setup`: nothing was changed; \
+             pass --force to replace it, or choose another --state-dir",
+            venv.display()
+        );
+    }
     if venv.exists() {
         std::fs::remove_dir_all(venv)
             .with_context(|| format!("cannot remove the old {}", venv.display()))?;
     }
-    eprintln!("creating {} with {}", venv.display(), base.display());
+    progress.line(&format!(
+        "creating {} with {}",
+        venv.display(),
+        base.display()
+    ));
     run(
         Command::new(&base).arg("-m").arg("venv").arg(venv),
         "python -m venv",
@@ -151,7 +168,7 @@ pub fn setup(venv: &Path, base: Option<&Path>, force: bool) -> anyhow::Result<Pa
     let requirements = venv.join("requirements.txt");
     std::fs::write(&requirements, REQUIREMENTS)
         .with_context(|| format!("cannot write {}", requirements.display()))?;
-    eprintln!("installing AutoGluon (tabular, LightGBM) from PyPI: about a minute and 700 MB");
+    progress.line("installing AutoGluon (tabular, LightGBM) from PyPI: about a minute and 700 MB");
     let mut pip = Command::new(&python);
     pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .env("PIP_NO_INPUT", "1");
@@ -172,11 +189,11 @@ pub fn setup(venv: &Path, base: Option<&Path>, force: bool) -> anyhow::Result<Pa
         "import autogluon.tabular",
     )?;
     std::fs::write(&stamp_file, want)?;
-    eprintln!(
+    progress.line(&format!(
         "{} is ready ({} s)",
         venv.display(),
         started.elapsed().as_secs()
-    );
+    ));
     Ok(python)
 }
 

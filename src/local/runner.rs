@@ -4,27 +4,28 @@
 //! execution under `<state>/executions/<name>/`, and forwards progress.
 
 use super::backends::{self, evaluate, models, serving, training, transform, Env};
-use super::context::{check_execution_name, ExecutionInfo};
-use super::errors::Failure;
-use super::interpreter::{execute, Host, Outcome, TaskCall};
 use super::machines::Machines;
-use super::path::compact;
 use super::store::{write_json, Store};
-use super::time::Instant;
-use crate::report::{Event, Status};
+use crate::sfn::context::ExecutionInfo;
+use crate::sfn::errors::Failure;
+use crate::sfn::interpreter::{execute, ExecutionOutcome, Host, TaskCall};
+use crate::sfn::names::{check_execution_name, execution_arn};
+use crate::sfn::path::compact;
+use crate::sfn::time::Timestamp;
+use crate::sfn::{Event, ExecutionStatus};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-pub struct Runner<'a> {
-    pub env: Env,
-    pub machines: Machines,
-    pub max_wait: Option<Duration>,
-    pub on_event: Box<dyn FnMut(&Event) + 'a>,
+pub(crate) struct Runner<'a> {
+    pub(crate) env: Env,
+    pub(crate) machines: Machines,
+    pub(crate) max_wait: Option<Duration>,
+    pub(crate) on_event: Box<dyn FnMut(&Event) + 'a>,
 }
 
 /// Why an execution could not start.
 #[derive(Debug)]
-pub enum StartError {
+pub(crate) enum StartError {
     NoSuchMachine(String),
     InvalidName(String),
     AlreadyExists(String),
@@ -32,7 +33,7 @@ pub enum StartError {
 }
 
 impl StartError {
-    pub fn into_failure(self) -> Failure {
+    pub(crate) fn into_failure(self) -> Failure {
         let (error, cause) = match self {
             StartError::NoSuchMachine(arn) => (
                 "StepFunctions.StateMachineDoesNotExistException",
@@ -47,28 +48,21 @@ impl StartError {
         };
         Failure::new(
             error,
-            format!("{cause} (Service: AWSStepFunctions; Status Code: 400)"),
+            format!("{cause} (Service: AWSStepFunctions; ExecutionStatus Code: 400)"),
         )
     }
 }
 
-pub fn execution_arn(machine_arn: &str, name: &str) -> String {
-    format!(
-        "{}:{name}",
-        machine_arn.replacen(":stateMachine:", ":execution:", 1)
-    )
-}
-
 impl Runner<'_> {
     /// Starts an execution of `machine_arn` named `name` and runs it to its end.
-    pub fn start(
+    pub(crate) fn start(
         &mut self,
         machine_arn: &str,
         name: &str,
         input: Value,
         depth: usize,
         deadline: Option<std::time::Instant>,
-    ) -> Result<Outcome, StartError> {
+    ) -> Result<ExecutionOutcome, StartError> {
         let definition = self
             .machines
             .by_arn
@@ -91,10 +85,10 @@ impl Runner<'_> {
                 .unwrap_or_default()
                 .to_string(),
             role_arn: self.machines.role_arn.clone(),
-            start: Instant::now(),
+            start: Timestamp::now(),
             input,
         };
-        let record = |status: &str, outcome: Option<&Outcome>, info: &ExecutionInfo| {
+        let record = |status: &str, outcome: Option<&ExecutionOutcome>, info: &ExecutionInfo| {
             let mut record = json!({
                 "executionArn": info.arn,
                 "stateMachineArn": info.machine_arn,
@@ -143,12 +137,12 @@ impl Runner<'_> {
             .ok_or_else(|| {
                 Failure::new(
                     "StepFunctions.InvalidArnException",
-                    "StateMachineArn is required (Service: AWSStepFunctions; Status Code: 400)",
+                    "StateMachineArn is required (Service: AWSStepFunctions; ExecutionStatus Code: 400)",
                 )
             })?
             .to_string();
         let name = match call.input.get("Name") {
-            None => super::uuid_v4(),
+            None => crate::sfn::ids::uuid_v4(),
             Some(Value::String(name)) => name.clone(),
             Some(other) => {
                 return Err(Failure::new(
@@ -187,7 +181,7 @@ impl Runner<'_> {
             description["Input"] = json!(compact(&outcome.info.input));
         }
         match outcome.status {
-            Status::Succeeded => {
+            ExecutionStatus::Succeeded => {
                 let output = outcome.output.clone().unwrap_or(Value::Null);
                 description["Output"] = if parsed_output {
                     output
@@ -204,13 +198,13 @@ impl Runner<'_> {
                 if let Some(cause) = &outcome.cause {
                     description["Cause"] = json!(cause);
                 }
-                if outcome.status == Status::TimedOut
+                if outcome.status == ExecutionStatus::TimedOut
                     && call
                         .deadline
                         .is_some_and(|d| std::time::Instant::now() >= d)
                 {
                     return Err(Failure::new(
-                        super::errors::names::TIMEOUT,
+                        crate::sfn::errors::names::TIMEOUT,
                         compact(&description),
                     ));
                 }
@@ -220,13 +214,13 @@ impl Runner<'_> {
     }
 }
 
-pub fn sfn_status(status: Status) -> &'static str {
+pub(crate) fn sfn_status(status: ExecutionStatus) -> &'static str {
     match status {
-        Status::Running => "RUNNING",
-        Status::Succeeded => "SUCCEEDED",
-        Status::Failed => "FAILED",
-        Status::TimedOut => "TIMED_OUT",
-        Status::Aborted => "ABORTED",
+        ExecutionStatus::Running => "RUNNING",
+        ExecutionStatus::Succeeded => "SUCCEEDED",
+        ExecutionStatus::Failed => "FAILED",
+        ExecutionStatus::TimedOut => "TIMED_OUT",
+        ExecutionStatus::Aborted => "ABORTED",
     }
 }
 

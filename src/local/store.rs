@@ -23,13 +23,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
-pub struct Store {
-    pub dir: PathBuf,
+pub(crate) struct Store {
+    pub(crate) dir: PathBuf,
 }
 
 /// The SageMaker resource kinds the store keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceKind {
+pub(crate) enum ResourceKind {
     TrainingJob,
     Model,
     EndpointConfig,
@@ -38,7 +38,7 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub fn dir_name(self) -> &'static str {
+    pub(crate) fn dir_name(self) -> &'static str {
         match self {
             ResourceKind::TrainingJob => "training-jobs",
             ResourceKind::Model => "models",
@@ -49,7 +49,7 @@ impl ResourceKind {
     }
 
     /// The ARN resource type (`training-job`, `model`, ...).
-    pub fn arn_type(self) -> &'static str {
+    pub(crate) fn arn_type(self) -> &'static str {
         match self {
             ResourceKind::TrainingJob => "training-job",
             ResourceKind::Model => "model",
@@ -61,38 +61,38 @@ impl ResourceKind {
 }
 
 /// The account id in local ARNs.
-pub const LOCAL_ACCOUNT: &str = "000000000000";
+pub(crate) const LOCAL_ACCOUNT: &str = "000000000000";
 
 impl Store {
     /// A store at `dir`, made absolute: child processes run in other directories.
-    pub fn new(dir: PathBuf) -> Store {
+    pub(crate) fn new(dir: PathBuf) -> Store {
         Store {
             dir: super::objects::absolute(&dir),
         }
     }
 
-    pub fn assets_dir(&self) -> PathBuf {
+    pub(crate) fn assets_dir(&self) -> PathBuf {
         self.dir.join("assets")
     }
 
-    pub fn venv_dir(&self) -> PathBuf {
+    pub(crate) fn venv_dir(&self) -> PathBuf {
         self.dir.join("venv")
     }
 
-    pub fn executions_dir(&self) -> PathBuf {
+    pub(crate) fn executions_dir(&self) -> PathBuf {
         self.dir.join("executions")
     }
 
-    pub fn execution_dir(&self, name: &str) -> PathBuf {
+    pub(crate) fn execution_dir(&self, name: &str) -> PathBuf {
         self.executions_dir().join(name)
     }
 
-    pub fn resource_dir(&self, kind: ResourceKind, name: &str) -> PathBuf {
+    pub(crate) fn resource_dir(&self, kind: ResourceKind, name: &str) -> PathBuf {
         self.dir.join("sagemaker").join(kind.dir_name()).join(name)
     }
 
     /// `arn:aws:sagemaker:local:000000000000:model/<name>` (SageMaker lowercases names in ARNs).
-    pub fn arn(kind: ResourceKind, name: &str) -> String {
+    pub(crate) fn arn(kind: ResourceKind, name: &str) -> String {
         format!(
             "arn:aws:sagemaker:{}:{LOCAL_ACCOUNT}:{}/{}",
             super::LOCAL_REGION,
@@ -102,7 +102,7 @@ impl Store {
     }
 
     /// Claims `dir` (which must not exist yet); `Ok(false)` when it is taken.
-    pub fn claim(dir: &Path) -> anyhow::Result<bool> {
+    pub(crate) fn claim(dir: &Path) -> anyhow::Result<bool> {
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -115,7 +115,7 @@ impl Store {
     }
 
     /// Claims a resource name; `Ok(None)` when a resource of that kind and name exists.
-    pub fn claim_resource(
+    pub(crate) fn claim_resource(
         &self,
         kind: ResourceKind,
         name: &str,
@@ -124,7 +124,7 @@ impl Store {
         Ok(Store::claim(&dir)?.then_some(dir))
     }
 
-    pub fn write_record(
+    pub(crate) fn write_record(
         &self,
         kind: ResourceKind,
         name: &str,
@@ -133,13 +133,13 @@ impl Store {
         write_json(&self.resource_dir(kind, name).join("record.json"), record)
     }
 
-    pub fn record(&self, kind: ResourceKind, name: &str) -> Option<Value> {
+    pub(crate) fn record(&self, kind: ResourceKind, name: &str) -> Option<Value> {
         let text = fs::read_to_string(self.resource_dir(kind, name).join("record.json")).ok()?;
         serde_json::from_str(&text).ok()
     }
 
     /// Names of the resources of one kind, sorted.
-    pub fn names(&self, kind: ResourceKind) -> Vec<String> {
+    pub(crate) fn names(&self, kind: ResourceKind) -> Vec<String> {
         let dir = self.dir.join("sagemaker").join(kind.dir_name());
         let mut names: Vec<String> = fs::read_dir(dir)
             .map(|entries| {
@@ -156,7 +156,7 @@ impl Store {
 }
 
 /// Writes pretty JSON atomically (a temporary file renamed into place).
-pub fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+pub(crate) fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The AutoGluon entry points as (file name, contents), in tarball order.
-pub const SCRIPTS: &[(&str, &[u8])] = &[
+pub(crate) const SCRIPTS: &[(&str, &[u8])] = &[
     (
         "tabular_serve.py",
         include_bytes!("../../scripts/autogluon/tabular_serve.py"),
@@ -20,14 +20,14 @@ pub const SCRIPTS: &[(&str, &[u8])] = &[
 ];
 
 /// The training entry point, as `sagemaker_program` names it.
-pub const TRAIN_PROGRAM: &str = "tabular_train.py";
+pub(crate) const TRAIN_PROGRAM: &str = "tabular_train.py";
 /// The serving entry point, as `SAGEMAKER_PROGRAM` names it.
-pub const SERVE_PROGRAM: &str = "tabular_serve.py";
+pub(crate) const SERVE_PROGRAM: &str = "tabular_serve.py";
 
 /// How an asset is produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Build {
+pub(crate) enum Build {
     /// `bash lambdas/evaluate/build.sh` -> the zip at `output` (relative to the workspace).
     CargoLambda {
         package: &'static str,
@@ -41,16 +41,16 @@ pub enum Build {
 /// One asset: what it is, how to build it, where it goes, which template parameter
 /// carries its key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Asset {
-    pub name: &'static str,
-    pub parameter: &'static str,
-    pub sha256: String,
-    pub key: String,
-    pub build: Build,
+pub(crate) struct Asset {
+    pub(crate) name: &'static str,
+    pub(crate) parameter: &'static str,
+    pub(crate) sha256: String,
+    pub(crate) key: String,
+    pub(crate) build: Build,
 }
 
 /// The evaluation Lambda's code.
-pub fn evaluate_lambda() -> Asset {
+pub(crate) fn evaluate_lambda() -> Asset {
     let sha256 = env!("AUTOML_EVALUATE_SOURCE_SHA256").to_string();
     Asset {
         name: "evaluate-lambda",
@@ -66,7 +66,7 @@ pub fn evaluate_lambda() -> Asset {
 }
 
 /// The AutoGluon scripts tarball (`sagemaker_submit_directory`).
-pub fn autogluon_scripts() -> Asset {
+pub(crate) fn autogluon_scripts() -> Asset {
     let sha256 = hex(&Sha256::digest(scripts_tarball()));
     Asset {
         name: "autogluon-scripts",
@@ -80,13 +80,13 @@ pub fn autogluon_scripts() -> Asset {
 }
 
 /// Every asset, in a stable order.
-pub fn all() -> Vec<Asset> {
+pub(crate) fn all() -> Vec<Asset> {
     vec![autogluon_scripts(), evaluate_lambda()]
 }
 
 /// The scripts as a gzipped tarball whose bytes depend only on the scripts: fixed
 /// order, mtime, owner and mode, and a gzip header without time or name.
-pub fn scripts_tarball() -> Vec<u8> {
+pub(crate) fn scripts_tarball() -> Vec<u8> {
     let encoder = flate2::GzBuilder::new()
         .mtime(0)
         .operating_system(255)

@@ -4,30 +4,30 @@
 
 /// One AutoGluon container release: the same tag names the training and inference images.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Release {
-    pub version: &'static str,
+pub(crate) struct Release {
+    pub(crate) version: &'static str,
     /// The CPU image tag, as the SageMaker Python SDK builds it: `{version}-cpu-{py}`.
-    pub cpu_tag: &'static str,
+    pub(crate) cpu_tag: &'static str,
     /// The `autogluon.tabular` release the scripts are tested with for this image
     /// (scripts/autogluon/requirements.txt pins the default's).
-    pub python: &'static str,
+    pub(crate) python: &'static str,
 }
 
 /// Releases the scripts are tested against. 1.5.0 is left out on purpose: the SageMaker
 /// SDK's config lists it as py311 and the container release notes as py312, and a wrong
 /// tag fails only when a training job starts. Add a row once the tag is confirmed.
-pub const RELEASES: &[Release] = &[Release {
+pub(crate) const RELEASES: &[Release] = &[Release {
     version: "1.4.0",
     cpu_tag: "1.4.0-cpu-py311",
     python: "3.11",
 }];
 
-pub const DEFAULT_VERSION: &str = "1.4.0";
+pub(crate) const DEFAULT_VERSION: &str = "1.4.0";
 
 /// ECR registry account hosting the AutoGluon images (versions >= 0.6.1), per region.
 /// China regions host inference images only, and ap-south-2, eu-central-2, eu-south-2 and
 /// me-central-1 host none: they are absent, and deploying there is refused by name.
-pub const REGISTRY_ACCOUNTS: &[(&str, &str)] = &[
+pub(crate) const REGISTRY_ACCOUNTS: &[(&str, &str)] = &[
     ("af-south-1", "626614931356"),
     ("ap-east-1", "871362719292"),
     ("ap-northeast-1", "763104351884"),
@@ -58,7 +58,7 @@ pub const REGISTRY_ACCOUNTS: &[(&str, &str)] = &[
 ];
 
 /// The release for `version`.
-pub fn release(version: &str) -> Result<&'static Release, String> {
+pub(crate) fn release(version: &str) -> Result<&'static Release, String> {
     RELEASES
         .iter()
         .find(|r| r.version == version)
@@ -72,12 +72,12 @@ pub fn release(version: &str) -> Result<&'static Release, String> {
 }
 
 /// clap value parser for `--autogluon-version`.
-pub fn parse_version(version: &str) -> Result<String, String> {
+pub(crate) fn parse_version(version: &str) -> Result<String, String> {
     release(version).map(|r| r.version.to_string())
 }
 
 /// The registry account for `region`, or why the stack cannot run there.
-pub fn registry_account(region: &str) -> Result<&'static str, String> {
+pub(crate) fn registry_account(region: &str) -> Result<&'static str, String> {
     REGISTRY_ACCOUNTS
         .iter()
         .find(|(name, _)| *name == region)

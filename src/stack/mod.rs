@@ -3,15 +3,13 @@
 //! Nothing here talks to AWS; `synth` renders what [`build`] returns, `deploy` uploads
 //! it, and the local runner executes its machines.
 
-pub mod assets;
-mod deploy;
-pub mod images;
-mod main;
+pub(crate) mod assets;
+pub(crate) mod images;
+mod machines;
 mod roles;
-mod settings;
-pub mod synth;
+pub(crate) mod settings;
+pub(crate) mod synth;
 mod template;
-mod train;
 
 pub use settings::{Settings, SettingsError};
 pub use template::CHECKOV_SKIPS;
@@ -21,8 +19,32 @@ use crate::cfn::{Template, TemplateError};
 use serde_json::{json, Value};
 use std::fmt;
 
+/// The stack name when none is given.
+pub(crate) const DEFAULT_STACK_NAME: &str = "automl";
+
+/// Stack names prefix SageMaker resource names (`<stack>-<execution>-deploy`, at most 63
+/// characters, lowercased in ARNs), which IAM policies match by prefix: lowercase keeps the
+/// prefix and the ARNs equal, and 19 characters leave room for a 36-character execution id.
+pub(crate) fn check_stack_name(name: &str) -> Result<(), String> {
+    let valid = name.len() <= 19
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(
+            "use 1-19 lowercase letters, digits and hyphens, starting with a letter \
+             (e.g. `automl` or `churn-dev`): it prefixes SageMaker names and IAM scopes them"
+                .to_string(),
+        )
+    }
+}
+
 /// The three state machines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum MachineId {
     Main,
     Train,
@@ -30,7 +52,7 @@ pub enum MachineId {
 }
 
 impl MachineId {
-    pub const ALL: [MachineId; 3] = [MachineId::Main, MachineId::Train, MachineId::Deploy];
+    pub(crate) const ALL: [MachineId; 3] = [MachineId::Main, MachineId::Train, MachineId::Deploy];
 
     /// The machine's logical id in the template (also the key of its ARN output).
     pub fn logical_id(self) -> &'static str {
@@ -39,6 +61,13 @@ impl MachineId {
             MachineId::Train => "TrainStateMachine",
             MachineId::Deploy => "DeployStateMachine",
         }
+    }
+
+    /// The machine a user names (`main`, `train`, `deploy`, in any case).
+    pub(crate) fn from_name(name: &str) -> Option<MachineId> {
+        MachineId::ALL
+            .into_iter()
+            .find(|id| id.name().eq_ignore_ascii_case(name))
     }
 
     /// `Main`, `Train`, `Deploy`: the stem of its `.asl.json` file.
@@ -53,21 +82,26 @@ impl MachineId {
 
 /// A machine of the stack and its definition (with `${...}` placeholders).
 #[derive(Debug, Clone)]
-pub struct Machine {
-    pub id: MachineId,
-    pub definition: StateMachine,
+pub(crate) struct Machine {
+    pub(crate) id: MachineId,
+    pub(crate) definition: StateMachine,
 }
 
 /// Everything `synth` renders.
 #[derive(Debug, Clone)]
 pub struct Stack {
-    pub template: Template,
-    pub machines: Vec<Machine>,
-    pub assets: Vec<assets::Asset>,
+    pub(crate) template: Template,
+    pub(crate) machines: Vec<Machine>,
+    pub(crate) assets: Vec<assets::Asset>,
 }
 
 impl Stack {
-    pub fn machine(&self, id: MachineId) -> &StateMachine {
+    /// A machine's definition as JSON (with its `${...}` placeholders).
+    pub fn definition_json(&self, id: MachineId) -> Value {
+        serde_json::to_value(self.machine(id)).expect("machines serialise")
+    }
+
+    pub(crate) fn machine(&self, id: MachineId) -> &StateMachine {
         &self
             .machines
             .iter()
@@ -101,9 +135,9 @@ pub fn build(settings: &Settings) -> Result<Stack, StackError> {
         .into_iter()
         .map(|id| {
             let definition = match id {
-                MachineId::Main => main::machine(settings),
-                MachineId::Train => train::machine(settings),
-                MachineId::Deploy => deploy::machine(settings),
+                MachineId::Main => machines::main::machine(settings),
+                MachineId::Train => machines::train::machine(settings),
+                MachineId::Deploy => machines::deploy::machine(settings),
             };
             let timeout = match id {
                 MachineId::Main => settings.main_timeout(),
@@ -138,7 +172,7 @@ pub fn build(settings: &Settings) -> Result<Stack, StackError> {
 /// The `${Name}` placeholders the machine definitions use; the template fills them
 /// through `Fn::Sub`, the local runner with local values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placeholder {
+pub(crate) enum Placeholder {
     StackName,
     TrainStateMachineArn,
     DeployStateMachineArn,
@@ -172,7 +206,7 @@ impl fmt::Display for Placeholder {
 
 /// The tag every SageMaker resource an execution creates carries, so `destroy
 /// --endpoints` can find them and IAM can scope by it.
-pub const STACK_TAG: &str = "automl:stack";
+pub(crate) const STACK_TAG: &str = "automl:stack";
 
 fn tags() -> Value {
     json!([

@@ -31,7 +31,7 @@ fn events_rule(rule: &str) -> Statement {
 }
 
 /// Where executions may read and write data: the stack's bucket and `--data-uri`s.
-pub fn data_objects(settings: &Settings) -> Vec<Value> {
+pub(crate) fn data_objects(settings: &Settings) -> Vec<Value> {
     let mut resources = vec![sub("arn:${AWS::Partition}:s3:::${DataBucket}/*")];
     for uri in &settings.data_uris {
         resources.push(sub(format!(
@@ -57,7 +57,7 @@ fn data_buckets(settings: &Settings) -> Vec<Value> {
     resources
 }
 
-pub fn main_role() -> Resource {
+pub(crate) fn main_role() -> Resource {
     Role::for_service("states.amazonaws.com", "Main machine: starts Train and Deploy, invokes the evaluation Lambda")
         .policy(
             "MainMachine",
@@ -86,7 +86,7 @@ pub fn main_role() -> Resource {
         .into_resource()
 }
 
-pub fn train_role() -> Resource {
+pub(crate) fn train_role() -> Resource {
     Role::for_service(
         "states.amazonaws.com",
         "Train machine: runs AutoGluon training jobs and registers models",
@@ -116,7 +116,7 @@ pub fn train_role() -> Resource {
     .into_resource()
 }
 
-pub fn deploy_role() -> Resource {
+pub(crate) fn deploy_role() -> Resource {
     Role::for_service(
         "states.amazonaws.com",
         "Deploy machine: creates endpoints and batch transform jobs",
@@ -176,7 +176,7 @@ fn pass_sagemaker_role() -> Statement {
     .condition(json!({ "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }))
 }
 
-pub fn sagemaker_role(settings: &Settings) -> Resource {
+pub(crate) fn sagemaker_role(settings: &Settings) -> Resource {
     let registry = super::template::registry_account_ref();
     let repository = |name: &str| {
         crate::cfn::sub_with(
@@ -233,7 +233,7 @@ pub fn sagemaker_role(settings: &Settings) -> Resource {
     .into_resource()
 }
 
-pub fn evaluate_role(settings: &Settings) -> Resource {
+pub(crate) fn evaluate_role(settings: &Settings) -> Resource {
     Role::for_service("lambda.amazonaws.com", "Evaluation Lambda: read training outputs, write its own logs")
         .policy(
             "EvaluateFunction",

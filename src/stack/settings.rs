@@ -6,48 +6,58 @@ use super::images;
 use crate::s3uri::S3Uri;
 use serde::Serialize;
 
+/// The default of each setting: the one definition that `synth`, `deploy`, `diff` and
+/// the local runner share (the command line shows and applies these same values).
+pub(crate) mod defaults {
+    pub(crate) const TRAINING_MAX_RUNTIME: u32 = 86_400;
+    pub(crate) const TRAINING_VOLUME_SIZE: u32 = 30;
+    pub(crate) const DEPLOY_TIMEOUT: u32 = 21_600;
+    pub(crate) const ENDPOINT_POLL: u32 = 30;
+}
+
+/// The ranges the settings must fall in. SageMaker: MaxRuntimeInSeconds 1..=2419200 and
+/// VolumeSizeInGB 1..=16384 (botocore sagemaker/2017-07-24 service-2.json,
+/// `MaxRuntimeInSeconds`, `VolumeSizeInGB`); we ask at least a minute of training.
+pub(crate) mod ranges {
+    use std::ops::RangeInclusive;
+    pub(crate) const TRAINING_MAX_RUNTIME: RangeInclusive<i64> = 60..=2_419_200;
+    pub(crate) const TRAINING_VOLUME_SIZE: RangeInclusive<i64> = 1..=16_384;
+    pub(crate) const ENDPOINT_POLL: RangeInclusive<i64> = 1..=3600;
+}
+
 /// Stack settings. Defaults render the committed `templates/`.
-#[derive(Debug, Clone, clap::Args, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Settings {
-    /// AutoGluon container version for training and inference (see images.rs for the table).
-    #[arg(long, default_value = images::DEFAULT_VERSION, value_parser = images::parse_version)]
-    pub autogluon_version: String,
+    /// AutoGluon container version for training and inference (see images.rs).
+    pub(crate) autogluon_version: String,
     /// Longest a training job may run, in seconds (SageMaker MaxRuntimeInSeconds).
-    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(60..=2_419_200))]
-    pub training_max_runtime: u32,
+    pub(crate) training_max_runtime: u32,
     /// Training instance storage, in GB.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=16_384))]
-    pub training_volume_size: u32,
+    pub(crate) training_volume_size: u32,
     /// Timeout of the Train machine, in seconds [default: training max runtime + 2 h].
-    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub train_timeout: Option<u32>,
+    pub(crate) train_timeout: Option<u32>,
     /// Timeout of the Deploy machine, in seconds.
-    #[arg(long, default_value_t = 21_600)]
-    pub deploy_timeout: u32,
+    pub(crate) deploy_timeout: u32,
     /// Timeout of the Main machine, in seconds [default: train + deploy timeouts + 1 h].
-    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub main_timeout: Option<u32>,
+    pub(crate) main_timeout: Option<u32>,
     /// Seconds between endpoint status checks while an endpoint is being created.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
-    pub endpoint_poll: u32,
-    /// An S3 location (s3://bucket or s3://bucket/prefix) that training data, outputs and
-    /// batch files may live under. Repeatable. The stack's own data bucket is always allowed.
-    #[arg(long = "data-uri", value_name = "S3_URI")]
-    pub data_uris: Vec<S3Uri>,
+    pub(crate) endpoint_poll: u32,
+    /// S3 locations training data, outputs and batch files may live under.
+    pub(crate) data_uris: Vec<S3Uri>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             autogluon_version: images::DEFAULT_VERSION.to_string(),
-            training_max_runtime: 86_400,
-            training_volume_size: 30,
+            training_max_runtime: defaults::TRAINING_MAX_RUNTIME,
+            training_volume_size: defaults::TRAINING_VOLUME_SIZE,
             train_timeout: None,
-            deploy_timeout: 21_600,
+            deploy_timeout: defaults::DEPLOY_TIMEOUT,
             main_timeout: None,
-            endpoint_poll: 30,
+            endpoint_poll: defaults::ENDPOINT_POLL,
             data_uris: Vec::new(),
         }
     }
@@ -65,17 +75,17 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    pub fn train_timeout(&self) -> u32 {
+    pub(crate) fn train_timeout(&self) -> u32 {
         self.train_timeout
             .unwrap_or(self.training_max_runtime + 7_200)
     }
 
-    pub fn main_timeout(&self) -> u32 {
+    pub(crate) fn main_timeout(&self) -> u32 {
         self.main_timeout
             .unwrap_or(self.train_timeout() + self.deploy_timeout + 3_600)
     }
 
-    pub fn check(&self) -> Result<(), SettingsError> {
+    pub(crate) fn check(&self) -> Result<(), SettingsError> {
         if self.train_timeout() <= self.training_max_runtime {
             return Err(SettingsError::TrainTimeoutTooShort {
                 train: self.train_timeout(),

@@ -7,11 +7,11 @@ use super::{Settings, Stack};
 use serde_json::json;
 
 /// The file name of the template for `stack_name`.
-pub fn template_file(stack_name: &str) -> String {
+pub(crate) fn template_file(stack_name: &str) -> String {
     format!("{stack_name}.template.json")
 }
 
-pub fn files(stack_name: &str, settings: &Settings, stack: &Stack) -> Vec<(String, String)> {
+pub(crate) fn files(stack_name: &str, settings: &Settings, stack: &Stack) -> Vec<(String, String)> {
     let mut files = vec![(template_file(stack_name), stack.template.to_json())];
     for machine in &stack.machines {
         let mut text =

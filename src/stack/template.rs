@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 const REGISTRY_MAP: &str = "AutoGluonRegistry";
 
 /// `{"Fn::FindInMap": [AutoGluonRegistry, region, Account]}`.
-pub fn registry_account_ref() -> Value {
+pub(crate) fn registry_account_ref() -> Value {
     find_in_map(REGISTRY_MAP, r#ref("AWS::Region"), "Account")
 }
 
-pub fn template(
+pub(crate) fn template(
     settings: &Settings,
     machines: &[Machine],
     assets: &[Asset],

@@ -15,12 +15,12 @@ mod evaluation;
 mod train;
 
 /// What checking an input found.
-pub struct Outcome {
+pub(crate) struct CheckOutcome {
     /// The model, when there are no problems.
-    pub input: Option<Input>,
-    pub problems: Vec<Problem>,
+    pub(crate) input: Option<Input>,
+    pub(crate) problems: Vec<Problem>,
     /// What is accepted but ignored or worth a second look.
-    pub notes: Vec<Problem>,
+    pub(crate) notes: Vec<Problem>,
 }
 
 const PARAMETERS: &[&str] = &["Flow", "PretrainedModel", "Train", "Evaluation", "Deploy"];
@@ -55,7 +55,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
 ];
 
 /// SageMaker's limit on one hyperparameter value: FitArgs and InitArgs as JSON text.
-pub const MAX_HYPERPARAMETER_CHARS: usize = 2500;
+pub(crate) const MAX_HYPERPARAMETER_CHARS: usize = 2500;
 
 /// SageMaker's limit on an S3 URI.
 const MAX_S3_URI_CHARS: usize = 1024;
@@ -65,13 +65,13 @@ const MAX_ENCODINGS: usize = 4;
 
 const EXAMPLE_FLOW: &str = r#"{"Train": true, "Evaluate": true, "Deploy": true}"#;
 
-pub fn check(raw: &Value, target: Target) -> Outcome {
+pub(crate) fn check(raw: &Value, target: Target) -> CheckOutcome {
     let mut checker = Checker {
         target,
         ..Checker::default()
     };
     let input = checker.input(raw);
-    Outcome {
+    CheckOutcome {
         input: input.filter(|_| checker.problems.is_empty()),
         problems: checker.problems,
         notes: checker.notes,
@@ -107,7 +107,7 @@ struct Checker {
 
 /// Where the execution will run, which decides what a data location may be.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Step Functions and SageMaker: every data location is an S3 URI.
     #[default]
     Aws,
@@ -483,7 +483,7 @@ impl Checker {
 
 /// An S3 URI SageMaker accepts: `s3://bucket[/key]`, a valid bucket name, at most 1024
 /// characters, no surrounding spaces.
-pub fn check_s3_uri(uri: &str) -> Result<(), String> {
+pub(crate) fn check_s3_uri(uri: &str) -> Result<(), String> {
     let quoted = quote(uri);
     if uri.is_empty() {
         return Err(

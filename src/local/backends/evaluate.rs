@@ -6,12 +6,12 @@
 //! error document as the cause, as on AWS.
 
 use super::Env;
-use crate::local::errors::Failure;
 use crate::local::objects::Location;
+use crate::sfn::errors::Failure;
 use automl_evaluate::{EvaluateError, EvaluationRequest};
 use serde_json::{json, Value};
 
-pub fn invoke(env: &Env, function_arn: &str, input: &Value) -> Result<Value, Failure> {
+pub(crate) fn invoke(env: &Env, function_arn: &str, input: &Value) -> Result<Value, Failure> {
     let function = input
         .get("FunctionName")
         .and_then(Value::as_str)
@@ -48,7 +48,7 @@ pub fn invoke(env: &Env, function_arn: &str, input: &Value) -> Result<Value, Fai
                 "HttpHeaders": {"Content-Type": "application/json", "X-Amz-Executed-Version": "$LATEST"},
                 "HttpStatusCode": 200,
             },
-            "SdkResponseMetadata": {"RequestId": crate::local::uuid_v4()},
+            "SdkResponseMetadata": {"RequestId": crate::sfn::ids::uuid_v4()},
             "StatusCode": 200,
         })),
         Err(error) => Err(Failure::new(

@@ -5,28 +5,28 @@
 //! `States.TaskFailed` with the job's description as the cause for a failed `.sync` job,
 //! the Lambda's error type for a failed evaluation).
 
-pub mod evaluate;
-pub mod models;
-pub mod serving;
-pub mod training;
-pub mod transform;
+pub(crate) mod evaluate;
+pub(crate) mod models;
+pub(crate) mod serving;
+pub(crate) mod training;
+pub(crate) mod transform;
 
-use super::errors::Failure;
 use super::objects::{Location, Objects};
 use super::store::Store;
+use crate::sfn::errors::Failure;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// What every back-end needs: where things live, and the Python to run.
-pub struct Env {
-    pub store: Store,
-    pub objects: Objects,
+pub(crate) struct Env {
+    pub(crate) store: Store,
+    pub(crate) objects: Objects,
     /// The interpreter with AutoGluon, or why there is none.
-    pub python: Result<PathBuf, String>,
+    pub(crate) python: Result<PathBuf, String>,
 }
 
 impl Env {
-    pub fn python(&self) -> Result<&Path, Failure> {
+    pub(crate) fn python(&self) -> Result<&Path, Failure> {
         self.python
             .as_deref()
             .map_err(|why| Failure::task_failed(why.clone()))
@@ -34,7 +34,7 @@ impl Env {
 }
 
 /// The resources with a local back-end, after `arn:<partition>:states:::`.
-pub const RESOURCES: [&str; 9] = [
+pub(crate) const RESOURCES: [&str; 9] = [
     "states:startExecution.sync",
     "states:startExecution.sync:2",
     "sagemaker:createTrainingJob.sync",
@@ -47,14 +47,14 @@ pub const RESOURCES: [&str; 9] = [
 ];
 
 /// `arn:aws:states:::sagemaker:createModel` -> `sagemaker:createModel`.
-pub fn service_part(resource: &str) -> Option<&str> {
+pub(crate) fn service_part(resource: &str) -> Option<&str> {
     let rest = resource.strip_prefix("arn:")?;
     let (_partition, rest) = rest.split_once(':')?;
     rest.strip_prefix("states:::")
 }
 
 /// The load-time check: is there a back-end for this resource?
-pub fn supports(resource: &str) -> Result<(), String> {
+pub(crate) fn supports(resource: &str) -> Result<(), String> {
     match service_part(resource) {
         Some(part) if RESOURCES.contains(&part) => Ok(()),
         _ => Err(format!(
@@ -68,19 +68,19 @@ pub fn supports(resource: &str) -> Result<(), String> {
 
 /// An error like the SageMaker API's (a refused request), as an optimised integration
 /// reports it.
-pub fn sagemaker_refusal(code: &str, message: impl Into<String>) -> Failure {
+pub(crate) fn sagemaker_refusal(code: &str, message: impl Into<String>) -> Failure {
     Failure::new(
         "SageMaker.AmazonSageMakerException",
         format!(
             "{} (Service: AmazonSageMaker; Status Code: 400; Error Code: {code}; Request ID: {}; Proxy: null)",
             message.into(),
-            super::uuid_v4()
+            crate::sfn::ids::uuid_v4()
         ),
     )
 }
 
 /// A required string field of a task's input.
-pub fn text<'v>(input: &'v Value, pointer: &str, code: &str) -> Result<&'v str, Failure> {
+pub(crate) fn text<'v>(input: &'v Value, pointer: &str, code: &str) -> Result<&'v str, Failure> {
     input.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
         sagemaker_refusal(
             code,
@@ -93,7 +93,7 @@ pub fn text<'v>(input: &'v Value, pointer: &str, code: &str) -> Result<&'v str, 
 }
 
 /// A SageMaker resource name, checked as SageMaker checks it.
-pub fn resource_name<'v>(input: &'v Value, field: &str) -> Result<&'v str, Failure> {
+pub(crate) fn resource_name<'v>(input: &'v Value, field: &str) -> Result<&'v str, Failure> {
     let name = text(input, &format!("/{field}"), "ValidationException")?;
     crate::input::check_sagemaker_name(name).map_err(|why| {
         sagemaker_refusal(
@@ -105,7 +105,7 @@ pub fn resource_name<'v>(input: &'v Value, field: &str) -> Result<&'v str, Failu
 }
 
 /// A location from a task's input, or a refusal naming the field.
-pub fn location(input: &Value, pointer: &str) -> Result<Location, Failure> {
+pub(crate) fn location(input: &Value, pointer: &str) -> Result<Location, Failure> {
     let uri = text(input, pointer, "ValidationException")?;
     Location::parse(uri).map_err(|why| {
         sagemaker_refusal(
@@ -120,7 +120,11 @@ pub fn location(input: &Value, pointer: &str) -> Result<Location, Failure> {
 
 /// The scripts tarball (`sagemaker_submit_directory` / `SAGEMAKER_SUBMIT_DIRECTORY`)
 /// unpacked into `code_dir`.
-pub fn unpack_scripts(env: &Env, submit_directory: &str, code_dir: &Path) -> Result<(), String> {
+pub(crate) fn unpack_scripts(
+    env: &Env,
+    submit_directory: &str,
+    code_dir: &Path,
+) -> Result<(), String> {
     let location = Location::parse(submit_directory)?;
     let path = env.objects.path(&location);
     if !path.is_file() {
@@ -133,8 +137,8 @@ pub fn unpack_scripts(env: &Env, submit_directory: &str, code_dir: &Path) -> Res
 }
 
 /// Epoch milliseconds now, as optimised integrations write timestamps.
-pub fn now_millis() -> i64 {
-    super::time::Instant::now().epoch_millis()
+pub(crate) fn now_millis() -> i64 {
+    crate::sfn::time::Timestamp::now().epoch_millis()
 }
 
 #[cfg(test)]

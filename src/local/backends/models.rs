@@ -3,13 +3,13 @@
 //! must exist), kept in the state directory for the endpoint and transform back-ends.
 
 use super::{location, now_millis, resource_name, sagemaker_refusal, Env};
-use crate::local::errors::Failure;
 use crate::local::store::{ResourceKind, Store};
+use crate::sfn::errors::Failure;
 use serde_json::{json, Value};
 
 /// The model record: `ModelName`, `ModelArn`, `PrimaryContainer`, `ExecutionRoleArn`,
 /// `CreationTime`.
-pub fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
+pub(crate) fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = resource_name(input, "ModelName")?;
     let data_url = location(input, "/PrimaryContainer/ModelDataUrl")?;
     if !env.objects.path(&data_url).is_file() {
@@ -48,7 +48,7 @@ pub fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
 }
 
 /// A model that must exist (for an endpoint config or a transform job).
-pub fn existing_model(env: &Env, name: &str) -> Result<Value, Failure> {
+pub(crate) fn existing_model(env: &Env, name: &str) -> Result<Value, Failure> {
     env.store.record(ResourceKind::Model, name).ok_or_else(|| {
         sagemaker_refusal(
             "ValidationException",
@@ -60,7 +60,7 @@ pub fn existing_model(env: &Env, name: &str) -> Result<Value, Failure> {
     })
 }
 
-pub fn create_endpoint_config(env: &Env, input: &Value) -> Result<Value, Failure> {
+pub(crate) fn create_endpoint_config(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = resource_name(input, "EndpointConfigName")?;
     let variants = input
         .get("ProductionVariants")

@@ -7,11 +7,11 @@
 use super::models::existing_model;
 use super::{resource_name, sagemaker_refusal, text, unpack_scripts, Env};
 use crate::local::endpoints::{EndpointRecord, EndpointStatus, Registry};
-use crate::local::errors::Failure;
 use crate::local::objects::{unpack, Location};
 use crate::local::process::spawn_detached;
 use crate::local::store::{ResourceKind, Store};
-use crate::local::time::Instant;
+use crate::sfn::errors::Failure;
+use crate::sfn::time::Timestamp;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,15 +20,15 @@ use std::process::Command;
 const CONTAINER_MODEL_DIR: &str = "/opt/ml/model";
 
 /// A model unpacked for serving: its directory and the serving script.
-pub struct Prepared {
-    pub model_dir: PathBuf,
-    pub script: PathBuf,
-    pub model_data_url: String,
+pub(crate) struct Prepared {
+    pub(crate) model_dir: PathBuf,
+    pub(crate) script: PathBuf,
+    pub(crate) model_data_url: String,
 }
 
 /// Unpacks `model`'s `ModelDataUrl` into `<dir>/model` and its code into `<dir>/code`,
 /// as the inference container does.
-pub fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prepared, String> {
+pub(crate) fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prepared, String> {
     let container = model
         .get("PrimaryContainer")
         .cloned()
@@ -76,7 +76,7 @@ pub fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prepared, S
     })
 }
 
-pub fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = resource_name(input, "EndpointName")?;
     let config_name = text(input, "/EndpointConfigName", "ValidationException")?;
     let config = env
@@ -130,7 +130,7 @@ pub fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
         let pid = spawn_detached(command, &log).map_err(|e| format!("{e:#}"))?;
         Ok((prepared.model_dir, pid))
     })();
-    let created = Instant::now();
+    let created = Timestamp::now();
     let pid = match started {
         Ok((_, pid)) => pid,
         // Like SageMaker: the endpoint exists, and describeEndpoint reports it Failed.
@@ -171,7 +171,7 @@ pub fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
 }
 
 /// `DescribeEndpoint`, as the AWS SDK integration returns it.
-pub fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+pub(crate) fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = input
         .get("EndpointName")
         .and_then(Value::as_str)
@@ -183,12 +183,12 @@ pub fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
             format!(
                 "Could not find endpoint \"{}\". (Service: SageMaker, Status Code: 400, Request ID: {})",
                 Store::arn(ResourceKind::Endpoint, name),
-                crate::local::uuid_v4()
+                crate::sfn::ids::uuid_v4()
             ),
         ));
     };
     let status = registry.status(&record);
-    let now = Instant::now().to_rfc3339();
+    let now = Timestamp::now().to_rfc3339();
     let mut description = json!({
         "EndpointName": record.name,
         "EndpointArn": record.arn,
@@ -212,7 +212,7 @@ pub fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
 
 /// Whether describing `input`'s endpoint now gives a final answer (InService or
 /// Failed): a Wait before describeEndpoint may then end early.
-pub fn settled(env: &Env, input: &Value) -> bool {
+pub(crate) fn settled(env: &Env, input: &Value) -> bool {
     let Some(name) = input.get("EndpointName").and_then(Value::as_str) else {
         return false;
     };

@@ -15,10 +15,10 @@
 //! stops the job as SageMaker would (`Stopped`, `MaxRuntimeExceeded`).
 
 use super::{location, now_millis, resource_name, sagemaker_refusal, unpack_scripts, Env};
-use crate::local::errors::{names, Failure};
 use crate::local::objects::{pack, place, Location};
 use crate::local::process::{last_error, run_job, JobEnd};
 use crate::local::store::{write_json, ResourceKind, Store};
+use crate::sfn::errors::{names, Failure};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 use std::process::Command;
@@ -52,7 +52,11 @@ impl Job {
     }
 }
 
-pub fn create(env: &Env, input: &Value, deadline: Option<Instant>) -> Result<Value, Failure> {
+pub(crate) fn create(
+    env: &Env,
+    input: &Value,
+    deadline: Option<Instant>,
+) -> Result<Value, Failure> {
     let name = resource_name(input, "TrainingJobName")?;
     let hyperparameters = input
         .get("HyperParameters")
@@ -183,14 +187,14 @@ pub fn create(env: &Env, input: &Value, deadline: Option<Instant>) -> Result<Val
         Err(Ended::Failed(reason)) => {
             job.end("Failed", "Failed", Some(reason));
             save(&job);
-            Err(Failure::task_failed(crate::local::path::compact(
+            Err(Failure::task_failed(crate::sfn::path::compact(
                 &job.description,
             )))
         }
         Err(Ended::Stopped(reason)) => {
             job.end("Stopped", "MaxRuntimeExceeded", Some(reason));
             save(&job);
-            Err(Failure::task_failed(crate::local::path::compact(
+            Err(Failure::task_failed(crate::sfn::path::compact(
                 &job.description,
             )))
         }

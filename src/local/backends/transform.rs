@@ -8,15 +8,19 @@
 use super::models::existing_model;
 use super::serving::prepare_model;
 use super::{location, now_millis, resource_name, sagemaker_refusal, text, Env};
-use crate::local::errors::{names, Failure};
 use crate::local::objects::Location;
 use crate::local::process::{last_error, run_job, JobEnd};
 use crate::local::store::{write_json, ResourceKind, Store};
+use crate::sfn::errors::{names, Failure};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::Instant;
 
-pub fn create(env: &Env, input: &Value, deadline: Option<Instant>) -> Result<Value, Failure> {
+pub(crate) fn create(
+    env: &Env,
+    input: &Value,
+    deadline: Option<Instant>,
+) -> Result<Value, Failure> {
     let name = resource_name(input, "TransformJobName")?;
     let model_name = text(input, "/ModelName", "ValidationException")?;
     let model = existing_model(env, model_name)?;
@@ -96,7 +100,7 @@ pub fn create(env: &Env, input: &Value, deadline: Option<Instant>) -> Result<Val
             description["TransformJobStatus"] = json!("Failed");
             description["FailureReason"] = json!(reason);
             save(&description);
-            Err(Failure::task_failed(crate::local::path::compact(
+            Err(Failure::task_failed(crate::sfn::path::compact(
                 &description,
             )))
         }

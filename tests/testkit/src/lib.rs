@@ -61,6 +61,23 @@ pub fn free_port() -> u16 {
         .expect("bind an ephemeral port on loopback")
 }
 
+/// The region every test talks to.
+pub const REGION: &str = "eu-west-1";
+
+/// The environment for a process that talks to `endpoint` with these credentials, and
+/// no shared configuration from the host.
+pub fn env_for(endpoint: &str, key: &str, secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", key.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_REGION", REGION.to_string()),
+        ("AWS_CONFIG_FILE", "/dev/null".to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ]
+}
+
 /// A moto server in server mode on a free loopback port, killed on drop.
 /// Every test gets its own server, so tests never see each other's resources.
 pub struct Moto {
@@ -72,9 +89,24 @@ impl Moto {
     /// Starts `moto_server` (installed by `tests/tools/install-moto.sh`) and waits until it
     /// accepts connections.
     pub fn start() -> Moto {
+        Moto::launch(None)
+    }
+
+    /// A server that enforces IAM: the first `free_actions` requests are allowed
+    /// unauthenticated (to create users and policies), every later one is checked
+    /// against the caller's policies by moto's own evaluator.
+    pub fn start_enforcing(free_actions: u32) -> Moto {
+        Moto::launch(Some(free_actions))
+    }
+
+    fn launch(free_actions: Option<u32>) -> Moto {
         let exe = tool("moto_server", "install-moto.sh");
         let port = free_port();
-        let child = Command::new(exe)
+        let mut command = Command::new(exe);
+        if let Some(free_actions) = free_actions {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", free_actions.to_string());
+        }
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -101,15 +133,12 @@ impl Moto {
     /// The environment a process needs to talk to this server with the real AWS SDK:
     /// endpoint, dummy credentials, a region, and no shared config from the host.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL", self.endpoint()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "eu-west-1".into()),
-            ("AWS_CONFIG_FILE", "/dev/null".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ]
+        self.env_as("testing", "testing")
+    }
+
+    /// Like [`Moto::env`], with these credentials (an enforcing server checks them).
+    pub fn env_as(&self, key: &str, secret: &str) -> Vec<(&'static str, String)> {
+        env_for(&self.endpoint(), key, secret)
     }
 
     /// Sets this server's environment on the current process (for in-process SDK clients).

@@ -1,0 +1,162 @@
+//! `automl run`: validate an execution input, then start the workflow on AWS (the Main
+//! machine of the deployed stack) or, with `--local`, on this machine.
+
+use super::local::LocalArgs;
+use super::output::Output;
+use super::Global;
+use crate::input::{Preflight, PreflightError, Target};
+use crate::report::Summary;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Validate an input and start the workflow on AWS, or locally with --local.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The execution input (JSON; see `automl validate`).
+    input: PathBuf,
+    /// Execution name (default: generated). Also names the SageMaker resources it creates.
+    #[arg(long)]
+    name: Option<String>,
+    /// Follow the execution to its end, print each state and a summary, and exit non-zero
+    /// unless it succeeded. `--local` always waits.
+    #[arg(long)]
+    wait: bool,
+    /// Run the same state machines on this machine: AutoGluon trains in a local Python
+    /// environment, S3 URIs map to a local directory, endpoints are local HTTP servers.
+    #[arg(long)]
+    local: bool,
+    #[command(flatten)]
+    local_options: LocalArgs,
+}
+
+pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let target = if args.local {
+        Target::Local
+    } else {
+        Target::Aws
+    };
+    let Some(Preflight { normalized, name }) = preflight(&args, global, target, out)? else {
+        return Ok(ExitCode::from(super::error::FAILED));
+    };
+    if args.local {
+        let config = args.local_options.into_config();
+        let report = crate::local::run(&config, &global.stack_name, &name, normalized, out)?;
+        let succeeded = report.summary.succeeded();
+        out.finish();
+        out.result(&report.summary);
+        if !out.json() {
+            local_hints(&report, &config, out);
+        }
+        return Ok(super::exit(succeeded));
+    }
+    run_on_aws(&args, global, name, normalized, out)
+}
+
+/// Validates the input and the name; every problem is printed here, and `None` means
+/// nothing may start.
+fn preflight(
+    args: &Args,
+    global: &Global,
+    target: Target,
+    out: &mut Output,
+) -> anyhow::Result<Option<Preflight>> {
+    let file = args.input.display();
+    match crate::input::preflight(
+        &args.input,
+        args.name.as_deref(),
+        &global.stack_name,
+        target,
+    ) {
+        Ok(preflight) => {
+            for note in preflight.normalized.notes() {
+                out.stderr(format!("note: {file}: {note}"));
+            }
+            Ok(Some(preflight))
+        }
+        Err(PreflightError::Unreadable(error)) => Err(error.into()),
+        Err(error @ PreflightError::Invalid { .. }) => {
+            if let PreflightError::Invalid { problems, .. } = &error {
+                for problem in problems {
+                    out.stderr(format!("error: {file}: {problem}"));
+                }
+            }
+            out.stderr(&error);
+            Ok(None)
+        }
+        Err(PreflightError::Name(problem)) => {
+            out.stderr(format!("error: {problem}"));
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(feature = "aws")]
+fn run_on_aws(
+    args: &Args,
+    global: &Global,
+    name: String,
+    normalized: crate::input::Normalized,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    let request = crate::aws::run::RunRequest {
+        name,
+        normalized,
+        wait: args.wait,
+    };
+    let summary = crate::aws::run::run(&global.aws(), &request, out)?;
+    out.finish();
+    match summary {
+        Some(summary) => {
+            out.result(&summary);
+            Ok(super::exit(summary.succeeded()))
+        }
+        None => {
+            if !out.json() {
+                out.stderr(format!(
+                    "follow it with `automl status {} --wait`",
+                    request.name
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+fn run_on_aws(
+    _args: &Args,
+    _global: &Global,
+    _name: String,
+    _normalized: crate::input::Normalized,
+    _out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    Err(super::no_aws("run"))
+}
+
+/// What to do next, after a local run (text mode).
+fn local_hints(
+    report: &crate::local::LocalRunReport,
+    config: &crate::local::LocalConfig,
+    out: &mut Output,
+) {
+    let summary: &Summary = &report.summary;
+    let state = if config.state_dir == Path::new(crate::local::DEFAULT_STATE_DIR) {
+        String::new()
+    } else {
+        format!(" --state-dir {}", config.state_dir.display())
+    };
+    if let (Some(endpoint), true) = (&summary.endpoint_name, summary.succeeded()) {
+        out.stderr("the endpoint is a local server; call it with");
+        out.stderr(format!("  automl invoke --local{state} {endpoint} --file rows.csv   (CSV rows without header or label; or --body '...')"));
+        out.stderr(format!("and stop it with `automl local stop{state} {endpoint}` (`automl local endpoints{state}` lists them)"));
+    }
+    if let Some(path) = &report.batch_output_path {
+        out.stderr(format!(
+            "batch predictions (one line per input row): {}",
+            path.display()
+        ));
+    }
+    if let Some(path) = &report.model_archive_path {
+        out.stderr(format!("model archive: {}", path.display()));
+    }
+}

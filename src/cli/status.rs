@@ -1,0 +1,35 @@
+//! `automl status`: follow one execution.
+
+use super::output::Output;
+use super::Global;
+use std::process::ExitCode;
+
+/// Show one execution of the Main machine (default: the latest): its states, the nested
+/// Train and Deploy executions, and the summary (model, scores and verdict, endpoint or
+/// batch output). Exits non-zero when the execution failed.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Execution name (as given to `automl run --name`) or ARN.
+    execution: Option<String>,
+    /// Follow the execution until it ends.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[cfg(feature = "aws")]
+pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let request = crate::aws::status::StatusRequest {
+        execution: args.execution,
+        wait: args.wait,
+    };
+    let summary = crate::aws::status::status(&global.aws(), &request, out)?;
+    out.finish();
+    out.result(&summary);
+    let running = summary.status == Some(crate::sfn::ExecutionStatus::Running);
+    Ok(super::exit(running || summary.succeeded()))
+}
+
+#[cfg(not(feature = "aws"))]
+pub(crate) fn run(_args: Args, _global: &Global, _out: &mut Output) -> anyhow::Result<ExitCode> {
+    Err(super::no_aws("status"))
+}

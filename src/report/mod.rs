@@ -1,0 +1,175 @@
+//! What a run produced, for people and scripts: the [`Summary`] of a Main execution,
+//! read from the data the Main machine writes, and how long work reports [`progress`].
+//! Nothing here prints: the command line's output module renders these.
+
+pub(crate) mod progress;
+
+pub(crate) use progress::{Progress, Started};
+
+use crate::sfn::{Event, ExecutionStatus};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The outcome of a Main execution, read from its output (or, when it failed, from the
+/// last data it had): model, scores and verdict, endpoint or batch output.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub(crate) struct Summary {
+    pub(crate) execution: String,
+    pub(crate) status: Option<ExecutionStatus>,
+    pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
+    pub(crate) model_name: Option<String>,
+    pub(crate) training_job: Option<String>,
+    pub(crate) model_path: Option<String>,
+    pub(crate) metric: Option<String>,
+    pub(crate) value: Option<f64>,
+    pub(crate) threshold: Option<f64>,
+    pub(crate) is_valid: Option<bool>,
+    pub(crate) scores: BTreeMap<String, f64>,
+    pub(crate) endpoint_name: Option<String>,
+    pub(crate) transform_job: Option<String>,
+    pub(crate) batch_output: Option<String>,
+}
+
+impl Summary {
+    /// Reads the Main machine's state data (`Parameters`, `Training`, `Evaluation`,
+    /// `Deployment`), whatever of it exists.
+    pub(crate) fn from_data(execution: &str, status: ExecutionStatus, data: &Value) -> Summary {
+        let text = |pointer: &str| {
+            data.pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let number = |pointer: &str| data.pointer(pointer).and_then(Value::as_f64);
+        let scores = data
+            .pointer("/Evaluation/Scores")
+            .and_then(Value::as_object)
+            .map(|scores| {
+                scores
+                    .iter()
+                    .filter_map(|(k, v)| v.as_f64().map(|v| (k.clone(), v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Summary {
+            execution: execution.to_string(),
+            status: Some(status),
+            error: None,
+            cause: None,
+            model_name: text("/Parameters/PretrainedModel/Name")
+                .or_else(|| text("/Training/ModelName")),
+            training_job: text("/Training/TrainingJobName"),
+            model_path: text("/Training/ModelPath"),
+            metric: text("/Evaluation/Metric"),
+            value: number("/Evaluation/Value"),
+            threshold: number("/Evaluation/Threshold"),
+            is_valid: data.pointer("/Evaluation/IsValid").and_then(Value::as_bool),
+            scores,
+            endpoint_name: text("/Deployment/Output/EndpointName"),
+            transform_job: text("/Deployment/Output/TransformJobName"),
+            batch_output: text("/Deployment/Output/OutputPath"),
+        }
+    }
+
+    pub(crate) fn with_failure(mut self, error: Option<String>, cause: Option<String>) -> Summary {
+        self.error = error;
+        self.cause = cause;
+        self
+    }
+
+    /// Whether the execution succeeded.
+    pub(crate) fn succeeded(&self) -> bool {
+        self.status.is_some_and(ExecutionStatus::is_success)
+    }
+
+    /// A few aligned lines for people.
+    pub(crate) fn render(&self) -> String {
+        let mut lines: Vec<(String, String)> = Vec::new();
+        let status = self
+            .status
+            .map(|s| format!("{s:?}"))
+            .unwrap_or_else(|| "unknown".into());
+        lines.push(("execution".into(), format!("{} ({status})", self.execution)));
+        if let Some(error) = &self.error {
+            let cause = self.cause.as_deref().unwrap_or("");
+            lines.push(("error".into(), format!("{error}: {cause}")));
+        }
+        if let Some(job) = &self.training_job {
+            lines.push(("training job".into(), job.clone()));
+        }
+        if let Some(model) = &self.model_name {
+            lines.push(("model".into(), model.clone()));
+        }
+        if let Some(path) = &self.model_path {
+            lines.push(("artifacts".into(), path.clone()));
+        }
+        if let (Some(metric), Some(value)) = (&self.metric, self.value) {
+            let verdict = match self.is_valid {
+                Some(true) => "accepted",
+                Some(false) => "rejected",
+                None => "not judged",
+            };
+            let threshold = self
+                .threshold
+                .map(|t| format!(" (threshold {t})"))
+                .unwrap_or_default();
+            lines.push((
+                "evaluation".into(),
+                format!("{metric} = {value}{threshold}: {verdict}"),
+            ));
+        }
+        if !self.scores.is_empty() {
+            let scores: Vec<String> = self
+                .scores
+                .iter()
+                .map(|(k, v)| format!("{k}={v:.4}"))
+                .collect();
+            lines.push(("scores".into(), scores.join(", ")));
+        }
+        if let Some(endpoint) = &self.endpoint_name {
+            lines.push(("endpoint".into(), endpoint.clone()));
+        }
+        if let Some(job) = &self.transform_job {
+            lines.push(("transform job".into(), job.clone()));
+        }
+        if let Some(output) = &self.batch_output {
+            lines.push(("batch output".into(), output.clone()));
+        }
+        let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        lines
+            .into_iter()
+            .map(|(k, v)| format!("{k:>width$}: {v}\n"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn summary_reads_the_main_machine_output() {
+        let data = json!({
+            "Parameters": { "PretrainedModel": { "Name": "automl-x-train" } },
+            "Training": { "ModelName": "automl-x-train", "TrainingJobName": "automl-x-train", "ModelPath": "s3://b/o/model.tar.gz" },
+            "Evaluation": { "IsValid": true, "Metric": "accuracy", "Value": 0.93, "Threshold": 0.6, "Scores": { "accuracy": 0.93 } },
+            "Deployment": { "Output": { "Mode": "endpoint", "EndpointName": "automl-x-deploy" } }
+        });
+        let summary = Summary::from_data("x", ExecutionStatus::Succeeded, &data);
+        assert_eq!(summary.endpoint_name.as_deref(), Some("automl-x-deploy"));
+        let text = summary.render();
+        assert!(
+            text.contains("evaluation: accuracy = 0.93 (threshold 0.6): accepted"),
+            "{text}"
+        );
+        assert!(summary.succeeded());
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}

@@ -1,0 +1,51 @@
+//! How long work reports what it is doing without printing: the AWS commands and the
+//! local runner call a [`Progress`], which the command line's output module implements
+//! (text with one spinner on a terminal, plain lines otherwise, JSON lines with `--json`).
+
+use crate::sfn::Event;
+use serde::Serialize;
+
+/// An execution that has just started, and where to follow it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Started {
+    pub(crate) execution_arn: String,
+    pub(crate) name: String,
+    /// Local runs: the history file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) history: Option<String>,
+    /// AWS runs: the console page of the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) console_url: Option<String>,
+    /// What the input asks for, in words (text mode only).
+    #[serde(skip)]
+    pub(crate) description: String,
+}
+
+/// Where long work reports to.
+pub(crate) trait Progress {
+    /// A line worth keeping: a step done, a stack event, a note.
+    fn line(&mut self, text: &str);
+    /// What is happening now: a spinner's message on a terminal, else a line when it changes.
+    fn status(&mut self, text: &str);
+    /// A line of the result that is known before the work ends (text mode only), printed
+    /// on stdout as it comes: e.g. an execution's status before its events follow.
+    fn output(&mut self, text: &str);
+    /// An execution started.
+    fn started(&mut self, started: &Started);
+    /// Something happened in an execution.
+    fn event(&mut self, event: &Event);
+}
+
+/// A [`Progress`] that keeps nothing (tests, and callers that only want the result).
+#[cfg(test)]
+pub(crate) struct Silent;
+
+#[cfg(test)]
+impl Progress for Silent {
+    fn line(&mut self, _: &str) {}
+    fn status(&mut self, _: &str) {}
+    fn output(&mut self, _: &str) {}
+    fn started(&mut self, _: &Started) {}
+    fn event(&mut self, _: &Event) {}
+}

@@ -1,0 +1,65 @@
+//! The context object (`$$`): what an execution knows about itself — `Execution` (Id,
+//! Name, Input, RoleArn, StartTime, RedriveCount), `State` (Name, EnteredTime,
+//! RetryCount) and `StateMachine` (Id, Name) — as Step Functions fills it.
+
+use super::time::Timestamp;
+use serde_json::{json, Value};
+
+/// The fixed facts of one execution.
+#[derive(Debug, Clone)]
+pub struct ExecutionInfo {
+    pub name: String,
+    pub arn: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    pub role_arn: String,
+    pub start: Timestamp,
+    pub input: Value,
+}
+
+impl ExecutionInfo {
+    /// The context object while `state` runs (entered at `entered`, retried `retries` times).
+    pub(crate) fn context(&self, state: &str, entered: Timestamp, retries: u32) -> Value {
+        json!({
+            "Execution": {
+                "Id": self.arn,
+                "Input": self.input,
+                "Name": self.name,
+                "RoleArn": self.role_arn,
+                "StartTime": self.start.to_rfc3339(),
+                "RedriveCount": 0,
+            },
+            "State": {
+                "EnteredTime": entered.to_rfc3339(),
+                "Name": state,
+                "RetryCount": retries,
+            },
+            "StateMachine": {
+                "Id": self.machine_arn,
+                "Name": self.machine_name,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_object() {
+        let info = ExecutionInfo {
+            name: "n".into(),
+            arn: "arn:x".into(),
+            machine_arn: "arn:m".into(),
+            machine_name: "M".into(),
+            role_arn: "arn:r".into(),
+            start: Timestamp(0),
+            input: serde_json::json!({"a": 1}),
+        };
+        let ctx = info.context("S", Timestamp(0), 2);
+        assert_eq!(ctx["Execution"]["Name"], "n");
+        assert_eq!(ctx["State"]["RetryCount"], 2);
+        assert_eq!(ctx["Execution"]["StartTime"], "1970-01-01T00:00:00.000Z");
+    }
+}

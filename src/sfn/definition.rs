@@ -1,0 +1,924 @@
+//! Loading a state machine definition (ASL JSON) into what the interpreter runs. Every
+//! field is checked here, before anything runs: unknown fields, state types the runner
+//! does not implement (Parallel, Map), JSONata, malformed paths, templates, intrinsic
+//! calls and choice rules, transitions to missing states, unreachable states, and Task
+//! resources no local back-end serves are all [`LoadError`]s naming state and field.
+
+use super::choice::Rule;
+use super::errors::LoadError;
+use super::intrinsics::Call;
+use super::path::{compact, Path, ResultPath};
+use super::payload::Template;
+use super::time::Timestamp;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A loaded machine.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub(crate) name: String,
+    pub(crate) start_at: String,
+    pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) states: BTreeMap<String, State>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct State {
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) input_path: IoPath,
+    pub(crate) output_path: IoPath,
+}
+
+/// `InputPath` / `OutputPath`: absent (`$`), `null` (`{}`), or a path.
+#[derive(Debug, Clone)]
+pub(crate) enum IoPath {
+    Default,
+    Null,
+    Path(Path),
+}
+
+/// `ResultPath`: absent (`$`: the result replaces the input), `null` (discard the
+/// result), or where to put it.
+#[derive(Debug, Clone)]
+pub(crate) enum ResultSpec {
+    Default,
+    Discard,
+    At(ResultPath),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Next {
+    State(String),
+    End,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Pass {
+        parameters: Option<Template>,
+        result: Option<Value>,
+        result_path: ResultSpec,
+        next: Next,
+    },
+    Task(Box<Task>),
+    Choice {
+        choices: Vec<(Rule, String)>,
+        default: Option<String>,
+    },
+    Wait {
+        wait: WaitFor,
+        next: Next,
+    },
+    Succeed,
+    Fail {
+        error: Option<Text>,
+        cause: Option<Text>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    pub(crate) resource: String,
+    pub(crate) parameters: Option<Template>,
+    pub(crate) result_selector: Option<Template>,
+    pub(crate) result_path: ResultSpec,
+    pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) retry: Vec<Retrier>,
+    pub(crate) catch: Vec<Catcher>,
+    pub(crate) next: Next,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum WaitFor {
+    Seconds(u64),
+    SecondsPath(Path),
+    Timestamp(Timestamp),
+    TimestampPath(Path),
+}
+
+/// A Fail state's `Error`/`Cause`, given or computed (`ErrorPath`/`CausePath`).
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    Literal(String),
+    Path(Path),
+    Call(Call),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Retrier {
+    pub(crate) error_equals: Vec<String>,
+    pub(crate) interval_seconds: u64,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff_rate: f64,
+    pub(crate) max_delay_seconds: Option<u64>,
+    pub(crate) full_jitter: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Catcher {
+    pub(crate) error_equals: Vec<String>,
+    pub(crate) next: String,
+    pub(crate) result_path: ResultSpec,
+}
+
+impl State {
+    /// The state type's name as the history writes it (`Task`, `Choice`, ...).
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Pass { .. } => "Pass",
+            Kind::Task(_) => "Task",
+            Kind::Choice { .. } => "Choice",
+            Kind::Wait { .. } => "Wait",
+            Kind::Succeed => "Succeed",
+            Kind::Fail { .. } => "Fail",
+        }
+    }
+}
+
+struct Loader<'a> {
+    machine: &'a str,
+    supports: &'a dyn Fn(&str) -> Result<(), String>,
+}
+
+type Fields<'v> = &'v Map<String, Value>;
+
+impl Definition {
+    /// Loads `definition`. `machine` names it in errors; `supports` says whether a Task
+    /// resource has a local back-end (and why not).
+    pub fn load(
+        machine: &str,
+        definition: &Value,
+        supports: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<Definition, LoadError> {
+        Loader { machine, supports }.machine(definition)
+    }
+}
+
+impl Loader<'_> {
+    fn error(
+        &self,
+        state: Option<&str>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> LoadError {
+        LoadError {
+            machine: self.machine.to_string(),
+            state: state.map(str::to_string),
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    fn machine(&self, definition: &Value) -> Result<Definition, LoadError> {
+        let top = definition
+            .as_object()
+            .ok_or_else(|| self.error(None, None, "a state machine definition is a JSON object"))?;
+        self.only(
+            None,
+            top,
+            &[
+                "Comment",
+                "StartAt",
+                "States",
+                "TimeoutSeconds",
+                "Version",
+                "QueryLanguage",
+            ],
+        )?;
+        if let Some(language) = top.get("QueryLanguage") {
+            if language != "JSONPath" {
+                return Err(self.error(
+                    None,
+                    Some("QueryLanguage"),
+                    format!(
+                        "{} is not supported by the local runner: only JSONPath",
+                        compact(language)
+                    ),
+                ));
+            }
+        }
+        if let Some(version) = top.get("Version") {
+            if version != "1.0" {
+                return Err(self.error(None, Some("Version"), "only version \"1.0\" exists"));
+            }
+        }
+        let start_at = self
+            .string(None, top, "StartAt")?
+            .ok_or_else(|| self.error(None, Some("StartAt"), "required"))?;
+        let timeout_seconds = self.positive(None, top, "TimeoutSeconds")?;
+        let raw_states = top
+            .get("States")
+            .and_then(Value::as_object)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                self.error(
+                    None,
+                    Some("States"),
+                    "required: an object of at least one state",
+                )
+            })?;
+        let mut states = BTreeMap::new();
+        for (name, raw) in raw_states {
+            if name.chars().count() > 80 {
+                return Err(self.error(Some(name), None, "state names are at most 80 characters"));
+            }
+            states.insert(name.clone(), self.state(name, raw)?);
+        }
+        let definition = Definition {
+            name: self.machine.to_string(),
+            start_at,
+            timeout_seconds,
+            states,
+        };
+        self.check_graph(&definition)?;
+        Ok(definition)
+    }
+
+    fn only(&self, state: Option<&str>, fields: Fields, allowed: &[&str]) -> Result<(), LoadError> {
+        for key in fields.keys() {
+            if !allowed.contains(&key.as_str()) {
+                let why = match key.as_str() {
+                    "HeartbeatSeconds"
+                    | "HeartbeatSecondsPath"
+                    | "TimeoutSecondsPath"
+                    | "Credentials"
+                    | "Arguments"
+                    | "Output"
+                    | "Assign"
+                    | "QueryLanguage"
+                    | "ItemProcessor"
+                    | "Iterator"
+                    | "Branches" => "is not supported by the local runner",
+                    _ => "is not a field of this state type",
+                };
+                return Err(self.error(
+                    state,
+                    Some(key),
+                    format!("`{key}` {why} (allowed: {})", allowed.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(
+        &self,
+        state: Option<&str>,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<String>, LoadError> {
+        match fields.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.error(
+                state,
+                Some(key),
+                format!("must be a string, got {}", compact(other)),
+            )),
+        }
+    }
+
+    fn positive(
+        &self,
+        state: Option<&str>,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<u64>, LoadError> {
+        match fields.get(key) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if n > 0 => Ok(Some(n)),
+                _ => Err(self.error(
+                    state,
+                    Some(key),
+                    format!("must be a positive integer, got {}", compact(v)),
+                )),
+            },
+        }
+    }
+
+    fn path(&self, state: &str, key: &str, value: &Value) -> Result<Path, LoadError> {
+        let text = value.as_str().ok_or_else(|| {
+            self.error(
+                Some(state),
+                Some(key),
+                format!("must be a path string, got {}", compact(value)),
+            )
+        })?;
+        Path::parse(text).map_err(|e| self.error(Some(state), Some(key), e))
+    }
+
+    fn io_path(&self, state: &str, fields: Fields, key: &str) -> Result<IoPath, LoadError> {
+        match fields.get(key) {
+            None => Ok(IoPath::Default),
+            Some(Value::Null) => Ok(IoPath::Null),
+            Some(v) => Ok(IoPath::Path(self.path(state, key, v)?)),
+        }
+    }
+
+    fn result_spec(&self, state: &str, fields: Fields, key: &str) -> Result<ResultSpec, LoadError> {
+        match fields.get(key) {
+            None => Ok(ResultSpec::Default),
+            Some(Value::Null) => Ok(ResultSpec::Discard),
+            Some(Value::String(text)) => ResultPath::parse(text)
+                .map(ResultSpec::At)
+                .map_err(|e| self.error(Some(state), Some(key), e)),
+            Some(other) => Err(self.error(
+                Some(state),
+                Some(key),
+                format!("must be a path string or null, got {}", compact(other)),
+            )),
+        }
+    }
+
+    fn template(
+        &self,
+        state: &str,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<Template>, LoadError> {
+        match fields.get(key) {
+            None => Ok(None),
+            Some(value) => Template::compile(value)
+                .map(Some)
+                .map_err(|(at, why)| self.error(Some(state), Some(&format!("{key}.{at}")), why)),
+        }
+    }
+
+    fn next(&self, state: &str, fields: Fields) -> Result<Next, LoadError> {
+        match (fields.get("Next"), fields.get("End")) {
+            (Some(Value::String(next)), None) => Ok(Next::State(next.clone())),
+            (None, Some(Value::Bool(true))) => Ok(Next::End),
+            (Some(_), Some(_)) => Err(self.error(
+                Some(state),
+                Some("Next"),
+                "a state has `Next` or `End`, not both",
+            )),
+            (None, None) | (None, Some(Value::Bool(false))) => Err(self.error(
+                Some(state),
+                Some("Next"),
+                "a non-terminal state needs `Next` (or `\"End\": true`)",
+            )),
+            (Some(other), None) => Err(self.error(
+                Some(state),
+                Some("Next"),
+                format!("must be a state name, got {}", compact(other)),
+            )),
+            (None, Some(other)) => Err(self.error(
+                Some(state),
+                Some("End"),
+                format!("must be true, got {}", compact(other)),
+            )),
+        }
+    }
+
+    fn state(&self, name: &str, raw: &Value) -> Result<State, LoadError> {
+        let fields = raw
+            .as_object()
+            .ok_or_else(|| self.error(Some(name), None, "a state is a JSON object"))?;
+        let kind = self
+            .string(Some(name), fields, "Type")?
+            .ok_or_else(|| self.error(Some(name), Some("Type"), "required"))?;
+        let io = ["Type", "Comment", "InputPath", "OutputPath"];
+        let with =
+            |extra: &[&'static str]| -> Vec<&str> { io.iter().chain(extra).copied().collect() };
+        let kind = match kind.as_str() {
+            "Pass" => {
+                self.only(
+                    Some(name),
+                    fields,
+                    &with(&["Next", "End", "Parameters", "Result", "ResultPath"]),
+                )?;
+                Kind::Pass {
+                    parameters: self.template(name, fields, "Parameters")?,
+                    result: fields.get("Result").cloned(),
+                    result_path: self.result_spec(name, fields, "ResultPath")?,
+                    next: self.next(name, fields)?,
+                }
+            }
+            "Task" => {
+                self.only(
+                    Some(name),
+                    fields,
+                    &with(&[
+                        "Next",
+                        "End",
+                        "Resource",
+                        "Parameters",
+                        "ResultSelector",
+                        "ResultPath",
+                        "TimeoutSeconds",
+                        "Retry",
+                        "Catch",
+                    ]),
+                )?;
+                let resource = self
+                    .string(Some(name), fields, "Resource")?
+                    .ok_or_else(|| self.error(Some(name), Some("Resource"), "required"))?;
+                (self.supports)(&resource)
+                    .map_err(|why| self.error(Some(name), Some("Resource"), why))?;
+                Kind::Task(Box::new(Task {
+                    resource,
+                    parameters: self.template(name, fields, "Parameters")?,
+                    result_selector: self.template(name, fields, "ResultSelector")?,
+                    result_path: self.result_spec(name, fields, "ResultPath")?,
+                    timeout_seconds: self.positive(Some(name), fields, "TimeoutSeconds")?,
+                    retry: self.retriers(name, fields)?,
+                    catch: self.catchers(name, fields)?,
+                    next: self.next(name, fields)?,
+                }))
+            }
+            "Choice" => {
+                self.only(Some(name), fields, &with(&["Choices", "Default"]))?;
+                let raw_choices = fields
+                    .get("Choices")
+                    .and_then(Value::as_array)
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| {
+                        self.error(
+                            Some(name),
+                            Some("Choices"),
+                            "required: a non-empty array of rules",
+                        )
+                    })?;
+                let mut choices = Vec::new();
+                for (i, raw) in raw_choices.iter().enumerate() {
+                    let field = format!("Choices[{i}]");
+                    let rule = Rule::parse(raw, true)
+                        .map_err(|e| self.error(Some(name), Some(&field), e))?;
+                    let next = raw.get("Next").and_then(Value::as_str).ok_or_else(|| {
+                        self.error(
+                            Some(name),
+                            Some(&format!("{field}.Next")),
+                            "required: the state this rule leads to",
+                        )
+                    })?;
+                    choices.push((rule, next.to_string()));
+                }
+                Kind::Choice {
+                    choices,
+                    default: self.string(Some(name), fields, "Default")?,
+                }
+            }
+            "Wait" => {
+                self.only(
+                    Some(name),
+                    fields,
+                    &with(&[
+                        "Next",
+                        "End",
+                        "Seconds",
+                        "SecondsPath",
+                        "Timestamp",
+                        "TimestampPath",
+                    ]),
+                )?;
+                let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+                    .into_iter()
+                    .filter(|k| fields.contains_key(*k))
+                    .collect();
+                let [key] = given.as_slice() else {
+                    return Err(self.error(Some(name), None, "a Wait state has exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"));
+                };
+                let value = &fields[*key];
+                let wait = match *key {
+                    "Seconds" => WaitFor::Seconds(
+                        value
+                            .as_u64()
+                            .ok_or_else(|| self.error(Some(name), Some(key), format!("must be a non-negative integer, got {}", compact(value))))?,
+                    ),
+                    "Timestamp" => WaitFor::Timestamp(
+                        value
+                            .as_str()
+                            .and_then(Timestamp::parse)
+                            .ok_or_else(|| self.error(Some(name), Some(key), format!("must be an RFC 3339 timestamp such as 2016-03-14T01:59:00Z, got {}", compact(value))))?,
+                    ),
+                    "SecondsPath" => WaitFor::SecondsPath(self.path(name, key, value)?),
+                    _ => WaitFor::TimestampPath(self.path(name, key, value)?),
+                };
+                Kind::Wait {
+                    wait,
+                    next: self.next(name, fields)?,
+                }
+            }
+            "Succeed" => {
+                self.only(Some(name), fields, &io)?;
+                Kind::Succeed
+            }
+            "Fail" => {
+                self.only(
+                    Some(name),
+                    fields,
+                    &[
+                        "Type",
+                        "Comment",
+                        "Error",
+                        "ErrorPath",
+                        "Cause",
+                        "CausePath",
+                    ],
+                )?;
+                Kind::Fail {
+                    error: self.fail_text(name, fields, "Error")?,
+                    cause: self.fail_text(name, fields, "Cause")?,
+                }
+            }
+            "Parallel" | "Map" => {
+                return Err(self.error(
+                    Some(name),
+                    Some("Type"),
+                    format!("{kind} states are not supported by the local runner"),
+                ))
+            }
+            other => {
+                return Err(self.error(
+                    Some(name),
+                    Some("Type"),
+                    format!("unknown state type `{other}`"),
+                ))
+            }
+        };
+        Ok(State {
+            name: name.to_string(),
+            input_path: self.io_path(name, fields, "InputPath")?,
+            output_path: self.io_path(name, fields, "OutputPath")?,
+            kind,
+        })
+    }
+
+    fn fail_text(&self, state: &str, fields: Fields, key: &str) -> Result<Option<Text>, LoadError> {
+        let path_key = format!("{key}Path");
+        match (fields.get(key), fields.get(&path_key)) {
+            (Some(_), Some(_)) => Err(self.error(
+                Some(state),
+                Some(&path_key),
+                format!("give `{key}` or `{path_key}`, not both"),
+            )),
+            (Some(Value::String(text)), None) => Ok(Some(Text::Literal(text.clone()))),
+            (Some(other), None) => Err(self.error(
+                Some(state),
+                Some(key),
+                format!("must be a string, got {}", compact(other)),
+            )),
+            (None, Some(Value::String(text))) if Call::looks_like_call(text) => Call::parse(text)
+                .map(|c| Some(Text::Call(c)))
+                .map_err(|e| self.error(Some(state), Some(&path_key), e)),
+            (None, Some(value)) => Ok(Some(Text::Path(self.path(state, &path_key, value)?))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn error_equals(
+        &self,
+        state: &str,
+        field: &str,
+        raw: Fields,
+    ) -> Result<Vec<String>, LoadError> {
+        let names: Option<Vec<String>> = raw
+            .get("ErrorEquals")
+            .and_then(Value::as_array)
+            .filter(|items| !items.is_empty())
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
+        let names = names.ok_or_else(|| {
+            self.error(
+                Some(state),
+                Some(&format!("{field}.ErrorEquals")),
+                "required: a non-empty array of error names",
+            )
+        })?;
+        if names.iter().any(|n| n == "States.ALL") && names.len() > 1 {
+            return Err(self.error(
+                Some(state),
+                Some(&format!("{field}.ErrorEquals")),
+                "States.ALL must appear alone",
+            ));
+        }
+        Ok(names)
+    }
+
+    fn list<'v>(
+        &self,
+        state: &str,
+        fields: &'v Map<String, Value>,
+        key: &str,
+    ) -> Result<Vec<(String, Fields<'v>)>, LoadError> {
+        let Some(raw) = fields.get(key) else {
+            return Ok(Vec::new());
+        };
+        let items = raw
+            .as_array()
+            .ok_or_else(|| self.error(Some(state), Some(key), "must be an array"))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = format!("{key}[{i}]");
+                item.as_object()
+                    .map(|o| (field.clone(), o))
+                    .ok_or_else(|| self.error(Some(state), Some(&field), "must be an object"))
+            })
+            .collect()
+    }
+
+    /// What a retrier and a catcher share: only `allowed` fields, a valid `ErrorEquals`,
+    /// and `States.ALL` only in the last rule (`kind`, whether this rule is the last).
+    fn error_rule(
+        &self,
+        state: &str,
+        field: &str,
+        raw: &Map<String, Value>,
+        allowed: &[&str],
+        (kind, last): (&str, bool),
+    ) -> Result<Vec<String>, LoadError> {
+        self.only(Some(state), raw, allowed)
+            .map_err(|e| LoadError {
+                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
+                ..e
+            })?;
+        let error_equals = self.error_equals(state, field, raw)?;
+        if error_equals.iter().any(|n| n == "States.ALL") && !last {
+            return Err(self.error(
+                Some(state),
+                Some(field),
+                format!("a States.ALL {kind} must be the last one"),
+            ));
+        }
+        Ok(error_equals)
+    }
+
+    fn retriers(&self, state: &str, fields: Fields) -> Result<Vec<Retrier>, LoadError> {
+        let items = self.list(state, fields, "Retry")?;
+        let count = items.len();
+        let mut out = Vec::new();
+        for (i, (field, raw)) in items.into_iter().enumerate() {
+            let error_equals = self.error_rule(
+                state,
+                &field,
+                raw,
+                &[
+                    "ErrorEquals",
+                    "IntervalSeconds",
+                    "MaxAttempts",
+                    "BackoffRate",
+                    "MaxDelaySeconds",
+                    "JitterStrategy",
+                    "Comment",
+                ],
+                ("retrier", i + 1 == count),
+            )?;
+            let number = |key: &str| raw.get(key).map(|v| (v, format!("{field}.{key}")));
+            let interval_seconds = match number("IntervalSeconds") {
+                None => 1,
+                Some((v, f)) => v
+                    .as_u64()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| self.error(Some(state), Some(&f), "must be an integer >= 1"))?,
+            };
+            let max_attempts = match number("MaxAttempts") {
+                None => 3,
+                Some((v, f)) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| self.error(Some(state), Some(&f), "must be an integer >= 0"))?,
+            };
+            let backoff_rate = match number("BackoffRate") {
+                None => 2.0,
+                Some((v, f)) => v
+                    .as_f64()
+                    .filter(|r| *r >= 1.0)
+                    .ok_or_else(|| self.error(Some(state), Some(&f), "must be a number >= 1.0"))?,
+            };
+            let max_delay_seconds = match number("MaxDelaySeconds") {
+                None => None,
+                Some((v, f)) => Some(v.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+                    self.error(Some(state), Some(&f), "must be a positive integer")
+                })?),
+            };
+            let full_jitter = match raw.get("JitterStrategy").map(|v| v.as_str()) {
+                None | Some(Some("NONE")) => false,
+                Some(Some("FULL")) => true,
+                _ => {
+                    return Err(self.error(
+                        Some(state),
+                        Some(&format!("{field}.JitterStrategy")),
+                        "must be FULL or NONE",
+                    ))
+                }
+            };
+            out.push(Retrier {
+                error_equals,
+                interval_seconds,
+                max_attempts,
+                backoff_rate,
+                max_delay_seconds,
+                full_jitter,
+            });
+        }
+        Ok(out)
+    }
+
+    fn catchers(&self, state: &str, fields: Fields) -> Result<Vec<Catcher>, LoadError> {
+        let items = self.list(state, fields, "Catch")?;
+        let count = items.len();
+        let mut out = Vec::new();
+        for (i, (field, raw)) in items.into_iter().enumerate() {
+            let error_equals = self.error_rule(
+                state,
+                &field,
+                raw,
+                &["ErrorEquals", "Next", "ResultPath", "Comment"],
+                ("catcher", i + 1 == count),
+            )?;
+            let next = raw
+                .get("Next")
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.error(Some(state), Some(&format!("{field}.Next")), "required"))?
+                .to_string();
+            let result_path =
+                self.result_spec(state, raw, "ResultPath")
+                    .map_err(|e| LoadError {
+                        field: Some(format!("{field}.ResultPath")),
+                        ..e
+                    })?;
+            out.push(Catcher {
+                error_equals,
+                next,
+                result_path,
+            });
+        }
+        Ok(out)
+    }
+
+    fn check_graph(&self, definition: &Definition) -> Result<(), LoadError> {
+        let exists = |target: &str, state: Option<&str>, field: &str| {
+            if definition.states.contains_key(target) {
+                Ok(())
+            } else {
+                Err(self.error(
+                    state,
+                    Some(field),
+                    format!("there is no state named `{target}`"),
+                ))
+            }
+        };
+        exists(&definition.start_at, None, "StartAt")?;
+        let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, state) in &definition.states {
+            let mut targets: Vec<(&str, String)> = Vec::new();
+            fn next(n: &Next) -> Option<&str> {
+                match n {
+                    Next::State(s) => Some(s.as_str()),
+                    Next::End => None,
+                }
+            }
+            match &state.kind {
+                Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } => {
+                    targets.extend(next(n).map(|s| (s, "Next".to_string())))
+                }
+                Kind::Task(task) => {
+                    targets.extend(next(&task.next).map(|s| (s, "Next".to_string())));
+                    for (i, catcher) in task.catch.iter().enumerate() {
+                        targets.push((&catcher.next, format!("Catch[{i}].Next")));
+                    }
+                }
+                Kind::Choice { choices, default } => {
+                    for (i, (_, n)) in choices.iter().enumerate() {
+                        targets.push((n, format!("Choices[{i}].Next")));
+                    }
+                    if let Some(d) = default {
+                        targets.push((d, "Default".to_string()));
+                    }
+                }
+                Kind::Succeed | Kind::Fail { .. } => {}
+            }
+            for (target, field) in &targets {
+                exists(target, Some(name), field)?;
+            }
+            edges.insert(name, targets.into_iter().map(|(t, _)| t).collect());
+        }
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![definition.start_at.as_str()];
+        while let Some(state) = stack.pop() {
+            if seen.insert(state) {
+                stack.extend(edges.get(state).into_iter().flatten());
+            }
+        }
+        if let Some(unreachable) = definition
+            .states
+            .keys()
+            .find(|s| !seen.contains(s.as_str()))
+        {
+            return Err(self.error(Some(unreachable), None, "no transition leads to this state"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(def: Value) -> Result<Definition, LoadError> {
+        Definition::load("Test", &def, &|r: &str| {
+            if r == "arn:aws:states:::ok" {
+                Ok(())
+            } else {
+                Err(format!("no local back-end for {r}"))
+            }
+        })
+    }
+
+    #[test]
+    fn loads_a_small_machine() {
+        let def = load(json!({
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Task", "Resource": "arn:aws:states:::ok", "Retry": [{"ErrorEquals": ["States.ALL"]}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "Next": "C"},
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "S"}], "Default": "W"},
+                "W": {"Type": "Wait", "Seconds": 1, "Next": "S"},
+                "S": {"Type": "Succeed"},
+                "F": {"Type": "Fail", "Error": "E", "CausePath": "$.Cause"}
+            }
+        }))
+        .unwrap();
+        assert_eq!(def.states.len(), 5);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the parsers answer (Ok or Err) without panicking.
+        #[test]
+        fn parsers_never_panic(text in "\\PC{0,40}", tail in "[$.\\[\\]'\"(),{}@?*0-9a-zA-Z é:+-]{0,30}") {
+            let candidates = [text.clone(), format!("${tail}"), format!("States.Format({tail}"), format!("2024-01-01T00:00:{tail}")];
+            for candidate in &candidates {
+                let _ = crate::sfn::path::Path::parse(candidate);
+                let _ = crate::sfn::path::ResultPath::parse(candidate);
+                let _ = crate::sfn::intrinsics::Call::parse(candidate);
+                let _ = crate::sfn::time::Timestamp::parse(candidate);
+                if let Ok(call) = crate::sfn::intrinsics::Call::parse(candidate) {
+                    let _ = call.eval(&json!({"a": [1, "x"], "s": candidate}), &json!({}));
+                }
+                let def = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": candidate}, "InputPath": candidate, "End": true}}});
+                let _ = load(def);
+                let rule = json!({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": candidate, "StringMatches": candidate, "Next": "S"}]}, "S": {"Type": "Succeed"}}});
+                let _ = load(rule);
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_run() {
+        let cases = [
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true}}}),
+                "not supported",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "End": true}}}),
+                "no local back-end",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}),
+                "no state named `B`",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "B": {"Type": "Succeed"}}}),
+                "no transition",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Bogus": 1}}}),
+                "not a field",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "InputPath": "x"}}}),
+                "paths start with",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Parameters": {"a.$": "States.Nope()"}}}}),
+                "unknown intrinsic",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ok", "HeartbeatSeconds": 5, "End": true}}}),
+                "not supported",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Succeed"}}}),
+                "JSONata",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "Timestamp": "2020-01-01T00:00:00Z", "End": true}}}),
+                "exactly one",
+            ),
+        ];
+        for (def, expected) in cases {
+            let error = load(def.clone()).unwrap_err().to_string();
+            assert!(error.contains(expected), "{def}: {error}");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! An execution's history, event by event, in the shape `GetExecutionHistory` returns
+//! (`id`, `previousEventId`, `timestamp`, `type`, and `<kind>EventDetails`), so what a
+//! local run leaves behind reads like an AWS one.
+
+use super::path::compact;
+use super::time::Timestamp;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEvent {
+    pub id: u64,
+    pub previous_event_id: u64,
+    pub timestamp: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct History {
+    pub(crate) events: Vec<HistoryEvent>,
+}
+
+impl History {
+    fn push(&mut self, kind: String, details_key: &str, details: Value) {
+        let id = self.events.len() as u64 + 1;
+        let mut map = Map::new();
+        map.insert(details_key.to_string(), details);
+        self.events.push(HistoryEvent {
+            id,
+            previous_event_id: id - 1,
+            timestamp: Timestamp::now().to_rfc3339(),
+            kind,
+            details: map,
+        });
+    }
+
+    pub(crate) fn execution_started(&mut self, input: &Value, role_arn: &str, machine_arn: &str) {
+        self.push(
+            "ExecutionStarted".into(),
+            "executionStartedEventDetails",
+            json!({
+                "input": compact(input),
+                "inputDetails": {"truncated": false},
+                "roleArn": role_arn,
+                "stateMachineArn": machine_arn,
+            }),
+        );
+    }
+
+    pub(crate) fn execution_succeeded(&mut self, output: &Value) {
+        self.push(
+            "ExecutionSucceeded".into(),
+            "executionSucceededEventDetails",
+            json!({"output": compact(output), "outputDetails": {"truncated": false}}),
+        );
+    }
+
+    pub(crate) fn execution_failed(&mut self, error: &str, cause: &str) {
+        self.push(
+            "ExecutionFailed".into(),
+            "executionFailedEventDetails",
+            json!({"error": error, "cause": cause}),
+        );
+    }
+
+    pub(crate) fn execution_timed_out(&mut self, error: &str, cause: &str) {
+        self.push(
+            "ExecutionTimedOut".into(),
+            "executionTimedOutEventDetails",
+            json!({"error": error, "cause": cause}),
+        );
+    }
+
+    pub(crate) fn state_entered(&mut self, state_type: &str, name: &str, input: &Value) {
+        self.push(
+            format!("{state_type}StateEntered"),
+            "stateEnteredEventDetails",
+            json!({"name": name, "input": compact(input), "inputDetails": {"truncated": false}}),
+        );
+    }
+
+    pub(crate) fn state_exited(&mut self, state_type: &str, name: &str, output: &Value) {
+        self.push(
+            format!("{state_type}StateExited"),
+            "stateExitedEventDetails",
+            json!({"name": name, "output": compact(output), "outputDetails": {"truncated": false}}),
+        );
+    }
+
+    pub(crate) fn task_scheduled(
+        &mut self,
+        resource: &str,
+        region: &str,
+        parameters: &Value,
+        timeout: Option<u64>,
+    ) {
+        let (resource_type, resource) = split_resource(resource);
+        let mut details = json!({
+            "resourceType": resource_type,
+            "resource": resource,
+            "region": region,
+            "parameters": compact(parameters),
+        });
+        if let Some(timeout) = timeout {
+            details["timeoutInSeconds"] = json!(timeout);
+        }
+        self.push("TaskScheduled".into(), "taskScheduledEventDetails", details);
+    }
+
+    pub(crate) fn task_started(&mut self, resource: &str) {
+        let (resource_type, resource) = split_resource(resource);
+        self.push(
+            "TaskStarted".into(),
+            "taskStartedEventDetails",
+            json!({"resourceType": resource_type, "resource": resource}),
+        );
+    }
+
+    pub(crate) fn task_succeeded(&mut self, resource: &str, output: &Value) {
+        let (resource_type, resource) = split_resource(resource);
+        self.push(
+            "TaskSucceeded".into(),
+            "taskSucceededEventDetails",
+            json!({"resourceType": resource_type, "resource": resource, "output": compact(output), "outputDetails": {"truncated": false}}),
+        );
+    }
+
+    pub(crate) fn task_failed(
+        &mut self,
+        resource: &str,
+        error: &str,
+        cause: &str,
+        timed_out: bool,
+    ) {
+        let (resource_type, resource) = split_resource(resource);
+        let (kind, key) = if timed_out {
+            ("TaskTimedOut", "taskTimedOutEventDetails")
+        } else {
+            ("TaskFailed", "taskFailedEventDetails")
+        };
+        self.push(
+            kind.into(),
+            key,
+            json!({"resourceType": resource_type, "resource": resource, "error": error, "cause": cause}),
+        );
+    }
+}
+
+/// `arn:aws:states:::sagemaker:createTrainingJob.sync` -> (`sagemaker`, `createTrainingJob.sync`).
+fn split_resource(resource: &str) -> (String, String) {
+    let tail = resource
+        .strip_prefix("arn:")
+        .and_then(|r| r.splitn(5, ':').nth(4))
+        .unwrap_or(resource);
+    let tail = tail.strip_prefix("aws-sdk:").unwrap_or(tail);
+    match tail.split_once(':') {
+        Some((service, action)) => (service.to_string(), action.to_string()),
+        None => ("unknown".to_string(), tail.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_split_like_aws() {
+        assert_eq!(
+            split_resource("arn:aws:states:::sagemaker:createTrainingJob.sync"),
+            ("sagemaker".into(), "createTrainingJob.sync".into())
+        );
+        assert_eq!(
+            split_resource("arn:aws:states:::aws-sdk:sagemaker:describeEndpoint"),
+            ("sagemaker".into(), "describeEndpoint".into())
+        );
+        let mut history = History::default();
+        history.execution_started(&json!({}), "r", "m");
+        history.state_entered("Pass", "A", &json!({}));
+        assert_eq!(history.events[1].id, 2);
+        assert_eq!(history.events[1].previous_event_id, 1);
+        let text = serde_json::to_string(&history.events[1]).unwrap();
+        assert!(text.contains("\"type\":\"PassStateEntered\""), "{text}");
+        assert!(text.contains("stateEnteredEventDetails"), "{text}");
+    }
+}

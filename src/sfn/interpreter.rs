@@ -1,0 +1,702 @@
+//! The interpreter: runs a loaded [`Definition`] from `StartAt` to a terminal state,
+//! applying the States Language's input and output processing to every state
+//! (InputPath -> Parameters -> task -> ResultSelector -> ResultPath -> OutputPath),
+//! Retry (interval, backoff, max delay, jitter) and Catch on failures, Wait states, the
+//! machine's `TimeoutSeconds`, and recording a history like the AWS one. What a Task
+//! does is up to the [`Host`]; the interpreter itself never touches files or processes.
+
+use super::context::ExecutionInfo;
+use super::definition::{
+    Catcher, Definition, IoPath, Kind, Next, ResultSpec, State, Task, Text, WaitFor,
+};
+use super::errors::{names, Failure};
+use super::history::{History, HistoryEvent};
+use super::path::compact;
+use super::time::Timestamp;
+use crate::sfn::{Event, ExecutionStatus};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A Task invocation handed to the host.
+pub struct TaskCall<'a> {
+    pub resource: &'a str,
+    /// The task's input: the state's effective input after `Parameters`.
+    pub input: &'a Value,
+    pub context: &'a Value,
+    /// When the task must have ended (its `TimeoutSeconds` or the execution's).
+    pub deadline: Option<std::time::Instant>,
+    /// 0 for a top-level execution, +1 per nested `startExecution`.
+    pub depth: usize,
+    pub state: &'a str,
+    pub execution: &'a ExecutionInfo,
+}
+
+/// What the interpreter needs from its surroundings.
+pub trait Host {
+    /// Runs a Task resource; a failure carries the error name Retry/Catch match on.
+    /// A host that reaches `deadline` returns a `States.Timeout` failure.
+    fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure>;
+
+    /// Asked while a Wait state waits before a Task: true when calling that task now
+    /// would answer what it would answer after the wait (a resource that has settled),
+    /// so the wait may end early. Default: never.
+    fn settled(&mut self, _resource: &str, _input: &Value) -> bool {
+        false
+    }
+
+    /// Progress, as the CLI prints it.
+    fn event(&mut self, _event: &Event) {}
+
+    /// The longest a Wait state or a retry delay may last (the local runner's option to
+    /// shorten them); `None`: as the machine says.
+    fn max_wait(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone)]
+pub struct ExecutionOutcome {
+    pub info: ExecutionInfo,
+    pub status: ExecutionStatus,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// The output on success, else the input of the state that failed.
+    pub last_data: Value,
+    pub history: Vec<HistoryEvent>,
+    pub stop: Timestamp,
+}
+
+/// Runs `definition` to its end. `outer_deadline`: when whatever started it gives up
+/// (a parent's task deadline), on top of the machine's own `TimeoutSeconds`.
+pub fn execute(
+    definition: &Definition,
+    info: ExecutionInfo,
+    depth: usize,
+    outer_deadline: Option<std::time::Instant>,
+    host: &mut dyn Host,
+) -> ExecutionOutcome {
+    let own = definition
+        .timeout_seconds
+        .map(|s| std::time::Instant::now() + Duration::from_secs(s));
+    let deadline = match (own, outer_deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let mut run = Run {
+        definition,
+        info,
+        depth,
+        host,
+        history: History::default(),
+        deadline,
+    };
+    run.run()
+}
+
+struct Run<'a> {
+    definition: &'a Definition,
+    info: ExecutionInfo,
+    depth: usize,
+    host: &'a mut dyn Host,
+    history: History,
+    deadline: Option<std::time::Instant>,
+}
+
+/// How one state ended.
+enum Step {
+    Next(String, Value),
+    End(Value),
+}
+
+/// Why a state did not end normally.
+enum Stop {
+    Failed(Failure),
+    TimedOut,
+}
+
+impl Run<'_> {
+    fn machine(&self) -> String {
+        self.definition.name.clone()
+    }
+
+    fn run(&mut self) -> ExecutionOutcome {
+        let machine = self.machine();
+        self.history.execution_started(
+            &self.info.input,
+            &self.info.role_arn,
+            &self.info.machine_arn,
+        );
+        self.host.event(&Event::ExecutionStarted {
+            depth: self.depth,
+            machine: machine.clone(),
+            name: self.info.name.clone(),
+            arn: self.info.arn.clone(),
+        });
+        let mut data = self.info.input.clone();
+        let mut current = self.definition.start_at.clone();
+        let (status, output, failure) = loop {
+            if self.timed_out() {
+                break (
+                    ExecutionStatus::TimedOut,
+                    None,
+                    Some(timeout_failure(self.definition)),
+                );
+            }
+            let state = &self.definition.states[&current];
+            self.history
+                .state_entered(state.type_name(), &state.name, &data);
+            self.host.event(&Event::StateEntered {
+                depth: self.depth,
+                machine: machine.clone(),
+                state: state.name.clone(),
+            });
+            match self.state(state, &data) {
+                Ok(step) => {
+                    let output = match &step {
+                        Step::Next(_, output) | Step::End(output) => output.clone(),
+                    };
+                    self.history
+                        .state_exited(state.type_name(), &state.name, &output);
+                    self.host.event(&Event::StateSucceeded {
+                        depth: self.depth,
+                        machine: machine.clone(),
+                        state: state.name.clone(),
+                    });
+                    match step {
+                        Step::Next(next, output) => {
+                            data = output;
+                            current = next;
+                        }
+                        Step::End(output) => {
+                            data = output.clone();
+                            break (ExecutionStatus::Succeeded, Some(output), None);
+                        }
+                    }
+                }
+                Err(Stop::TimedOut) => {
+                    break (
+                        ExecutionStatus::TimedOut,
+                        None,
+                        Some(timeout_failure(self.definition)),
+                    )
+                }
+                Err(Stop::Failed(failure)) => {
+                    self.host.event(&Event::StateFailed {
+                        depth: self.depth,
+                        machine: machine.clone(),
+                        state: state.name.clone(),
+                        error: failure.error.clone(),
+                        cause: failure.cause.clone(),
+                    });
+                    break (ExecutionStatus::Failed, None, Some(failure));
+                }
+            }
+        };
+        match (&status, &failure, &output) {
+            (ExecutionStatus::Succeeded, _, Some(output)) => {
+                self.history.execution_succeeded(output)
+            }
+            (ExecutionStatus::TimedOut, Some(f), _) => {
+                self.history.execution_timed_out(&f.error, &f.cause)
+            }
+            (_, Some(f), _) => self.history.execution_failed(&f.error, &f.cause),
+            _ => {}
+        }
+        self.host.event(&Event::ExecutionEnded {
+            depth: self.depth,
+            machine,
+            status,
+            error: failure.as_ref().map(|f| f.error.clone()),
+            cause: failure.as_ref().map(|f| f.cause.clone()),
+        });
+        ExecutionOutcome {
+            info: self.info.clone(),
+            status,
+            output,
+            error: failure.as_ref().map(|f| f.error.clone()),
+            cause: failure.map(|f| f.cause),
+            last_data: data,
+            history: std::mem::take(&mut self.history.events),
+            stop: Timestamp::now(),
+        }
+    }
+
+    fn timed_out(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+    }
+
+    fn state(&mut self, state: &State, input: &Value) -> Result<Step, Stop> {
+        let entered = Timestamp::now();
+        let context = self.info.context(&state.name, entered, 0);
+        match &state.kind {
+            Kind::Pass {
+                parameters,
+                result,
+                result_path,
+                next,
+            } => {
+                let effective = input_path(&state.input_path, input, &context)?;
+                let effective = match parameters {
+                    Some(template) => template
+                        .render(&effective, &context)
+                        .map_err(Stop::Failed)?,
+                    None => effective,
+                };
+                let result = result.clone().unwrap_or(effective);
+                let combined = apply_result_path(result_path, input.clone(), result)?;
+                let output = output_path(&state.output_path, &combined, &context)?;
+                Ok(step(next, output))
+            }
+            Kind::Task(task) => self.task(state, task, input, entered),
+            Kind::Choice { choices, default } => {
+                let effective = input_path(&state.input_path, input, &context)?;
+                let mut chosen = None;
+                for (rule, next) in choices {
+                    if rule.eval(&effective, &context).map_err(Stop::Failed)? {
+                        chosen = Some(next.clone());
+                        break;
+                    }
+                }
+                let next = chosen.or_else(|| default.clone()).ok_or_else(|| {
+                    Stop::Failed(Failure::new(
+                        names::NO_CHOICE_MATCHED,
+                        format!("No Matches! (state `{}` has no Default and no rule matched its input {})", state.name, compact(&effective)),
+                    ))
+                })?;
+                let output = output_path(&state.output_path, &effective, &context)?;
+                Ok(Step::Next(next, output))
+            }
+            Kind::Wait { wait, next } => {
+                let effective = input_path(&state.input_path, input, &context)?;
+                let until = match wait {
+                    WaitFor::Seconds(s) => std::time::Instant::now() + Duration::from_secs(*s),
+                    WaitFor::Timestamp(t) => std::time::Instant::now() + t.until(),
+                    WaitFor::SecondsPath(path) => {
+                        let value = path.select(&effective, &context).map_err(|_| {
+                            Stop::Failed(Failure::runtime(format!("The SecondsPath parameter does not reference an input value: {path}")))
+                        })?;
+                        let seconds = value.as_u64().ok_or_else(|| {
+                            Stop::Failed(Failure::runtime(format!(
+                                "The SecondsPath parameter references an invalid value: {} is not a non-negative integer",
+                                compact(&value)
+                            )))
+                        })?;
+                        std::time::Instant::now() + Duration::from_secs(seconds)
+                    }
+                    WaitFor::TimestampPath(path) => {
+                        let value = path.select(&effective, &context).map_err(|_| {
+                            Stop::Failed(Failure::runtime(format!("The TimestampPath parameter does not reference an input value: {path}")))
+                        })?;
+                        let instant = value.as_str().and_then(Timestamp::parse).ok_or_else(|| {
+                            Stop::Failed(Failure::runtime(format!(
+                                "The TimestampPath parameter references an invalid value: {} is not an RFC 3339 timestamp",
+                                compact(&value)
+                            )))
+                        })?;
+                        std::time::Instant::now() + instant.until()
+                    }
+                };
+                let output = output_path(&state.output_path, &effective, &context)?;
+                let peek = self.peek_task(next, &output);
+                self.wait_until(until, peek)?;
+                Ok(step(next, output))
+            }
+            Kind::Succeed => {
+                let effective = input_path(&state.input_path, input, &context)?;
+                Ok(Step::End(output_path(
+                    &state.output_path,
+                    &effective,
+                    &context,
+                )?))
+            }
+            Kind::Fail { error, cause } => {
+                let text = |t: &Option<Text>, what: &str| -> Result<String, Stop> {
+                    match t {
+                        None => Ok(String::new()),
+                        Some(Text::Literal(s)) => Ok(s.clone()),
+                        Some(Text::Path(path)) => match path.select(input, &context) {
+                            Ok(Value::String(s)) => Ok(s),
+                            Ok(other) => Err(Stop::Failed(Failure::runtime(format!(
+                                "The {what}Path {path} of state `{}` selects {}, not a string",
+                                state.name,
+                                compact(&other)
+                            )))),
+                            Err(_) => Err(Stop::Failed(Failure::runtime(format!(
+                                "The {what}Path {path} of state `{}` selects nothing in its input {}",
+                                state.name,
+                                compact(input)
+                            )))),
+                        },
+                        Some(Text::Call(call)) => match call.eval(input, &context) {
+                            Ok(Value::String(s)) => Ok(s),
+                            Ok(other) => Err(Stop::Failed(Failure::runtime(format!(
+                                "The {what}Path of state `{}` computes {}, not a string",
+                                state.name,
+                                compact(&other)
+                            )))),
+                            Err(cause) => Err(Stop::Failed(Failure::new(names::INTRINSIC_FAILURE, cause))),
+                        },
+                    }
+                };
+                let failure = Failure::new(text(error, "Error")?, text(cause, "Cause")?);
+                Err(Stop::Failed(failure))
+            }
+        }
+    }
+
+    fn task(
+        &mut self,
+        state: &State,
+        task: &Task,
+        input: &Value,
+        entered: Timestamp,
+    ) -> Result<Step, Stop> {
+        let mut counts = vec![0u32; task.retry.len()];
+        let mut retries = 0u32;
+        loop {
+            let context = self.info.context(&state.name, entered, retries);
+            let failure = match self.attempt(state, task, input, &context) {
+                Ok(output) => return Ok(step(&task.next, output)),
+                Err(Stop::TimedOut) => return Err(Stop::TimedOut),
+                Err(Stop::Failed(failure)) => failure,
+            };
+            if self.timed_out() {
+                return Err(Stop::TimedOut);
+            }
+            // Retry: the first retrier whose ErrorEquals matches decides.
+            if let Some(index) = task
+                .retry
+                .iter()
+                .position(|r| failure.matches(&r.error_equals))
+            {
+                let retrier = &task.retry[index];
+                if counts[index] < retrier.max_attempts {
+                    let mut delay = retrier.interval_seconds as f64
+                        * retrier.backoff_rate.powi(counts[index] as i32);
+                    if let Some(max) = retrier.max_delay_seconds {
+                        delay = delay.min(max as f64);
+                    }
+                    if retrier.full_jitter {
+                        delay *= (super::ids::random_u64() % 1_000_000) as f64 / 1_000_000.0;
+                    }
+                    counts[index] += 1;
+                    retries += 1;
+                    let until =
+                        std::time::Instant::now() + Duration::from_secs_f64(delay.min(1.0e9));
+                    self.wait_until(until, None)?;
+                    continue;
+                }
+            }
+            if let Some(catcher) = task.catch.iter().find(|c| failure.matches(&c.error_equals)) {
+                return self.caught(state, catcher, input, failure);
+            }
+            return Err(Stop::Failed(failure));
+        }
+    }
+
+    /// One attempt at a Task state: the whole input/output processing around the call.
+    fn attempt(
+        &mut self,
+        state: &State,
+        task: &Task,
+        input: &Value,
+        context: &Value,
+    ) -> Result<Value, Stop> {
+        let effective = input_path(&state.input_path, input, context)?;
+        let parameters = match &task.parameters {
+            Some(template) => template.render(&effective, context).map_err(Stop::Failed)?,
+            None => effective,
+        };
+        let now = std::time::Instant::now();
+        let task_deadline = task.timeout_seconds.map(|s| now + Duration::from_secs(s));
+        let deadline = match (task_deadline, self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.history.task_scheduled(
+            &task.resource,
+            super::names::region_of(&self.info.arn),
+            &parameters,
+            task.timeout_seconds,
+        );
+        self.history.task_started(&task.resource);
+        let call = TaskCall {
+            resource: &task.resource,
+            input: &parameters,
+            context,
+            deadline,
+            depth: self.depth,
+            state: &state.name,
+            execution: &self.info,
+        };
+        let result = match self.host.invoke(&call) {
+            Ok(result) => result,
+            Err(failure) => {
+                let timed_out = failure.error == names::TIMEOUT;
+                self.history
+                    .task_failed(&task.resource, &failure.error, &failure.cause, timed_out);
+                if timed_out && self.timed_out() {
+                    return Err(Stop::TimedOut);
+                }
+                return Err(Stop::Failed(failure));
+            }
+        };
+        self.history.task_succeeded(&task.resource, &result);
+        let selected = match &task.result_selector {
+            Some(template) => template.render(&result, context).map_err(Stop::Failed)?,
+            None => result,
+        };
+        let combined = apply_result_path(&task.result_path, input.clone(), selected)?;
+        output_path(&state.output_path, &combined, context)
+    }
+
+    fn caught(
+        &mut self,
+        state: &State,
+        catcher: &Catcher,
+        input: &Value,
+        failure: Failure,
+    ) -> Result<Step, Stop> {
+        let machine = self.machine();
+        self.host.event(&Event::StateFailed {
+            depth: self.depth,
+            machine,
+            state: state.name.clone(),
+            error: failure.error.clone(),
+            cause: format!("{} (caught: going to {})", failure.cause, catcher.next),
+        });
+        let output = apply_result_path(&catcher.result_path, input.clone(), failure.to_value())?;
+        Ok(Step::Next(catcher.next.clone(), output))
+    }
+
+    /// The next state's resource and task input, when it is a Task (for early wake-ups).
+    fn peek_task(&self, next: &Next, output: &Value) -> Option<(String, Value)> {
+        let Next::State(name) = next else { return None };
+        let state = self.definition.states.get(name)?;
+        let Kind::Task(task) = &state.kind else {
+            return None;
+        };
+        let context = self.info.context(name, Timestamp::now(), 0);
+        let effective = input_path(&state.input_path, output, &context).ok()?;
+        let input = match &task.parameters {
+            Some(template) => template.render(&effective, &context).ok()?,
+            None => effective,
+        };
+        Some((task.resource.clone(), input))
+    }
+
+    /// Sleeps until `until` (capped by the host's max wait and the execution deadline),
+    /// waking early when the awaited task has settled.
+    fn wait_until(
+        &mut self,
+        until: std::time::Instant,
+        peek: Option<(String, Value)>,
+    ) -> Result<(), Stop> {
+        let start = std::time::Instant::now();
+        let mut until = until;
+        if let Some(max) = self.host.max_wait() {
+            until = until.min(start + max);
+        }
+        let deadline_hit = self.deadline.is_some_and(|d| d < until);
+        if let Some(d) = self.deadline {
+            until = until.min(d);
+        }
+        loop {
+            let now = std::time::Instant::now();
+            if now >= until {
+                break;
+            }
+            if let Some((resource, input)) = &peek {
+                if self.host.settled(resource, input) {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep((until - now).min(Duration::from_millis(200)));
+        }
+        if deadline_hit {
+            return Err(Stop::TimedOut);
+        }
+        Ok(())
+    }
+}
+
+fn step(next: &Next, output: Value) -> Step {
+    match next {
+        Next::State(name) => Step::Next(name.clone(), output),
+        Next::End => Step::End(output),
+    }
+}
+
+fn timeout_failure(definition: &Definition) -> Failure {
+    Failure::new(
+        names::TIMEOUT,
+        format!(
+            "The execution of state machine {} ran longer than its TimeoutSeconds ({} s)",
+            definition.name,
+            definition.timeout_seconds.unwrap_or_default()
+        ),
+    )
+}
+
+fn input_path(path: &IoPath, input: &Value, context: &Value) -> Result<Value, Stop> {
+    match path {
+        IoPath::Default => Ok(input.clone()),
+        IoPath::Null => Ok(json!({})),
+        IoPath::Path(path) => path.select(input, context).map_err(|_| {
+            Stop::Failed(Failure::runtime(format!(
+                "Invalid path '{path}' : No results for path: {path} in the input {}",
+                compact(input)
+            )))
+        }),
+    }
+}
+
+fn output_path(path: &IoPath, output: &Value, context: &Value) -> Result<Value, Stop> {
+    input_path(path, output, context)
+}
+
+fn apply_result_path(spec: &ResultSpec, input: Value, result: Value) -> Result<Value, Stop> {
+    match spec {
+        ResultSpec::Default => Ok(result),
+        ResultSpec::Discard => Ok(input),
+        ResultSpec::At(path) => path.apply(input, result).map_err(|mismatch| {
+            Stop::Failed(Failure::new(names::RESULT_PATH_MATCH_FAILURE, mismatch.0))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sfn::definition::Definition;
+    use serde_json::json;
+
+    struct Echo {
+        calls: usize,
+        fail_first: usize,
+    }
+
+    impl Host for Echo {
+        fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+            self.calls += 1;
+            if self.calls <= self.fail_first {
+                return Err(Failure::new("Flaky", "try again"));
+            }
+            Ok(json!({"Echo": call.input, "Name": call.context["Execution"]["Name"]}))
+        }
+    }
+
+    fn run(def: Value, input: Value, host: &mut dyn Host) -> ExecutionOutcome {
+        let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
+        let info = ExecutionInfo {
+            name: "e1".into(),
+            arn: "arn:aws:states:local:0:execution:T:e1".into(),
+            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
+            machine_name: "T".into(),
+            role_arn: "arn:aws:iam::0:role/r".into(),
+            start: Timestamp::now(),
+            input,
+        };
+        execute(&definition, info, 0, None, host)
+    }
+
+    #[test]
+    fn data_flow_through_a_task() {
+        let def = json!({
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task", "Resource": "arn:aws:states:::x",
+                    "InputPath": "$.in",
+                    "Parameters": {"v.$": "$.v", "n.$": "$$.Execution.Name"},
+                    "ResultSelector": {"got.$": "$.Echo.v"},
+                    "ResultPath": "$.out",
+                    "OutputPath": "$.out",
+                    "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                    "End": true
+                }
+            }
+        });
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 1,
+        };
+        let started = std::time::Instant::now();
+        let outcome = run(def, json!({"in": {"v": 7}}), &mut host);
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+        assert_eq!(outcome.output, Some(json!({"got": 7})));
+        assert_eq!(host.calls, 2);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+        let kinds: Vec<&str> = outcome.history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskFailed",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskSucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+    }
+
+    #[test]
+    fn catch_and_fail() {
+        let def = json!({
+            "StartAt": "T",
+            "States": {
+                "T": {"Type": "Task", "Resource": "arn:x", "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "F"}], "End": true},
+                "F": {"Type": "Fail", "ErrorPath": "$.err.Error", "CausePath": "$.err.Cause"}
+            }
+        });
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 5,
+        };
+        let outcome = run(def, json!({"a": 1}), &mut host);
+        assert_eq!(outcome.status, ExecutionStatus::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("Flaky"));
+        assert_eq!(outcome.cause.as_deref(), Some("try again"));
+        assert_eq!(
+            outcome.last_data,
+            json!({"a": 1, "err": {"Error": "Flaky", "Cause": "try again"}})
+        );
+    }
+
+    #[test]
+    fn choice_without_match_and_timeouts() {
+        let def = json!({
+            "StartAt": "C",
+            "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "S"}]}, "S": {"Type": "Succeed"}}
+        });
+        let outcome = run(
+            def,
+            json!({"x": 2}),
+            &mut Echo {
+                calls: 0,
+                fail_first: 0,
+            },
+        );
+        assert_eq!(outcome.error.as_deref(), Some("States.NoChoiceMatched"));
+        let def = json!({"StartAt": "W", "TimeoutSeconds": 1, "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}});
+        let started = std::time::Instant::now();
+        let outcome = run(
+            def,
+            json!({}),
+            &mut Echo {
+                calls: 0,
+                fail_first: 0,
+            },
+        );
+        assert_eq!(outcome.status, ExecutionStatus::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,219 @@
+//! `automl destroy` against a moto server: after it, nothing of the stack remains — no
+//! stack, roles, machines or function, its data bucket emptied (every version) and
+//! deleted — while the assets bucket and other stacks' SageMaker resources are untouched.
+
+use crate::support::aws::Env;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sagemaker::types::{
+    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
+};
+
+const ASSETS: &str = "automl-assets-123456789012-eu-west-1";
+
+/// Creates a model, endpoint config and endpoint named `name`, tagged for `stack`.
+fn sagemaker_resources(env: &Env, name: &str, stack: &str) {
+    let sm = env.sagemaker();
+    let tag = || Tag::builder().key("automl:stack").value(stack).build();
+    env.block_on(async {
+        sm.create_model()
+            .model_name(name)
+            .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+            .primary_container(ContainerDefinition::builder().image("x").build())
+            .tags(tag())
+            .send()
+            .await
+            .unwrap();
+        sm.create_endpoint_config()
+            .endpoint_config_name(name)
+            .production_variants(
+                ProductionVariant::builder()
+                    .variant_name("AllTraffic")
+                    .model_name(name)
+                    .initial_instance_count(1)
+                    .instance_type(ProductionVariantInstanceType::MlM5Large)
+                    .build(),
+            )
+            .tags(tag())
+            .send()
+            .await
+            .unwrap();
+        sm.create_endpoint()
+            .endpoint_name(name)
+            .endpoint_config_name(name)
+            .tags(tag())
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn destroy_leaves_nothing_of_the_stack() {
+    let env = Env::start();
+    env.deploy(&[]);
+    let resources = env.resources("automl");
+    let bucket = resources["DataBucket"].clone();
+    let s3 = env.s3();
+    env.block_on(async {
+        // moto's CloudFormation does not apply the bucket's VersioningConfiguration; turn
+        // it on so there are old versions and delete markers to remove.
+        s3.put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for body in ["a", "b", "c"] {
+            s3.put_object()
+                .bucket(&bucket)
+                .key("data/train.csv")
+                .body(ByteStream::from_static(body.as_bytes()))
+                .send()
+                .await
+                .unwrap();
+        }
+        s3.put_object()
+            .bucket(&bucket)
+            .key("output/model.tar.gz")
+            .body(ByteStream::from_static(b"m"))
+            .send()
+            .await
+            .unwrap();
+        s3.delete_object()
+            .bucket(&bucket)
+            .key("output/model.tar.gz")
+            .send()
+            .await
+            .unwrap();
+        let versions = s3
+            .list_object_versions()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            versions.versions().len() + versions.delete_markers().len(),
+            5
+        );
+    });
+    sagemaker_resources(&env, "automl-run-1-deploy", "automl");
+    sagemaker_resources(&env, "automl2-run-1-deploy", "automl2");
+
+    // Not a terminal and no --yes: refused, nothing deleted.
+    env.automl()
+        .arg("destroy")
+        .status(1)
+        .stderr_contains("refusing without confirmation")
+        .stderr_contains("--yes")
+        .run();
+    assert!(env.stack_exists("automl"));
+
+    env.automl()
+        .args(["destroy", "--yes", "--endpoints"])
+        .stderr_contains(format!(
+            "emptied s3://{bucket}: deleted 5 object versions and delete markers"
+        ))
+        .stderr_contains("deleted endpoint automl-run-1-deploy")
+        .stderr_contains("DELETE_COMPLETE")
+        .stderr_contains("stack `automl` deleted")
+        .run();
+
+    assert!(!env.stack_exists("automl"), "the stack is gone");
+    let (iam, sfn, lambda, sm) = (env.iam(), env.sfn(), env.lambda(), env.sagemaker());
+    env.block_on(async {
+        for (logical, physical) in &resources {
+            if logical.ends_with("Role") {
+                assert!(
+                    iam.get_role().role_name(physical).send().await.is_err(),
+                    "role {logical} remains"
+                );
+            }
+        }
+        let machines = sfn
+            .list_state_machines()
+            .send()
+            .await
+            .unwrap()
+            .state_machines;
+        assert!(machines.is_empty(), "machines remain: {machines:?}");
+        assert!(
+            lambda
+                .get_function()
+                .function_name(&resources["EvaluateFunction"])
+                .send()
+                .await
+                .is_err(),
+            "the function remains"
+        );
+        let buckets: Vec<String> = s3
+            .list_buckets()
+            .send()
+            .await
+            .unwrap()
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name.clone())
+            .collect();
+        assert!(
+            !buckets.contains(&bucket),
+            "the data bucket remains: {buckets:?}"
+        );
+        // The assets bucket is not the stack's: untouched, assets still there.
+        assert!(buckets.contains(&ASSETS.to_string()));
+        let assets = s3.list_objects_v2().bucket(ASSETS).send().await.unwrap();
+        assert!(
+            assets.key_count().unwrap_or(0) >= 3,
+            "assets and template remain"
+        );
+        // This stack's SageMaker resources are gone; another stack's are not.
+        let models: Vec<String> = sm
+            .list_models()
+            .send()
+            .await
+            .unwrap()
+            .models()
+            .iter()
+            .filter_map(|m| m.model_name.clone())
+            .collect();
+        assert_eq!(models, ["automl2-run-1-deploy"]);
+        let endpoints: Vec<String> = sm
+            .list_endpoints()
+            .send()
+            .await
+            .unwrap()
+            .endpoints()
+            .iter()
+            .filter_map(|e| e.endpoint_name.clone())
+            .collect();
+        assert_eq!(endpoints, ["automl2-run-1-deploy"]);
+        let configs: Vec<String> = sm
+            .list_endpoint_configs()
+            .send()
+            .await
+            .unwrap()
+            .endpoint_configs()
+            .iter()
+            .filter_map(|c| c.endpoint_config_name.clone())
+            .collect();
+        assert_eq!(configs, ["automl2-run-1-deploy"]);
+    });
+
+    // Again: the stack no longer exists, and it says so.
+    env.automl()
+        .args(["destroy", "--yes"])
+        .stderr_contains("stack `automl` does not exist in eu-west-1: nothing to destroy")
+        .run();
+}
+
+#[test]
+fn destroy_of_a_stack_that_never_existed_says_so() {
+    let env = Env::start();
+    env.automl()
+        .args(["--stack-name", "never", "destroy"])
+        .stderr_contains("stack `never` does not exist in eu-west-1: nothing to destroy")
+        .run();
+}

@@ -1,0 +1,165 @@
+//! AWS failures as sentences: no credentials, no or unknown region, a region without
+//! AutoGluon images, an access denial that fails a deploy (moto enforcing IAM), an
+//! unreachable endpoint. Never an SDK dump.
+
+use crate::support::aws::{env_for, Moto};
+use crate::support::Test;
+
+/// An environment with no credentials anywhere (and a closed endpoint, should anything
+/// try to call out).
+fn bare() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_ACCESS_KEY_ID", String::new()),
+        ("AWS_SECRET_ACCESS_KEY", String::new()),
+    ]
+}
+
+#[test]
+fn configuration_problems_are_one_sentence_each() {
+    let no_dump = |t: Test| {
+        t.stderr_lacks("ServiceError")
+            .stderr_lacks("Some(")
+            .stderr_lacks("DispatchFailure")
+    };
+    no_dump(
+        Test::new()
+            .envs(bare())
+            .env("AWS_REGION", "eu-west-1")
+            .args(["executions"]),
+    )
+    .status(1)
+    .stderr_contains("error: no AWS credentials found: set AWS_PROFILE")
+    .run();
+    no_dump(Test::new().envs(bare()).args(["status"]))
+        .status(1)
+        .stderr_contains("error: no AWS region configured: pass --region, set AWS_REGION")
+        .run();
+    no_dump(
+        Test::new()
+            .envs(bare())
+            .args(["--region", "eu-wets1", "destroy"]),
+    )
+    .status(1)
+    .stderr_contains("`eu-wets1` is not an AWS region name")
+    .run();
+    no_dump(
+        Test::new()
+            .envs(bare())
+            .args(["--region", "eu-central-2", "deploy"]),
+    )
+    .status(1)
+    .stderr_contains("AWS does not publish AutoGluon training images in region `eu-central-2`")
+    .run();
+    no_dump(
+        Test::new()
+            .envs(bare())
+            .env("AWS_REGION", "eu-west-1")
+            .args(["--profile", "nope", "executions"]),
+    )
+    .status(1)
+    .stderr_contains("could not load AWS credentials for profile `nope`")
+    .run();
+    no_dump(
+        Test::new()
+            .envs(env_for("http://127.0.0.1:9", "k", "s"))
+            .args(["executions"]),
+    )
+    .status(1)
+    .stderr_contains(
+        "could not reach AWS for cloudformation:DescribeStacks (endpoint http://127.0.0.1:9)",
+    )
+    .run();
+    Test::new()
+        .args(["deploy", "--role-arn", "deployer"])
+        .status(2)
+        .stderr_contains("expected an IAM role ARN")
+        .run();
+}
+
+#[test]
+fn a_deploy_denied_by_iam_fails_with_the_action_it_could_not_take() {
+    // moto enforces IAM after its first three requests: create a user who may do
+    // everything but upload objects. (Denying cloudformation:CreateChangeSet would be the
+    // better story, but moto's signature check rejects the SDK's CreateChangeSet request
+    // as SignatureDoesNotMatch before it looks at policies.)
+    let moto = Moto::start_enforcing(3);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (key, secret) = runtime.block_on(async {
+        let iam = aws_sdk_iam::Client::new(
+            &crate::support::aws::sdk_config(&moto.endpoint(), "admin", "admin").await,
+        );
+        iam.create_user()
+            .user_name("deployer")
+            .send()
+            .await
+            .unwrap();
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                { "Effect": "Allow", "Action": "*", "Resource": "*" },
+                { "Effect": "Deny", "Action": "s3:PutObject", "Resource": "*" },
+            ],
+        });
+        iam.put_user_policy()
+            .user_name("deployer")
+            .policy_name("no-uploads")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name("deployer")
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        (key.access_key_id, key.secret_access_key)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("bootstrap.zip");
+    std::fs::write(
+        &zip,
+        crate::support::aws::zip_with_one_file("bootstrap", b"x"),
+    )
+    .unwrap();
+    Test::new()
+        .envs(env_for(&moto.endpoint(), &key, &secret))
+        .current_dir(dir.path())
+        .arg("deploy")
+        .arg("--lambda-zip")
+        .arg(&zip)
+        .status(1)
+        .stderr_contains("creating assets bucket")
+        .stderr_contains("error: access denied: your AWS identity may not call s3:PutObject")
+        .stderr_lacks("ServiceError")
+        .run();
+    // Wrong keys: rejected, in words.
+    Test::new()
+        .envs(env_for(&moto.endpoint(), "AKIAWRONG", "wrong"))
+        .current_dir(dir.path())
+        .arg("executions")
+        .status(1)
+        .stderr_contains("AWS rejected your credentials when calling")
+        .run();
+    // Nothing was created.
+    let exists = runtime.block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(
+            &crate::support::aws::sdk_config(&moto.endpoint(), &key, &secret).await,
+        );
+        cfn.describe_stacks()
+            .stack_name("automl")
+            .send()
+            .await
+            .is_ok()
+    });
+    assert!(!exists);
+}

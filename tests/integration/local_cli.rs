@@ -1,0 +1,188 @@
+//! The local runner's command line without AutoGluon: what it refuses and how it says
+//! so (a missing Python environment, a bad input, a reused execution name, unknown
+//! endpoints), and a pretrained-model flow whose model does not exist, failing the way
+//! SageMaker would, through the machines' Retry, quickly with `--max-wait 0`.
+
+use crate::support::Test;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn write(dir: &Path, name: &str, value: serde_json::Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+fn batch_input(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "batch.json",
+        json!({"Parameters": {
+            "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+            "PretrainedModel": {"Name": "no-such-model"},
+            "Deploy": {"Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                       "BatchInputDataPath": "s3://data/batch.csv", "BatchOutputDataPath": "s3://data/out/"},
+        }}),
+    )
+}
+
+/// An interpreter that passes the runner's probe for autogluon.tabular (and nothing else).
+fn fake_python(dir: &Path) -> PathBuf {
+    let path = dir.join("python");
+    std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_missing_python_environment_names_the_command_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = batch_input(dir.path());
+    Test::new()
+        .args(["run", "--local"])
+        .arg(&input)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .status(1)
+        .stderr_contains("automl local setup")
+        .stderr_contains("--python")
+        .run();
+    assert!(
+        !dir.path().join("state/executions").exists(),
+        "nothing may start"
+    );
+    Test::new()
+        .args(["run", "--local"])
+        .arg(&input)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .args(["--python", "/no/such/python"])
+        .status(1)
+        .stderr_contains("--python /no/such/python: no such file")
+        .stderr_contains("automl local setup")
+        .run();
+}
+
+#[test]
+fn a_bad_input_is_refused_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "bad.json",
+        json!({"Parameters": {"Flow": {"Train": true, "Deploy": false}, "Train": {"TrainDataPath": "s3://data/train.csv"}}}),
+    );
+    Test::new()
+        .args(["run", "--local"])
+        .arg(&input)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .status(1)
+        .stderr_contains("Parameters.Train.TestDataPath")
+        .stderr_contains("nothing was started")
+        .run();
+    Test::new()
+        .args(["run", "--local"])
+        .arg(dir.path().join("missing.json"))
+        // Unreadable: 2, as `validate` says it (the same failure, the same code).
+        .status(2)
+        .stderr_contains("missing.json")
+        .run();
+}
+
+#[test]
+fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = batch_input(dir.path());
+    let python = fake_python(dir.path());
+    let run = || {
+        Test::new()
+            .args(["run", "--local"])
+            .arg(&input)
+            .args(["--name", "first", "--max-wait", "0", "--state-dir"])
+            .arg(dir.path().join("state"))
+            .arg("--python")
+            .arg(&python)
+    };
+    run()
+        .status(1)
+        .stdout_contains("execution: first (Failed)")
+        .stdout_contains("Could not find model")
+        .stderr_contains("Deploy › BatchTransform ✗")
+        .run();
+    // Three retries (SageMaker.AmazonSageMakerException), then the failure: in the history.
+    let history: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.path()
+                .join("state/executions/first-deploy/history.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let failures = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskFailed")
+        .count();
+    assert_eq!(failures, 4, "{history}");
+    run()
+        .status(1)
+        .stderr_contains("an execution named `first` already ran here")
+        .run();
+}
+
+#[test]
+fn unknown_endpoints_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    Test::new()
+        .args(["local", "endpoints", "--state-dir"])
+        .arg(&state)
+        .stderr_contains("no local endpoints")
+        .run();
+    Test::new()
+        .args(["--json", "local", "endpoints", "--state-dir"])
+        .arg(&state)
+        .stdout("[]\n")
+        .run();
+    Test::new()
+        .args(["local", "stop", "nope", "--state-dir"])
+        .arg(&state)
+        .status(1)
+        .stderr_contains("no local endpoint named `nope`")
+        .run();
+    Test::new()
+        .args(["invoke", "--local", "nope", "--body", "1,2", "--state-dir"])
+        .arg(&state)
+        .status(1)
+        .stderr_contains("no local endpoint named `nope`")
+        .run();
+    Test::new()
+        .args(["invoke", "--local", "nope", "--body", "  "])
+        .status(1)
+        .stderr_contains("no rows to send")
+        .run();
+    Test::new()
+        .args(["local", "stop"])
+        .status(2)
+        .stderr_contains("required arguments")
+        .run();
+}
+
+#[test]
+fn setup_refuses_an_unusable_base_python() {
+    let dir = tempfile::tempdir().unwrap();
+    Test::new()
+        .args([
+            "local",
+            "setup",
+            "--base-python",
+            "/no/such/python3",
+            "--state-dir",
+        ])
+        .arg(dir.path())
+        .status(1)
+        .stderr_contains("cannot run /no/such/python3")
+        .run();
+}

@@ -1,0 +1,32 @@
+//! The one integration test binary (`autotests = false`): every test of the built
+//! `automl`, against real tools, the real AutoGluon and a real local AWS emulator. One
+//! binary links the AWS SDK once instead of once per file. The modules:
+//!
+//! - [`synth`], [`validate`], [`policies`], [`architecture`]: the rendered stack, the input
+//!   contract, the IAM documents, and the layering rules of ARCHITECTURE.md.
+//! - [`local_cli`], [`local_flows`], [`local_differential`]: `run --local` end to end, and
+//!   the interpreter against moto's own Step Functions.
+//! - `aws_*`: every AWS command against moto (feature `aws`).
+//!
+//! [`support`] is the one harness: a fluent builder for a run of the binary, and (`support::aws`)
+//! the emulator.
+
+mod architecture;
+#[cfg(feature = "aws")]
+mod aws_deploy;
+#[cfg(feature = "aws")]
+mod aws_destroy;
+#[cfg(feature = "aws")]
+mod aws_errors;
+#[cfg(feature = "aws")]
+mod aws_invoke;
+#[cfg(feature = "aws")]
+mod aws_run;
+mod local_cli;
+#[cfg(feature = "aws")]
+mod local_differential;
+mod local_flows;
+mod policies;
+mod support;
+mod synth;
+mod validate;

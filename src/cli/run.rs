@@ -156,7 +156,9 @@ fn local_hints(
             path.display()
         ));
     }
-    if let Some(path) = &report.model_archive_path {
-        out.stderr(format!("model archive: {}", path.display()));
+    if summary.results.is_none() {
+        if let Some(path) = &report.model_archive_path {
+            out.stderr(format!("model archive: {}", path.display()));
+        }
     }
 }

@@ -14,10 +14,27 @@ pub(crate) struct Args {
     /// Follow the execution until it ends.
     #[arg(long)]
     wait: bool,
+    /// An execution of the local runner (`automl run --local`; they run to their end).
+    #[arg(long)]
+    local: bool,
+    #[command(flatten)]
+    local_options: super::local::LocalArgs,
+}
+
+/// The summary of a local execution, with its results.
+fn local(args: Args, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let config = args.local_options.into_config();
+    let summary = crate::local::results::status(&config, args.execution.as_deref())?;
+    out.result(&summary);
+    let running = summary.status == Some(crate::sfn::ExecutionStatus::Running);
+    Ok(super::exit(running || summary.succeeded()))
 }
 
 #[cfg(feature = "aws")]
 pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+    if args.local {
+        return local(args, out);
+    }
     let request = crate::aws::status::StatusRequest {
         execution: args.execution,
         wait: args.wait,
@@ -30,6 +47,9 @@ pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Resu
 }
 
 #[cfg(not(feature = "aws"))]
-pub(crate) fn run(_args: Args, _global: &Global, _out: &mut Output) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+    if args.local {
+        return local(args, out);
+    }
     Err(super::no_aws("status"))
 }

@@ -5,8 +5,14 @@
 
 use super::store::{ResourceKind, Store};
 use crate::report::artifacts::TrainingOutput;
+use super::objects::{Location, Objects};
+use super::LocalConfig;
 use crate::report::execution::{started_executions, ExecutionRecord};
-use crate::report::html::{Artifact, ReportInput};
+use crate::report::html::{self, Artifact};
+use crate::report::results::Results;
+use crate::report::Summary;
+use serde::Serialize;
+use std::fmt;
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -68,15 +74,27 @@ pub(crate) fn job_dirs(store: &Store, job: &str) -> (PathBuf, PathBuf) {
     (dir, output)
 }
 
+/// A URI of the run as the local path it maps to (plain paths stay as they are).
+fn local_path(objects: &Objects, uri: &str) -> String {
+    Location::parse(uri)
+        .map(|location| objects.path(&location).display().to_string())
+        .unwrap_or_else(|_| uri.to_string())
+}
+
 /// Where everything the execution produced lies, in the order a person looks for it.
-pub(crate) fn artifacts(store: &Store, execution: &ExecutionRecord, report: Option<&Path>) -> Vec<Artifact> {
+pub(crate) fn artifacts(
+    store: &Store,
+    objects: &Objects,
+    execution: &ExecutionRecord,
+    report: Option<&Path>,
+) -> Vec<Artifact> {
     let mut list = Vec::new();
     let mut put = |what: &str, location: String| list.push(Artifact { what: what.into(), location });
     if let Some(model) = execution.model_path() {
-        put("model", model);
+        put("model", local_path(objects, &model));
     }
     if let Some(archive) = execution.outputs_archive() {
-        put("outputs archive", archive);
+        put("outputs archive", local_path(objects, &archive));
     }
     if let Some(job) = execution.training_job() {
         let (dir, output) = job_dirs(store, &job);
@@ -96,14 +114,18 @@ pub(crate) fn artifacts(store: &Store, execution: &ExecutionRecord, report: Opti
             put("training log", log.display().to_string());
         }
     }
-    list.extend(execution.deployment_artifacts());
-    if let Some(report) = report {
-        list.push(Artifact { what: "report".into(), location: report.display().to_string() });
+    for artifact in execution.deployment_artifacts() {
+        let location = if artifact.what == "endpoint" {
+            artifact.location
+        } else {
+            local_path(objects, &artifact.location)
+        };
+        put(&artifact.what, location);
     }
-    list.push(Artifact {
-        what: "history".into(),
-        location: store.execution_dir(&execution.name).join("history.json").display().to_string(),
-    });
+    if let Some(report) = report {
+        put("report", report.display().to_string());
+    }
+    put("history", store.execution_dir(&execution.name).join("history.json").display().to_string());
     list
 }
 
@@ -114,10 +136,82 @@ pub(crate) fn training_output(store: &Store, execution: &ExecutionRecord) -> Res
     dir.is_dir().then(|| TrainingOutput::from_dir(&dir)).transpose()
 }
 
-/// Everything `automl report --local` shows for one execution.
-pub(crate) fn report_input(store: &Store, name: &str, report: Option<&Path>, now: f64) -> Result<ReportInput> {
-    let execution = read_execution(store, name)?;
-    let output = training_output(store, &execution)?;
-    let artifacts = artifacts(store, &execution, report);
-    Ok(execution.report_input("locally", output, artifacts, now))
+/// `automl report --local`: which execution (default: the latest), and where to write.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReportRequest {
+    pub(crate) execution: Option<String>,
+    /// Default: `<state-dir>/executions/<name>/report.html`.
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// A report written.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ReportWritten {
+    pub(crate) execution: String,
+    pub(crate) path: String,
+    pub(crate) bytes: usize,
+}
+
+impl fmt::Display for ReportWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "report of {}: {} (open it in a browser; it needs no network)", self.execution, self.path)
+    }
+}
+
+fn now() -> f64 {
+    crate::sfn::time::Timestamp::now().0 as f64 / 1e9
+}
+
+/// Writes the HTML report of one local execution.
+pub(crate) fn write_report(config: &LocalConfig, request: &ReportRequest) -> Result<ReportWritten> {
+    let store = Store::new(config.state_dir.clone());
+    let objects = Objects::new(config.object_root());
+    let name = match &request.execution {
+        Some(name) => name.clone(),
+        None => latest_execution(&store)?,
+    };
+    let execution = read_execution(&store, &name)?;
+    let path = request
+        .output
+        .clone()
+        .unwrap_or_else(|| store.execution_dir(&name).join("report.html"));
+    let output = training_output(&store, &execution)?;
+    let artifacts = artifacts(&store, &objects, &execution, Some(&path));
+    let html = html::render(&execution.report_input(html::LOCAL, output, artifacts, now()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&path, &html).with_context(|| format!("writing the report {}", path.display()))?;
+    Ok(ReportWritten { execution: name, path: path.display().to_string(), bytes: html.len() })
+}
+
+/// `automl status --local`: the summary of one local execution (default: the latest),
+/// with its results.
+pub(crate) fn status(config: &LocalConfig, execution: Option<&str>) -> Result<Summary> {
+    let store = Store::new(config.state_dir.clone());
+    let name = match execution {
+        Some(name) => name.to_string(),
+        None => latest_execution(&store)?,
+    };
+    let summary = read_execution(&store, &name)?.summary();
+    let report = store.execution_dir(&name).join("report.html");
+    let results = results_of(config, &name, report.is_file().then_some(report.as_path()))?;
+    Ok(summary.with_results(results))
+}
+
+/// What the end-of-run summary shows of a local execution: its results, with the report
+/// written beside its history.
+pub(crate) fn results(config: &LocalConfig, name: &str) -> Result<(Results, ReportWritten)> {
+    let written = write_report(config, &ReportRequest { execution: Some(name.to_string()), output: None })?;
+    Ok((results_of(config, name, Some(Path::new(&written.path)))?, written))
+}
+
+/// The results of a local execution as they are (`report`: the report's path, if any).
+fn results_of(config: &LocalConfig, name: &str, report: Option<&Path>) -> Result<Results> {
+    let store = Store::new(config.state_dir.clone());
+    let objects = Objects::new(config.object_root());
+    let execution = read_execution(&store, name)?;
+    let output = training_output(&store, &execution)?;
+    let artifacts = artifacts(&store, &objects, &execution, report);
+    Ok(Results::new(output.as_ref(), artifacts))
 }

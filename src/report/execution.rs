@@ -7,15 +7,17 @@
 use super::artifacts::TrainingOutput;
 use super::html::{Artifact, Evaluation, ReportInput};
 use super::timeline::{History, Timeline};
+use super::Summary;
+use crate::sfn::ExecutionStatus;
 use serde_json::Value;
 
 /// An execution and the Train and Deploy executions it started.
 #[derive(Debug, Clone)]
 pub(crate) struct ExecutionRecord {
     pub(crate) name: String,
-    /// `Succeeded`, `Failed`, `Timed out`, `Aborted` or `Running`.
-    pub(crate) status: String,
+    pub(crate) status: ExecutionStatus,
     pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
     pub(crate) history: Value,
     /// (machine label, history), in the order they started.
     pub(crate) children: Vec<(String, Value)>,
@@ -72,25 +74,23 @@ impl ExecutionRecord {
     /// Reads status, error and data from the history; `children` are the histories of
     /// the executions it started (see [`started_executions`]).
     pub(crate) fn from_history(name: &str, history: Value, children: Vec<(String, Value)>) -> ExecutionRecord {
-        let mut status = "Running".to_string();
-        let mut error = None;
+        let mut status = ExecutionStatus::Running;
+        let (mut error, mut cause) = (None, None);
         let mut data = Value::Null;
         for event in events(&history) {
             let kind = event["type"].as_str().unwrap_or_default();
             let details = details(event);
             let ended = match kind {
-                "ExecutionSucceeded" => Some("Succeeded"),
-                "ExecutionFailed" => Some("Failed"),
-                "ExecutionTimedOut" => Some("Timed out"),
-                "ExecutionAborted" => Some("Aborted"),
+                "ExecutionSucceeded" => Some(ExecutionStatus::Succeeded),
+                "ExecutionFailed" => Some(ExecutionStatus::Failed),
+                "ExecutionTimedOut" => Some(ExecutionStatus::TimedOut),
+                "ExecutionAborted" => Some(ExecutionStatus::Aborted),
                 _ => None,
             };
             if let Some(ended) = ended {
-                status = ended.to_string();
-                if let Some(e) = details["error"].as_str() {
-                    let cause = details["cause"].as_str().unwrap_or_default();
-                    error = Some(if cause.is_empty() { e.to_string() } else { format!("{e}: {cause}") });
-                }
+                status = ended;
+                error = details["error"].as_str().map(str::to_string);
+                cause = details["cause"].as_str().map(str::to_string);
             }
             if kind == "ExecutionSucceeded" || kind.ends_with("StateExited") {
                 if let Some(output) = details["output"].as_str().and_then(|t| serde_json::from_str(t).ok()) {
@@ -98,7 +98,7 @@ impl ExecutionRecord {
                 }
             }
         }
-        ExecutionRecord { name: name.to_string(), status, error, history, children, data }
+        ExecutionRecord { name: name.to_string(), status, error, cause, history, children, data }
     }
 
     fn text(&self, pointer: &str) -> Option<String> {
@@ -151,6 +151,12 @@ impl ExecutionRecord {
             .collect()
     }
 
+    /// The end-of-run summary (without its results).
+    pub(crate) fn summary(&self) -> Summary {
+        let cause = self.cause.as_deref().map(crate::sfn::explain::explain);
+        Summary::from_data(&self.name, self.status, &self.data).with_failure(self.error.clone(), cause)
+    }
+
     pub(crate) fn report_input(
         &self,
         place: &str,
@@ -158,11 +164,22 @@ impl ExecutionRecord {
         artifacts: Vec<Artifact>,
         now: f64,
     ) -> ReportInput {
+        let status = match self.status {
+            ExecutionStatus::Running => "Running",
+            ExecutionStatus::Succeeded => "Succeeded",
+            ExecutionStatus::Failed => "Failed",
+            ExecutionStatus::TimedOut => "Timed out",
+            ExecutionStatus::Aborted => "Aborted",
+        };
+        let error = self.error.as_ref().map(|error| match &self.cause {
+            Some(cause) if !cause.is_empty() => format!("{error}: {}", crate::sfn::explain::explain(cause)),
+            _ => error.clone(),
+        });
         ReportInput {
             execution: self.name.clone(),
             place: place.to_string(),
-            status: self.status.clone(),
-            error: self.error.clone(),
+            status: status.to_string(),
+            error,
             evaluation: self.evaluation(),
             scores: self.scores(),
             output,
@@ -193,8 +210,10 @@ mod tests {
             main,
             vec![("Train".into(), fixture("train-succeeded.json"))],
         );
-        assert_eq!(record.status, "Failed");
-        assert!(record.error.as_deref().unwrap().starts_with("ModelRejected: "));
+        assert_eq!(record.status, ExecutionStatus::Failed);
+        assert_eq!(record.error.as_deref(), Some("ModelRejected"));
+        let summary = record.summary();
+        assert_eq!((summary.value, summary.is_valid), (Some(0.9021), Some(false)));
         let evaluation = record.evaluation().unwrap();
         assert_eq!((evaluation.value, evaluation.threshold, evaluation.is_valid), (0.9021, Some(0.95), Some(false)));
         assert_eq!(record.training_job().as_deref(), Some("automl-run-1-train"));

@@ -94,7 +94,7 @@ fn seconds(value: Option<f64>) -> String {
 
 fn clock(epoch: f64) -> String {
     let nanos = (epoch * 1e9) as i128;
-    let text = crate::local::time::Instant(nanos).to_rfc3339();
+    let text = crate::sfn::time::Timestamp(nanos).to_rfc3339();
     // 2024-05-01T10:00:01.000Z -> 2024-05-01 10:00:01 UTC
     format!("{} {} UTC", &text[..10], &text[11..19])
 }

@@ -78,7 +78,7 @@ pub(crate) fn timestamp(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64().map(|v| if v.abs() >= 1e11 { v / 1000.0 } else { v }),
         Value::String(text) => {
-            crate::local::time::Instant::parse(text).map(|i| i.0 as f64 / 1e9)
+            crate::sfn::time::Timestamp::parse(text).map(|i| i.0 as f64 / 1e9)
         }
         _ => None,
     }

@@ -52,7 +52,7 @@ pub(crate) fn read_execution(store: &Store, name: &str) -> Result<ExecutionRecor
     let dir = store.execution_dir(name);
     if !dir.is_dir() {
         return Err(anyhow!(
-            "no local execution named `{name}` in {} (`automl executions --local` lists them)",
+            "no local execution named `{name}` in {} (each execution is a directory there)",
             store.executions_dir().display()
         ));
     }

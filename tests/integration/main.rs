@@ -6,6 +6,8 @@
 //!   contract, the IAM documents, and the layering rules of ARCHITECTURE.md.
 //! - [`local_cli`], [`local_flows`], [`local_differential`]: `run --local` end to end, and
 //!   the interpreter against moto's own Step Functions.
+//! - [`report`]: what a person sees of a local run: the summary's results, and the HTML
+//!   report in headless Chromium.
 //! - `aws_*`: every AWS command against moto (feature `aws`).
 //!
 //! [`support`] is the one harness: a fluent builder for a run of the binary, and (`support::aws`)
@@ -27,6 +29,7 @@ mod local_cli;
 mod local_differential;
 mod local_flows;
 mod policies;
+mod report;
 mod support;
 mod synth;
 mod validate;

@@ -116,7 +116,8 @@ fn a_local_run_shows_its_results_and_its_report_renders_in_a_browser() {
                 "TrainDataPath": data.join("train.csv"), "TestDataPath": data.join("test.csv"),
                 "TrainingOutput": dir.path().join("output/"),
                 "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                "FitArgs": fit, "InitArgs": {"label": "cultivar"}},
+                "FitArgs": fit, "InitArgs": {"label": "cultivar"},
+                "FeatureImportance": {"TimeLimit": 30}},
             "Evaluation": {"Metric": "accuracy", "Threshold": 0.5}}})
         .to_string(),
     )
@@ -153,6 +154,17 @@ fn a_local_run_shows_its_results_and_its_report_renders_in_a_browser() {
         let path = if path.is_relative() { root().join(path) } else { path };
         assert!(path.exists(), "{artifact} does not exist");
     }
+
+    // Parameters.Train.FeatureImportance reached the training script, defaults filled in.
+    let hyperparameters: Value = serde_json::from_str(
+        &std::fs::read_to_string(state.join("sagemaker/training-jobs/automl-wine-train/input/config/hyperparameters.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        hyperparameters["feature_importance"],
+        r#"{"Enabled":true,"SubsampleSize":5000,"TimeLimit":30.0}"#
+    );
 
     // Text, as `status` prints it: the same results, aligned.
     let out = local(Test::new().args(["status", "wine", "--local"]).stdout_lacks("Traceback")).run();

@@ -11,10 +11,9 @@ use serde_json::{Map, Value};
 
 pub(super) const FEATURE_IMPORTANCE: &[&str] = &["Enabled", "TimeLimit", "SubsampleSize"];
 
-/// tabular_train.py's own defaults (DEFAULT_IMPORTANCE_TIME_LIMIT,
-/// DEFAULT_IMPORTANCE_SUBSAMPLE_SIZE; a test keeps them equal).
-pub(crate) const DEFAULT_TIME_LIMIT: f64 = 60.0;
-pub(crate) const DEFAULT_SUBSAMPLE_SIZE: u64 = 5000;
+use crate::stack::settings::defaults::{
+    FEATURE_IMPORTANCE_SUBSAMPLE_SIZE as DEFAULT_SUBSAMPLE_SIZE, FEATURE_IMPORTANCE_TIME_LIMIT as DEFAULT_TIME_LIMIT,
+};
 /// A budget longer than a day is a typo (SageMaker's default MaxRuntimeInSeconds is a day).
 const MAX_TIME_LIMIT: f64 = 86_400.0;
 
@@ -87,6 +86,53 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::check::{check, Target};
+    use serde_json::json;
+
+    fn train(importance: Option<Value>) -> Value {
+        let mut train = json!({
+            "TrainDataPath": "s3://my-bucket/train.csv", "TestDataPath": "s3://my-bucket/test.csv",
+            "TrainingOutput": "s3://my-bucket/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+            "InitArgs": {"label": "y"}});
+        if let Some(importance) = importance {
+            train["FeatureImportance"] = importance;
+        }
+        json!({"Parameters": {"Flow": {"Train": true, "Deploy": false}, "Train": train}})
+    }
+
+    fn normalised(importance: Option<Value>) -> Value {
+        let outcome = check(&train(importance), Target::Aws);
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        serde_json::to_value(outcome.input.unwrap()).unwrap()["Parameters"]["Train"]["FeatureImportance"].clone()
+    }
+
+    #[test]
+    fn absent_true_false_and_partial_objects_normalise_to_the_full_object() {
+        let full = |enabled: bool, seconds: f64, rows: u64| json!({"Enabled": enabled, "TimeLimit": seconds, "SubsampleSize": rows});
+        assert_eq!(normalised(None), full(true, 60.0, 5000));
+        assert_eq!(normalised(Some(json!(false))), full(false, 60.0, 5000));
+        assert_eq!(normalised(Some(json!({"TimeLimit": 5}))), full(true, 5.0, 5000));
+        assert_eq!(normalised(Some(json!({"Enabled": false, "SubsampleSize": 200}))), full(false, 60.0, 200));
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        for (value, path, words) in [
+            (json!("off"), "Parameters.Train.FeatureImportance", "true, false or an object"),
+            (json!({"TimeLimit": -1}), "Parameters.Train.FeatureImportance.TimeLimit", "more than 0"),
+            (json!({"TimeLimit": "60"}), "Parameters.Train.FeatureImportance.TimeLimit", "number of seconds"),
+            (json!({"SubsampleSize": 0}), "Parameters.Train.FeatureImportance.SubsampleSize", "at least 1"),
+            (json!({"Enabled": "yes"}), "Parameters.Train.FeatureImportance.Enabled", "true or false"),
+            (json!({"Budget": 1}), "Parameters.Train.FeatureImportance.Budget", "unknown key"),
+        ] {
+            let outcome = check(&train(Some(value.clone())), Target::Aws);
+            let text: Vec<String> = outcome.problems.iter().map(|p| p.to_string()).collect();
+            assert!(
+                text.iter().any(|p| p.starts_with(&format!("{path}: ")) && p.contains(words)),
+                "{value}: {text:?}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_match_the_training_script() {

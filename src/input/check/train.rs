@@ -81,6 +81,8 @@ impl Checker {
                 (None, unknown)
             }
         };
+        let feature_importance =
+            self.feature_importance(map.get("FeatureImportance"), &child(path, "FeatureImportance"));
         let train = (|| {
             Some(Train {
                 train_data_path: train_data_path?,
@@ -90,6 +92,7 @@ impl Checker {
                 instance_type: instance_type?,
                 fit_args: fit_args?,
                 init_args: init_args?,
+                feature_importance: feature_importance?,
             })
         })();
         if let (Some(train), true) = (&train, needed) {

@@ -121,7 +121,7 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     let output = sandbox
         .run(&input, "penguins")
         .stdout_contains("training job: automl-penguins-train")
-        .stdout_contains("(threshold 0.8): accepted")
+        .stdout_contains("(threshold 0.8000): accepted")
         .stdout_contains("balanced_accuracy=")
         .stderr_contains("Train › TrainModel ✓")
         .stderr_contains("Main › EvaluateModel ✓")
@@ -188,11 +188,14 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
 #[test]
 fn train_evaluate_endpoint_answers_invoke_until_stopped() {
     let sandbox = Sandbox::new();
+    // The timing below is about the endpoint: no feature importance to wait for.
+    let mut train = train("species");
+    train["FeatureImportance"] = json!(false);
     let input = sandbox.input(
         "endpoint.json",
         json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": true},
-            "Train": train("species"),
+            "Train": train,
             "Evaluation": {"Metric": "accuracy", "Threshold": "0.8"},
             "Deploy": {"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge"},
         }}),
@@ -288,7 +291,7 @@ fn a_model_below_the_threshold_is_not_deployed() {
         .run(&input, "weak")
         .status(1)
         .stdout_contains("error: ModelRejected")
-        .stdout_contains("(threshold 0.9): rejected")
+        .stdout_contains("(threshold 0.9000): rejected")
         .stdout_lacks("endpoint:")
         .stderr_contains("Main › ModelRejected ✗")
         .stderr_lacks("Deploy")

@@ -225,9 +225,21 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .arg(sandbox.state())
         .stdin(three)
         .run();
-    assert_eq!(stdout(&answer).lines().count(), 3, "{}", stdout(&answer));
-    Test::new()
+    // A header naming the classes, then one line per row.
+    let lines: Vec<String> = stdout(&answer).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[0], "prediction,Adelie,Chinstrap,Gentoo");
+    // The test CSV as it is: header row, label column included.
+    let answer = Test::new()
         .args(["invoke", "--local", "automl-live-deploy", "--state-dir"])
+        .arg(sandbox.state())
+        .arg("--file")
+        .arg(sandbox.objects().join("data/penguins/test.csv"))
+        .run();
+    let test_rows = std::fs::read_to_string(sandbox.objects().join("data/penguins/test.csv")).unwrap();
+    assert_eq!(stdout(&answer).lines().count(), test_rows.lines().count());
+    Test::new()
+        .args(["invoke", "--local", "automl-live-deploy", "--json", "--state-dir"])
         .arg(sandbox.state())
         .args(["--body", r#"{"instances": [{"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 14.2, "flipper_length_mm": 215, "body_mass_g": 4900, "sex": "female", "year": 2008}]}"#])
         .stdout_contains(r#""predictions": ["Gentoo"]"#)

@@ -343,6 +343,7 @@ mod tests {
                 Event::ExecutionEnded {
                     machine, status, ..
                 } => format!("{machine} {status:?}"),
+                Event::TaskProgress { text } => text.clone(),
             })
         };
         let followed = block_on(follow(

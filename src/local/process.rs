@@ -21,10 +21,16 @@ pub(crate) enum JobEnd {
 
 /// Runs `command` with stdout and stderr appended to `log`; stops it at `deadline`. It
 /// stays in our process group, so Ctrl-C ends it with the run.
-pub(crate) fn run_job(
+pub(crate) fn run_job(command: Command, log: &Path, deadline: Option<Instant>) -> anyhow::Result<JobEnd> {
+    run_job_following(command, log, deadline, &mut |_| {})
+}
+
+/// [`run_job`], handing each complete line the job writes to `on_line` as it comes.
+pub(crate) fn run_job_following(
     mut command: Command,
     log: &Path,
     deadline: Option<Instant>,
+    on_line: &mut dyn FnMut(&str),
 ) -> anyhow::Result<JobEnd> {
     if let Some(parent) = log.parent() {
         fs::create_dir_all(parent)?;
@@ -38,9 +44,16 @@ pub(crate) fn run_job(
     command.stdin(Stdio::null()).stdout(out).stderr(err);
     let program = command.get_program().to_string_lossy().to_string();
     let started = Instant::now();
+    let start = fs::metadata(log).map(|m| m.len()).unwrap_or(0);
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
+    let mut tail = Tail::open(log, start);
+    let mut follow = |tail: &mut Option<Tail>| {
+        if let Some(tail) = tail {
+            tail.lines(on_line);
+        }
+    };
     let footer = |what: &str| {
         use std::io::Write;
         if let Ok(mut log) = fs::OpenOptions::new().append(true).open(log) {
@@ -52,7 +65,9 @@ pub(crate) fn run_job(
         }
     };
     loop {
+        follow(&mut tail);
         if let Some(status) = child.try_wait()? {
+            follow(&mut tail);
             footer(&format!("exited with {status}"));
             return Ok(JobEnd::Exited(status.code()));
         }
@@ -74,6 +89,36 @@ pub(crate) fn run_job(
             return Ok(JobEnd::TimedOut);
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The new complete lines of a growing log.
+struct Tail {
+    file: fs::File,
+    pending: Vec<u8>,
+}
+
+impl Tail {
+    fn open(log: &Path, start: u64) -> Option<Tail> {
+        use std::io::Seek;
+        let mut file = fs::File::open(log).ok()?;
+        file.seek(std::io::SeekFrom::Start(start)).ok()?;
+        Some(Tail { file, pending: Vec::new() })
+    }
+
+    fn lines(&mut self, on_line: &mut dyn FnMut(&str)) {
+        use std::io::Read;
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = self.file.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            self.pending.extend_from_slice(&chunk[..n]);
+        }
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            on_line(String::from_utf8_lossy(&line).trim_end());
+        }
     }
 }
 

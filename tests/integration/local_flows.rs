@@ -124,6 +124,10 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         .stdout_contains("(threshold 0.8000): accepted")
         .stdout_contains("balanced_accuracy=")
         .stderr_contains("Train › TrainModel ✓")
+        // The job's log path first, then AutoGluon's progress as plain lines (no terminal).
+        .stderr_contains("    training log: ")
+        .stderr_contains("    fitting LightGBM\n")
+        .stderr_contains("    validation score ")
         .stderr_contains("Main › EvaluateModel ✓")
         .run();
     // SageMaker's layout: model.tar.gz and output.tar.gz side by side.

@@ -16,7 +16,7 @@
 
 use super::{location, now_millis, resource_name, sagemaker_refusal, unpack_scripts, Env};
 use crate::local::objects::{pack, place, Location};
-use crate::local::process::{last_error, run_job, JobEnd};
+use crate::local::process::{last_error, run_job_following, JobEnd};
 use crate::local::store::{write_json, ResourceKind, Store};
 use crate::sfn::errors::{names, Failure};
 use serde_json::{json, Map, Value};
@@ -56,6 +56,7 @@ pub(crate) fn create(
     env: &Env,
     input: &Value,
     deadline: Option<Instant>,
+    progress: &mut dyn FnMut(String),
 ) -> Result<Value, Failure> {
     let name = resource_name(input, "TrainingJobName")?;
     let hyperparameters = input
@@ -173,6 +174,7 @@ pub(crate) fn create(
         &output_path,
         max_runtime,
         deadline,
+        progress,
     );
     match outcome {
         Ok(model_artifacts) => {
@@ -229,6 +231,7 @@ fn run(
     output_path: &Location,
     max_runtime: u64,
     deadline: Option<Instant>,
+    progress: &mut dyn FnMut(String),
 ) -> Result<String, Ended> {
     let failed = |reason: String| Ended::Failed(reason);
     let internal = |e: anyhow::Error| {
@@ -382,7 +385,13 @@ fn run(
         _ => runtime_deadline,
     };
     let log = dir.join("train.log");
-    let end = run_job(command, &log, Some(effective)).map_err(internal)?;
+    progress(format!("training log: {}", log.display()));
+    let end = run_job_following(command, &log, Some(effective), &mut |line| {
+        if let Some(text) = progress_line(line) {
+            progress(text);
+        }
+    })
+    .map_err(internal)?;
     match end {
         JobEnd::Exited(Some(0)) => {}
         JobEnd::Exited(code) => {
@@ -412,4 +421,47 @@ fn run(
     pack(&output_data_dir, &env.objects.path(&output_location))
         .map_err(|e| failed(format!("ClientError: cannot upload the output data: {e:#}")))?;
     Ok(model_location.to_uri())
+}
+
+/// The lines of a training log worth showing while it runs: AutoGluon starting, each
+/// model it fits and its validation score, the end, and the training script's own
+/// milestones. The log keeps everything.
+fn progress_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    if let Some(model) = line.strip_prefix("Fitting model: ") {
+        let model = model.split(" ...").next().unwrap_or(model);
+        return Some(format!("fitting {model}"));
+    }
+    if let Some((score, metric)) = line.split_once("= Validation score") {
+        return Some(format!("validation score {}{}", score.trim(), metric.trim_end()));
+    }
+    if line.starts_with("Beginning AutoGluon training") || line.starts_with("AutoGluon training complete") {
+        return Some(line.split(" | ").next().unwrap_or(line).to_string());
+    }
+    let own = line.strip_prefix("tabular_train: ")?;
+    let shown = ["training on", "fit done", "feature importance", "scores:", "warning:"];
+    shown.iter().any(|p| own.starts_with(p)).then(|| own.to_string())
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::progress_line;
+
+    #[test]
+    fn autogluon_lines_become_short_progress() {
+        assert_eq!(
+            progress_line("Fitting model: LightGBM ... Training model for up to 59.89s of the 59.89s of remaining time.").as_deref(),
+            Some("fitting LightGBM")
+        );
+        assert_eq!(
+            progress_line("\t0.9655\t = Validation score   (accuracy)").as_deref(),
+            Some("validation score 0.9655   (accuracy)")
+        );
+        assert_eq!(
+            progress_line("tabular_train: fit done in 2.0 s; best model WeightedEnsemble_L2").as_deref(),
+            Some("fit done in 2.0 s; best model WeightedEnsemble_L2")
+        );
+        assert_eq!(progress_line("\tFitting with cpus=2, gpus=0"), None);
+        assert_eq!(progress_line("tabular_train: init_args={}"), None);
+    }
 }

@@ -37,6 +37,35 @@ impl Results {
         }
     }
 
+    /// Where an AWS execution's artifacts are, from its summary: the S3 archives and the
+    /// CloudWatch logs (the leaderboard and importance are inside the outputs archive).
+    pub(crate) fn on_aws(summary: &super::Summary) -> Results {
+        let mut artifacts = Vec::new();
+        let mut put = |what: &str, location: String| artifacts.push(Artifact { what: what.into(), location });
+        if let Some(model) = &summary.model_path {
+            put("model", model.clone());
+            if let Some(dir) = model.strip_suffix("model.tar.gz") {
+                put(
+                    "outputs archive",
+                    format!("{dir}output.tar.gz (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"),
+                );
+            }
+        }
+        if let Some(job) = &summary.training_job {
+            // One stream per training instance, named after the job: the log groups and
+            // streams SageMaker sends to CloudWatch Logs (SageMaker Developer Guide,
+            // logging-cloudwatch.html: /aws/sagemaker/TrainingJobs, [training-job-name]/algo-[n]-[epoch]).
+            put("training log", format!("CloudWatch Logs /aws/sagemaker/TrainingJobs, streams {job}/algo-*"));
+        }
+        if let Some(endpoint) = &summary.endpoint_name {
+            put("endpoint", endpoint.clone());
+        }
+        if let Some(output) = &summary.batch_output {
+            put("batch predictions", output.clone());
+        }
+        Results { artifacts, ..Results::default() }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.leaderboard.is_empty() && self.feature_importance.is_empty() && self.artifacts.is_empty()
     }
@@ -172,7 +201,22 @@ mod tests {
         assert!(text.contains("  worst_concave_points  0.04790  ± 0.02370\n"), "{text}");
         assert!(text.contains("  model         m/model.tar.gz\n  training log  j/train.log\n"), "{text}");
         let json = serde_json::to_value(&results).unwrap();
+        assert_eq!(json["feature_importance"][0]["feature"], "worst_concave_points");
         assert_eq!(json["leaderboard"][0]["score_test"], 0.957983193277311);
         assert_eq!(json["artifacts"][1]["what"], "training log");
+    }
+
+    #[test]
+    fn an_aws_execution_lists_its_s3_archives_and_logs() {
+        let data = serde_json::json!({
+            "Training": {"ModelName": "automl-run-1-train", "TrainingJobName": "automl-run-1-train",
+                         "ModelPath": "s3://automl-data/output/automl-run-1-train/output/model.tar.gz"},
+            "Deployment": {"Output": {"Mode": "endpoint", "EndpointName": "automl-run-1-deploy"}}});
+        let summary = super::super::Summary::from_data("run-1", crate::sfn::ExecutionStatus::Succeeded, &data);
+        let text = Results::on_aws(&summary).to_string();
+        assert!(text.contains("  model            s3://automl-data/output/automl-run-1-train/output/model.tar.gz\n"), "{text}");
+        assert!(text.contains("  outputs archive  s3://automl-data/output/automl-run-1-train/output/output.tar.gz"), "{text}");
+        assert!(text.contains("streams automl-run-1-train/algo-*"), "{text}");
+        assert!(text.contains("  endpoint         automl-run-1-deploy\n"), "{text}");
     }
 }

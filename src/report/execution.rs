@@ -222,7 +222,7 @@ mod tests {
             Some("s3://automl-data/output/automl-run-1-train/output/output.tar.gz")
         );
         let timeline = record.timeline(1714559000.0);
-        assert_eq!(timeline.training_instance_seconds(), 1624);
+        assert_eq!(timeline.training.iter().map(|t| t.instance_seconds).sum::<u64>(), 1624);
         // The Train execution's states nest inside Main's TrainModel.
         let main_train = timeline.steps.iter().position(|s| s.machine == "Main" && s.state == "TrainModel").unwrap();
         let train_states: Vec<usize> =

@@ -39,6 +39,7 @@ impl Results {
 
     /// Where an AWS execution's artifacts are, from its summary: the S3 archives and the
     /// CloudWatch logs (the leaderboard and importance are inside the outputs archive).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     pub(crate) fn on_aws(summary: &super::Summary) -> Results {
         let mut artifacts = Vec::new();
         let mut put = |what: &str, location: String| artifacts.push(Artifact { what: what.into(), location });

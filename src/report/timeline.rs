@@ -173,10 +173,6 @@ impl Timeline {
         }
     }
 
-    /// Training instance-seconds over every training job.
-    pub(crate) fn training_instance_seconds(&self) -> u64 {
-        self.training.iter().map(|t| t.instance_seconds).sum()
-    }
 }
 
 fn details(event: &Value) -> &Value {

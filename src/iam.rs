@@ -76,6 +76,7 @@ impl PolicyDocument {
         }
     }
 
+    #[cfg(test)] // only the tests read it
     /// Every grant that is broader than least privilege allows: a wildcard action, or an
     /// action on `Resource: "*"` that AWS does not require to be unscoped.
     pub(crate) fn wildcard_findings(&self) -> Vec<String> {

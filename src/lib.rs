@@ -9,6 +9,7 @@
 //! drive directly (the interpreter, the stack, the input contract, the IAM model).
 
 pub(crate) mod asl;
+pub(crate) mod awsmodel;
 pub(crate) mod cfn;
 pub mod cli;
 pub mod iam;

@@ -5,7 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long it took, so a CI log shows where the time goes.
+last=$SECONDS
+step() {
+  if [[ -n "${current:-}" ]]; then printf '<== %s: %d s\n' "$current" $((SECONDS - last)); fi
+  current="$*"
+  last=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+trap 'step done' EXIT
 
 for installer in tests/tools/install-*.sh; do
   step "$installer"

@@ -26,6 +26,11 @@ SM_OUTPUT_FAILURE    file that receives the one-line error message on failure. W
                      $SM_OUTPUT_DIR/failure, else /opt/ml/output/failure if /opt/ml/output
                      exists (SageMaker reports that file as the job's FailureReason), else
                      none. Set it to an empty string to write no failure file.
+SM_HOSTS, SM_CURRENT_HOST   with several hosts the job is one Ray cluster that AutoGluon
+                     spreads the bagged folds over: the first host fits and writes
+                     everything below, the others serve until it is done (ray_cluster.py
+                     beside this script says how; AG_MODEL_SYNC_PATH or AUTOML_SHARED_DIR
+                     is then required). With one host, nothing changes.
 Inside a container (/opt/ml present) the SM_* directories default to the usual /opt/ml paths.
 OMP_WAIT_POLICY      outside a container it defaults to PASSIVE (see
                      _passive_openmp_outside_sagemaker); for speed on a dedicated machine,
@@ -83,9 +88,12 @@ SM_OUTPUT_DATA_DIR/
                                  autogluon_version, python_version, train_rows, test_rows,
                                  train_files, test_files, feature_columns, class_labels
                                  (null unless binary/multiclass), fit_seconds, scores,
-                                 dropped_scores, and "feature_importance": {"computed": bool,
+                                 dropped_scores, "feature_importance": {"computed": bool,
                                  "data": "test"|"train"|null, "time_limit", "subsample_size",
-                                 "seconds", "shuffle_sets"} (null numbers when not computed).
+                                 "seconds", "shuffle_sets"} (null numbers when not computed);
+                                 with several hosts also hosts: {head, formed_seconds, sync,
+                                 per_host: {host: {node_id, folds, fold_seconds, models,
+                                 parallel_model_fits}}} (from Ray's task records).
     leaderboard.csv              one row per model, best first:
                                  predictor.leaderboard(test, extra_info=True) restricted to
                                  LEADERBOARD_COLUMNS (model, score_test, score_val,
@@ -123,10 +131,17 @@ import os
 import platform
 import shutil
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
 from typing import NamedTuple
+
+# ray_cluster.py sits beside this script (in the scripts archive and in the repository);
+# put its directory on the path also when this file is imported from elsewhere (tests).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ray_cluster  # noqa: E402 - several hosts as one Ray cluster; idle with one host
 
 SERVING_METADATA_FILE = "serving_metadata.json"
 SERVING_SCRIPT = "tabular_serve.py"
@@ -429,7 +444,8 @@ def feature_type(dtype) -> str:
 # --------------------------------------------------------------------------- training
 
 
-def train(env=None) -> dict:
+def train(env=None, cluster=None) -> dict:
+    """``cluster``: the head's ray_cluster.Cluster when the job has several hosts."""
     env = os.environ if env is None else env
     hps = load_hyperparameters(env)
     init_args, fit_args, want_importance = parse_hyperparameters(hps)
@@ -472,7 +488,9 @@ def train(env=None) -> dict:
 
     if init_args.get("path") not in (None, str(model_dir)):
         log(f"warning: init_args.path {init_args['path']!r} ignored: the predictor is saved in {model_dir}")
-    init_args = {**init_args, "path": str(model_dir)}
+    # Several hosts: fitted where every host writes the same path, copied to model_dir after.
+    fit_dir = model_dir if cluster is None else cluster.fit_dir
+    init_args = {**init_args, "path": str(fit_dir)}
     model_dir.mkdir(parents=True, exist_ok=True)
     output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -489,10 +507,16 @@ def train(env=None) -> dict:
         raise UserError(f"init_args rejected by TabularPredictor: {_one_line(err)}") from None
     started = time.monotonic()
     try:
-        predictor.fit(train_df, **fit_args)
+        if cluster is None:
+            predictor.fit(train_df, **fit_args)
+        else:
+            with cluster.fitting():
+                predictor.fit(train_df, **cluster.fit_args(fit_args))
     except TypeError as err:
         raise UserError(f"fit_args rejected by TabularPredictor.fit: {_one_line(err)}") from None
     fit_seconds = time.monotonic() - started
+    if cluster is not None:
+        predictor = cluster.collect(predictor, model_dir)
     log(f"fit done in {fit_seconds:.1f} s; best model {predictor.model_best}")
 
     # What serving needs beside the predictor.
@@ -517,6 +541,7 @@ def train(env=None) -> dict:
         extra={"train_files": train_files, "test_files": test_files,
                "fit_seconds": round(fit_seconds, 3),
                "autogluon_version": autogluon.tabular.__version__},
+        cluster=cluster,
     )
     log(f"model saved in {model_dir}; reports in {output_dir}")
     return summary
@@ -526,7 +551,7 @@ def train(env=None) -> dict:
 
 
 def write_reports(predictor, output_dir: Path, *, train_df, test_df, label: str, features: list,
-                  class_labels, importance: Importance, extra: dict) -> dict:
+                  class_labels, importance: Importance, extra: dict, cluster=None) -> dict:
     """Write everything SM_OUTPUT_DATA_DIR holds (see Outputs); return training_summary."""
     scores, dropped = {}, []
     if test_df is not None:
@@ -577,6 +602,8 @@ def write_reports(predictor, output_dir: Path, *, train_df, test_df, label: str,
         "dropped_scores": dropped,
         "feature_importance": importance_info,
     }
+    if cluster is not None:
+        summary["hosts"] = cluster.summary()
     _write_json(output_dir / "training_summary.json", summary)
     if test_df is not None:
         log("scores: " + json.dumps(scores))
@@ -716,7 +743,15 @@ def failure_path(env) -> Path | None:
     return None
 
 
+_failure_reported = threading.Event()
+
+
 def _report_failure(message: str, env) -> None:
+    # Once per process: with several hosts the head's watching thread may end the job
+    # (ray_cluster.py) while the main thread unwinds towards the same report.
+    if _failure_reported.is_set():
+        return
+    _failure_reported.set()
     path = failure_path(env)
     if path is not None:
         try:
@@ -739,6 +774,12 @@ def _passive_openmp_outside_sagemaker(env) -> None:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
 
 
+def _finish_cluster(cluster, err) -> None:
+    """On the head's failure: tell the workers, stop the cluster (nothing with one host)."""
+    if cluster is not None and cluster.is_head:
+        cluster.finish(_one_line(err))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if any(a in ("-h", "--help") for a in argv):
@@ -746,15 +787,30 @@ def main(argv=None) -> int:
         return 0
     env = os.environ
     _passive_openmp_outside_sagemaker(env)
+    cluster = None
     try:
-        train(env)
+        cluster = ray_cluster.join(env)
+        if cluster is not None and not cluster.is_head:
+            return 0  # a worker: the head has the model and the reports
+        if cluster is not None:
+            cluster.report_failure = lambda message: _report_failure(message, env)
+        train(env, cluster)
+        if cluster is not None:
+            cluster.finish(None)
+    except ray_cluster.ClusterError as err:
+        _finish_cluster(cluster, err)
+        _report_failure(_one_line(err), env)
+        return 1
     except UserError as err:
+        _finish_cluster(cluster, err)
         _report_failure(_one_line(err), env)
         return 2
-    except KeyboardInterrupt:
-        _report_failure("interrupted", env)
-        return 130
+    except (KeyboardInterrupt, SystemExit) as err:
+        _finish_cluster(cluster, err)
+        _report_failure("interrupted" if isinstance(err, KeyboardInterrupt) else "stopped (SIGTERM)", env)
+        return 130 if isinstance(err, KeyboardInterrupt) else 143
     except Exception as err:  # noqa: BLE001 - report every failure in one line
+        _finish_cluster(cluster, err)
         traceback.print_exc(file=sys.stderr)
         _report_failure(f"training failed: {type(err).__name__}: {_one_line(err)}", env)
         return 1

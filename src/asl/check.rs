@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 /// A state machine that breaks a structural rule.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub(crate) enum MachineError {
+pub enum MachineError {
     #[error("StartAt names `{0}`, which is not a state")]
     MissingStart(String),
     #[error("state `{from}` goes to `{to}`, which is not a state")]

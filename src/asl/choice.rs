@@ -1,5 +1,5 @@
 //! Choice rules: a condition on one variable (`Variable` + a comparison operator) or a
-//! combination of conditions (`And`, `Or`, `Not`), each branch naming its `Next` state.
+//! combination of conditions (`And`, `Or`), each branch naming its `Next` state.
 
 use serde::Serialize;
 use std::fmt;
@@ -31,10 +31,6 @@ pub(crate) enum Condition {
         #[serde(rename = "Or")]
         any: Vec<Condition>,
     },
-    Not {
-        #[serde(rename = "Not")]
-        inner: Box<Condition>,
-    },
 }
 
 /// The comparison operators this project uses.
@@ -43,7 +39,6 @@ pub(crate) enum Test {
     BooleanEquals(bool),
     StringEquals(String),
     IsPresent(bool),
-    NumericGreaterThanEquals(f64),
 }
 
 impl Condition {
@@ -76,17 +71,6 @@ impl Condition {
     pub(crate) fn or(any: Vec<Condition>) -> Condition {
         Condition::Or { any }
     }
-
-    /// Every `Variable` path the condition reads.
-    pub(crate) fn variables(&self) -> Vec<&str> {
-        match self {
-            Condition::Compare { variable, .. } => vec![variable.as_str()],
-            Condition::And { all: parts } | Condition::Or { any: parts } => {
-                parts.iter().flat_map(Condition::variables).collect()
-            }
-            Condition::Not { inner } => inner.variables(),
-        }
-    }
 }
 
 /// A short human label, used on diagram edges: `Flow.Train == true`.
@@ -111,7 +95,6 @@ impl fmt::Display for Condition {
                     Test::StringEquals(value) => write!(f, "{name} == '{value}'"),
                     Test::IsPresent(true) => write!(f, "{name} present"),
                     Test::IsPresent(false) => write!(f, "{name} absent"),
-                    Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),
                 }
             }
             // `present and true` reads better as just the comparison.
@@ -129,7 +112,6 @@ impl fmt::Display for Condition {
             }
             Condition::And { all } => join(f, all, "and"),
             Condition::Or { any } => join(f, any, "or"),
-            Condition::Not { inner } => write!(f, "not ({inner})"),
         }
     }
 }

@@ -12,7 +12,6 @@ use crate::stack::Settings;
 use anyhow::Context;
 use aws_sdk_cloudformation::types::{Capability, Change, ChangeSetType, Parameter, Tag};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// One line of a change set.

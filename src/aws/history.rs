@@ -5,7 +5,7 @@
 //! fixtures; the SDK's events are converted to that shape first ([`from_sdk`]).
 
 use crate::sfn::{Event, ExecutionStatus};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// One history event: id, type, time (seconds since the epoch) and its details object
 /// (`stateEnteredEventDetails`, `taskFailedEventDetails`, ...).
@@ -18,6 +18,7 @@ pub(crate) struct RecordedEvent {
 }
 
 impl RecordedEvent {
+    #[cfg(test)] // only the tests read it
     /// Reads one element of GetExecutionHistory's `events`.
     pub(crate) fn from_api_json(event: &Value) -> RecordedEvent {
         let details = event
@@ -183,10 +184,6 @@ impl Translator {
             children: Vec::new(),
             known_children: Vec::new(),
         }
-    }
-
-    pub(crate) fn ended(&self) -> bool {
-        self.status.is_some()
     }
 
     /// The events one history event means (often none).
@@ -362,9 +359,10 @@ pub(crate) fn plain_failure(error: Option<&str>, cause: Option<&str>) -> (String
     (error, cause)
 }
 
+#[cfg(test)] // only the tests read it
 /// Builds the API JSON shape of an event, for tests and fixtures.
 pub(crate) fn api_event(id: i64, kind: &str, details_key: &str, details: Value) -> Value {
-    json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
+    serde_json::json!({ "id": id, "type": kind, "timestamp": id as f64, details_key: details })
 }
 
 /// A recorded history from `tests/fixtures/aws-history/`, for the tests here and in `run`.
@@ -386,6 +384,7 @@ pub(crate) fn fixture(name: &str) -> Vec<RecordedEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn lines(events: &[Event]) -> Vec<String> {
         events

@@ -14,6 +14,4 @@ pub(crate) mod run;
 pub(crate) mod stack;
 pub(crate) mod status;
 
-pub(crate) use config::Aws;
-
 pub use config::AwsConfig;

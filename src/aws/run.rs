@@ -12,7 +12,7 @@ use crate::report::{Progress, Started, Summary};
 use crate::s3uri::S3Uri;
 use crate::sfn::{Event, ExecutionStatus};
 use crate::stack::MachineId;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// A checked execution to start on AWS.

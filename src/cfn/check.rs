@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// A template that must not be rendered.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub(crate) enum TemplateError {
+pub enum TemplateError {
     #[error("{place}: `{name}` is neither a parameter, a resource nor a pseudo parameter")]
     UnknownReference { place: String, name: String },
     #[error("{place}: `{map}` is not a mapping of this template")]

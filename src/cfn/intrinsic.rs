@@ -23,11 +23,6 @@ pub(crate) fn sub_with(text: impl Into<String>, variables: Value) -> Value {
     json!({ "Fn::Sub": [text.into(), variables] })
 }
 
-/// `{"Fn::Join": [separator, parts]}`.
-pub(crate) fn join(separator: &str, parts: Vec<Value>) -> Value {
-    json!({ "Fn::Join": [separator, parts] })
-}
-
 /// `{"Fn::FindInMap": [map, top_key, second_key]}`.
 pub(crate) fn find_in_map(map: &str, top_key: Value, second_key: &str) -> Value {
     json!({ "Fn::FindInMap": [map, top_key, second_key] })

@@ -8,7 +8,7 @@ mod check;
 mod intrinsic;
 
 pub(crate) use check::TemplateError;
-pub(crate) use intrinsic::{find_in_map, get_att, join, r#ref, sub, sub_with};
+pub(crate) use intrinsic::{find_in_map, get_att, r#ref, sub, sub_with};
 
 use serde::Serialize;
 use serde_json::Value;

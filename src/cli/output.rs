@@ -51,16 +51,6 @@ impl Output {
         }
     }
 
-    /// A command's result as pretty JSON with `--json`, else its text.
-    pub(crate) fn result_pretty<R: Serialize + Display>(&mut self, report: &R) {
-        if self.json {
-            let text = serde_json::to_string_pretty(report).expect("reports serialise");
-            self.stdout(text);
-        } else {
-            self.result(report);
-        }
-    }
-
     /// One line of result text on stdout.
     pub(crate) fn stdout(&mut self, line: impl Display) {
         let text = format!("{line}\n");
@@ -84,6 +74,7 @@ impl Output {
         }
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// A question on stderr, without a newline (the answer is read by the caller).
     pub(crate) fn prompt(&mut self, question: impl Display) {
         let mut stderr = std::io::stderr().lock();

@@ -112,3 +112,77 @@ pub(crate) const PRESETS: &[&str] = &[
 /// AutoGluon's documentation of both, for messages.
 pub(crate) const DOCS: &str =
     "https://auto.gluon.ai/stable/api/autogluon.tabular.TabularPredictor.html";
+
+/// `fit(presets=...)` names whose settings bag: AutoGluon 1.4's `tabular_presets_dict`
+/// entries with `auto_stack: True` (best, high, good, extreme quality, tabarena and the
+/// v082/v120 variants) and their aliases in `tabular_presets_alias`.
+pub(crate) const BAGGED_PRESETS: &[&str] = &[
+    "extreme_quality",
+    "best_quality",
+    "high_quality",
+    "good_quality",
+    "tabarena",
+    "best_quality_v082",
+    "high_quality_v082",
+    "good_quality_v082",
+    "experimental_quality_v120",
+    "extreme",
+    "best",
+    "high",
+    "good",
+    "eq",
+    "bq",
+    "hq",
+    "gq",
+    "experimental",
+    "experimental_quality",
+    "experimental_quality_v140",
+    "high_quality_fast_inference_only_refit",
+    "good_quality_faster_inference_only_refit",
+];
+
+/// Whether `fit(**fit_args)` bags (fits k folds of each model), as AutoGluon decides it:
+/// the fit's own `num_bag_folds` wins (2 or more bags), then its `auto_stack`, then the
+/// presets (a bagged one turns `auto_stack` on).
+pub(crate) fn bags(fit_args: &serde_json::Map<String, serde_json::Value>) -> bool {
+    use serde_json::Value;
+    if let Some(folds) = fit_args.get("num_bag_folds").filter(|v| !v.is_null()) {
+        return folds.as_f64().is_some_and(|n| n >= 2.0);
+    }
+    if let Some(auto_stack) = fit_args.get("auto_stack").and_then(Value::as_bool) {
+        return auto_stack;
+    }
+    let bagged = |name: &Value| name.as_str().is_some_and(|n| BAGGED_PRESETS.contains(&n));
+    match fit_args.get("presets") {
+        Some(Value::Array(names)) => names.iter().any(bagged),
+        Some(name) => bagged(name),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod bagging_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bags_with(value: serde_json::Value) -> bool {
+        bags(value.as_object().unwrap())
+    }
+
+    #[test]
+    fn folds_presets_and_auto_stack_decide_as_autogluon_does() {
+        assert!(!bags_with(json!({})));
+        assert!(!bags_with(json!({"presets": "medium_quality"})));
+        assert!(bags_with(json!({"num_bag_folds": 2})));
+        assert!(!bags_with(json!({"num_bag_folds": 1})));
+        assert!(bags_with(json!({"presets": "best_quality"})));
+        assert!(bags_with(json!({"presets": ["medium_quality", "gq"]})));
+        // The fit's own arguments win over the presets.
+        assert!(!bags_with(json!({"presets": "best_quality", "num_bag_folds": 0})));
+        assert!(!bags_with(json!({"presets": "high_quality", "auto_stack": false})));
+        assert!(bags_with(json!({"auto_stack": true})));
+        for preset in BAGGED_PRESETS {
+            assert!(PRESETS.contains(preset), "{preset} is not a known preset");
+        }
+    }
+}

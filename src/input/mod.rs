@@ -28,15 +28,9 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use check::{check_s3_uri, Target, MAX_HYPERPARAMETER_CHARS};
-pub(crate) use metrics::{Metric, ProblemType, METRICS};
-pub(crate) use model::{
-    Deploy, DeployMode, Evaluation, Flow, Input, Parameters, PretrainedModel, Train,
-};
-pub(crate) use names::{
-    check_execution_name, check_instance_type, check_model_name, check_sagemaker_name,
-    max_execution_name_len, EXECUTION_NAME_MAX, SAGEMAKER_NAME_MAX,
-};
+pub(crate) use check::Target;
+pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
+pub(crate) use names::check_execution_name;
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
 pub(crate) use read::parse;
@@ -87,20 +81,17 @@ impl Normalized {
         self.value
     }
 
-    /// The typed model.
-    pub(crate) fn input(&self) -> &Input {
-        &self.input
-    }
-
     pub(crate) fn flow(&self) -> Flow {
         self.input.parameters.flow
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     pub(crate) fn train(&self) -> Option<&Train> {
         self.input.parameters.train.as_ref()
     }
 
-    pub(crate) fn evaluation(&self) -> Option<&Evaluation> {
+    #[cfg(test)] // only the tests read it
+    pub(crate) fn evaluation(&self) -> Option<&model::Evaluation> {
         self.input.parameters.evaluation.as_ref()
     }
 
@@ -113,6 +104,7 @@ impl Normalized {
         self.deploy().map(|d| d.mode)
     }
 
+    #[cfg(test)] // only the tests read it
     /// Where training writes the model, when the flow trains.
     pub(crate) fn train_output(&self) -> Option<S3Uri> {
         self.train()?.training_output.parse().ok()
@@ -132,6 +124,7 @@ impl Normalized {
         &self.notes
     }
 
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// Every S3 location the execution reads or writes (see [`data_locations`]).
     pub(crate) fn data_locations(&self) -> Vec<(String, S3Uri)> {
         data_locations(self)
@@ -170,6 +163,7 @@ impl serde::Serialize for Normalized {
     }
 }
 
+#[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
 /// Every S3 URI the input reads or writes, with its JSON path, so `run` can warn when
 /// one lies outside the stack's allowed data locations.
 pub(crate) fn data_locations(normalized: &Normalized) -> Vec<(String, S3Uri)> {

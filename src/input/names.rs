@@ -3,6 +3,9 @@
 //! the execution), SageMaker model names and instance types.
 
 use super::problem::{quote, Problem};
+use super::suggest::closest;
+use crate::awsmodel;
+pub(crate) use crate::awsmodel::InstanceUse;
 
 /// The suffixes the machines append when naming what an execution creates: the Main
 /// machine starts `<name>-train` and `<name>-deploy`, which name SageMaker resources
@@ -117,39 +120,62 @@ pub(crate) fn check_model_name(name: &str) -> Result<(), String> {
     })
 }
 
-/// Checks a SageMaker instance type: `ml.<family>.<size>`, lowercase (`ml.m5.xlarge`).
-pub(crate) fn check_instance_type(value: &str) -> Result<(), String> {
-    let example = "e.g. \"ml.m5.xlarge\"; see https://aws.amazon.com/sagemaker/pricing/";
-    let well_formed = |s: &str| {
-        let parts: Vec<&str> = s.split('.').collect();
-        parts.len() == 3
-            && parts[0] == "ml"
-            && parts[1..].iter().all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            })
-    };
-    if well_formed(value) {
+/// Checks an instance type against those SageMaker accepts for `use_`: the enum in AWS's
+/// model of the API (botocore's sagemaker service-2.json `TrainingInstanceType`,
+/// `ProductionVariantInstanceType`, `TransformInstanceType`, extracted in src/awsmodel/).
+/// Training, endpoints and batch transform accept different lists. A near miss gets a
+/// suggestion; a type offered only for another use says so.
+pub(crate) fn check_instance_type(value: &str, use_: InstanceUse) -> Result<(), String> {
+    let known = awsmodel::instance_types(use_);
+    if known.iter().any(|t| t == value) {
         return Ok(());
     }
     let quoted = quote(value);
+    let purpose = instance_purpose(use_);
     let fixed = value.trim().to_ascii_lowercase();
-    let guess = if well_formed(&fixed) {
-        Some(fixed)
-    } else if well_formed(&format!("ml.{fixed}")) {
-        Some(format!("ml.{fixed}"))
+    let guess = [fixed.clone(), format!("ml.{fixed}")]
+        .into_iter()
+        .find(|c| known.contains(c))
+        .or_else(|| closest(&fixed, known.iter().map(String::as_str)).map(str::to_string));
+    let did_you_mean = guess.map_or_else(String::new, |g| format!(" (did you mean {g:?}?)"));
+    let offered = format!(
+        "SageMaker offers {} types for {purpose}, e.g. \"ml.m5.xlarge\" ({} in botocore {})",
+        known.len(),
+        use_.shape_name(),
+        awsmodel::botocore_version()
+    );
+    let elsewhere: Vec<&str> = [
+        InstanceUse::Training,
+        InstanceUse::Endpoint,
+        InstanceUse::Transform,
+    ]
+    .into_iter()
+    .filter(|other| *other != use_ && awsmodel::instance_types(*other).iter().any(|t| t == value))
+    .map(instance_purpose)
+    .collect();
+    if !elsewhere.is_empty() {
+        return Err(format!(
+            "{quoted} is a SageMaker instance type for {}, not for {purpose}{did_you_mean}: {offered}",
+            elsewhere.join(" and ")
+        ));
+    }
+    let parts: Vec<&str> = value.split('.').collect();
+    let shape = if parts.len() == 3 && parts[0] == "ml" && parts.iter().all(|p| !p.is_empty()) {
+        ""
     } else {
-        None
+        "; they read ml.<family>.<size>, in lowercase"
     };
-    Err(match guess {
-        Some(guess) => format!(
-            "{quoted} is not a SageMaker instance type (did you mean {guess:?}?): they read ml.<family>.<size>, in lowercase"
-        ),
-        None => format!(
-            "{quoted} is not a SageMaker instance type: they read ml.<family>.<size>, {example}"
-        ),
-    })
+    Err(format!(
+        "{quoted} is not a SageMaker instance type{did_you_mean}: {offered}{shape}"
+    ))
+}
+
+fn instance_purpose(use_: InstanceUse) -> &'static str {
+    match use_ {
+        InstanceUse::Training => "training",
+        InstanceUse::Endpoint => "endpoints",
+        InstanceUse::Transform => "batch transform",
+    }
 }
 
 #[cfg(test)]
@@ -205,18 +231,31 @@ mod tests {
 
     #[test]
     fn instance_types() {
-        for good in [
-            "ml.m5.2xlarge",
-            "ml.g4dn.xlarge",
-            "ml.p6-b200.48xlarge",
-            "ml.t2.medium",
+        use InstanceUse::{Endpoint, Training, Transform};
+        for (good, use_) in [
+            ("ml.m5.2xlarge", Training),
+            ("ml.g4dn.xlarge", Training),
+            ("ml.m5.large", Endpoint),
+            ("ml.t2.medium", Endpoint),
+            ("ml.m5.xlarge", Transform),
         ] {
-            assert!(check_instance_type(good).is_ok(), "{good}");
+            assert!(check_instance_type(good, use_).is_ok(), "{good}");
         }
-        let err = check_instance_type("m5.2xlarge").unwrap_err();
+        let err = check_instance_type("m5.2xlarge", Training).unwrap_err();
         assert!(err.contains("did you mean \"ml.m5.2xlarge\""), "{err}");
-        let err = check_instance_type("ML.M5.XLARGE").unwrap_err();
+        assert!(err.contains("TrainingInstanceType in botocore"), "{err}");
+        let err = check_instance_type("ML.M5.XLARGE", Endpoint).unwrap_err();
         assert!(err.contains("did you mean \"ml.m5.xlarge\""), "{err}");
+        let err = check_instance_type("ml.m5.xlarge2", Transform).unwrap_err();
+        assert!(err.contains("did you mean \"ml.m5.xlarge\""), "{err}");
+        // Offered for one use and not another, per AWS's model.
+        let err = check_instance_type("ml.c5.large", Training).unwrap_err();
+        assert!(
+            err.starts_with("\"ml.c5.large\" is a SageMaker instance type for endpoints"),
+            "{err}"
+        );
+        let err = check_instance_type("ml.c5n.xlarge", Endpoint).unwrap_err();
+        assert!(err.contains("for training, not for endpoints"), "{err}");
         for bad in [
             "",
             "ml.",
@@ -224,8 +263,12 @@ mod tests {
             "ml..xlarge",
             "ml.m5.xlarge.x",
             "db.m5.large",
+            "ml.m5.mega",
         ] {
-            assert!(check_instance_type(bad).is_err(), "{bad:?}");
+            assert!(check_instance_type(bad, Training).is_err(), "{bad:?}");
         }
+        assert!(check_instance_type("ml.m5", Endpoint)
+            .unwrap_err()
+            .contains("ml.<family>.<size>"));
     }
 }

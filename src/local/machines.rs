@@ -68,7 +68,10 @@ pub(crate) fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, 
 }
 
 pub(crate) fn evaluate_function_arn(stack_name: &str) -> String {
-    format!("arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{stack_name}-evaluate")
+    // A partial ARN (`<account>:function:<name>`), one of the forms Lambda's Invoke takes
+    // (botocore lambda FunctionName pattern): a full one would need a real region's name,
+    // and "local" is not one.
+    format!("{LOCAL_ACCOUNT}:function:{stack_name}-evaluate")
 }
 
 pub(crate) fn role_arn(stack_name: &str, which: &str) -> String {

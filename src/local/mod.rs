@@ -25,7 +25,7 @@ use crate::report::{Progress, Started, Summary};
 use crate::sfn::{Event, ExecutionStatus};
 use crate::stack::MachineId;
 use anyhow::Context as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The region local ARNs carry.

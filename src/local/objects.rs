@@ -245,14 +245,6 @@ pub(crate) fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("{} is not a readable .tar.gz", archive.display()))
 }
 
-/// Unpacks gzipped tarball bytes into `dir`.
-pub(crate) fn unpack_bytes(bytes: &[u8], dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    tar::Archive::new(flate2::read::GzDecoder::new(bytes))
-        .unpack(dir)
-        .with_context(|| format!("cannot unpack into {}", dir.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

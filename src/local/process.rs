@@ -1,6 +1,7 @@
 //! Child processes of the local back-ends: a job (training, batch transform) runs to its
 //! end with its output in a log file and is stopped at its deadline (or with the run, on
-//! Ctrl-C); a server (an endpoint) is detached into its own process group so it outlives
+//! Ctrl-C); a group of jobs (the hosts of a multi-instance training job) runs side by
+//! side and the first to fail stops the rest; a server (an endpoint) is detached into its own process group so it outlives
 //! the run. Liveness and
 //! stopping go by process id, checked against the command line so a recycled id is
 //! never mistaken for our server.
@@ -214,6 +215,129 @@ pub(crate) fn last_error(log: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
+/// How a group of job processes (the hosts of a multi-instance training job) ended.
+#[derive(Debug)]
+pub(crate) enum GroupEnd {
+    /// Every process exited with status 0.
+    Succeeded,
+    /// Process `index` was the first to fail (exit `code`, None for a signal); the others
+    /// were stopped.
+    Failed { index: usize, code: Option<i32> },
+    /// Stopped at the deadline.
+    TimedOut,
+}
+
+/// Runs `jobs` (each a command and its log) side by side, as `run_job` runs one: the first
+/// to fail stops all the others (SIGTERM, then SIGKILL after a grace period), so a failed
+/// host never leaves the rest of its cluster running.
+pub(crate) fn run_group(
+    jobs: Vec<(Command, std::path::PathBuf)>,
+    deadline: Option<Instant>,
+) -> anyhow::Result<GroupEnd> {
+    let started = Instant::now();
+    let mut children: Vec<(std::process::Child, std::path::PathBuf, bool)> = Vec::new();
+    for (mut command, log) in jobs {
+        let spawned = (|| -> anyhow::Result<std::process::Child> {
+            if let Some(parent) = log.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let out = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .with_context(|| format!("cannot write the log {}", log.display()))?;
+            let err = out.try_clone()?;
+            command.stdin(Stdio::null()).stdout(out).stderr(err);
+            let program = command.get_program().to_string_lossy().to_string();
+            command
+                .spawn()
+                .with_context(|| format!("cannot start {program}"))
+        })();
+        match spawned {
+            Ok(child) => children.push((child, log, false)),
+            Err(e) => {
+                stop_children(&mut children);
+                return Err(e);
+            }
+        }
+    }
+    let footer = |log: &Path, what: &str| {
+        use std::io::Write;
+        if let Ok(mut file) = fs::OpenOptions::new().append(true).open(log) {
+            let _ = writeln!(
+                file,
+                "[automl] the process {what} after {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    loop {
+        let mut running = 0;
+        for index in 0..children.len() {
+            let (child, log, done) = &mut children[index];
+            if *done {
+                continue;
+            }
+            match child.try_wait()? {
+                Some(status) => {
+                    *done = true;
+                    footer(log, &format!("exited with {status}"));
+                    if !status.success() {
+                        let code = status.code();
+                        stop_children(&mut children);
+                        return Ok(GroupEnd::Failed { index, code });
+                    }
+                }
+                None => running += 1,
+            }
+        }
+        if running == 0 {
+            return Ok(GroupEnd::Succeeded);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            for (_, log, done) in &children {
+                if !done {
+                    footer(log, "reached its deadline and was stopped");
+                }
+            }
+            stop_children(&mut children);
+            return Ok(GroupEnd::TimedOut);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM to every child still running, SIGKILL to those still there after 15 s (a host
+/// unwinds on SIGTERM: it tells its cluster and stops its Ray node).
+fn stop_children(children: &mut [(std::process::Child, std::path::PathBuf, bool)]) {
+    for (child, _, done) in children.iter_mut() {
+        if !*done {
+            // SAFETY: kill(2) on our own child's pid; no memory is shared.
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+        }
+    }
+    let grace = Instant::now() + Duration::from_secs(15);
+    for (child, _, done) in children.iter_mut() {
+        if *done {
+            continue;
+        }
+        loop {
+            if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
+                break;
+            }
+            if Instant::now() >= grace {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        *done = true;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +364,42 @@ mod tests {
         .unwrap();
         assert!(matches!(end, JobEnd::TimedOut));
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_first_job_of_a_group_to_fail_stops_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut slow = Command::new("sleep");
+        slow.arg("30");
+        let mut failing = Command::new("sh");
+        failing.args(["-c", "sleep 0.2; echo 'error: host down' >&2; exit 3"]);
+        let started = Instant::now();
+        let end = run_group(
+            vec![(slow, dir.path().join("a.log")), (failing, dir.path().join("b.log"))],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::Failed { index: 1, code: Some(3) }), "{end:?}");
+        // The sleeper was stopped, not waited for.
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(last_error(&dir.path().join("b.log")).as_deref(), Some("host down"));
+        let mut a = Command::new("true");
+        a.arg("x");
+        let b = Command::new("true");
+        let end = run_group(
+            vec![(a, dir.path().join("c.log")), (b, dir.path().join("d.log"))],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::Succeeded), "{end:?}");
+        let mut slow = Command::new("sleep");
+        slow.arg("30");
+        let end = run_group(
+            vec![(slow, dir.path().join("e.log"))],
+            Some(Instant::now() + Duration::from_millis(300)),
+        )
+        .unwrap();
+        assert!(matches!(end, GroupEnd::TimedOut), "{end:?}");
     }
 
     #[test]

@@ -10,6 +10,10 @@ use std::process::{Command, Stdio};
 
 /// The AutoGluon scripts' runtime requirements (scripts/autogluon/requirements.txt).
 pub(crate) const REQUIREMENTS: &str = include_str!("../../scripts/autogluon/requirements.txt");
+/// What local multi-host runs need beyond them: Ray, pinned
+/// (scripts/autogluon/requirements-local.txt; the training container has its own).
+pub(crate) const LOCAL_REQUIREMENTS: &str =
+    include_str!("../../scripts/autogluon/requirements-local.txt");
 
 /// The interpreter inside a venv.
 pub(crate) fn venv_python(venv: &Path) -> PathBuf {
@@ -116,7 +120,10 @@ fn base_python(base: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 fn stamp(base: &Path) -> String {
-    let digest = Sha256::digest(format!("{REQUIREMENTS}\n{}", base.display()));
+    let digest = Sha256::digest(format!(
+        "{REQUIREMENTS}\n{LOCAL_REQUIREMENTS}\n{}",
+        base.display()
+    ));
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -168,7 +175,10 @@ pub(crate) fn setup(
     let requirements = venv.join("requirements.txt");
     std::fs::write(&requirements, REQUIREMENTS)
         .with_context(|| format!("cannot write {}", requirements.display()))?;
-    progress.line("installing AutoGluon (tabular, LightGBM) from PyPI: about a minute and 700 MB");
+    let local_requirements = venv.join("requirements-local.txt");
+    std::fs::write(&local_requirements, LOCAL_REQUIREMENTS)
+        .with_context(|| format!("cannot write {}", local_requirements.display()))?;
+    progress.line("installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB");
     let mut pip = Command::new(&python);
     pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .env("PIP_NO_INPUT", "1");
@@ -181,12 +191,14 @@ pub(crate) fn setup(
         .env("PIP_NO_INPUT", "1");
     run(
         pip.args(["-m", "pip", "install", "--quiet", "-r"])
-            .arg(&requirements),
-        "pip install -r requirements.txt",
+            .arg(&requirements)
+            .arg("-r")
+            .arg(&local_requirements),
+        "pip install -r requirements.txt -r requirements-local.txt",
     )?;
     run(
-        Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm; print('autogluon.tabular', autogluon.tabular.__version__)"]),
-        "import autogluon.tabular",
+        Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
+        "import autogluon.tabular, ray",
     )?;
     std::fs::write(&stamp_file, want)?;
     progress.line(&format!(
@@ -227,5 +239,6 @@ mod tests {
             "{error}"
         );
         assert!(REQUIREMENTS.contains("autogluon.tabular"));
+        assert!(LOCAL_REQUIREMENTS.contains("ray[default]=="));
     }
 }

@@ -224,8 +224,34 @@ pub(crate) fn sfn_status(status: ExecutionStatus) -> &'static str {
     }
 }
 
+/// The local runner also reads plain paths where AWS takes an S3 URI (`Location::parse`):
+/// a path is not held against the model's S3 URI pattern (`(https|s3)://([^/]+)/?(.*)`),
+/// only against the member's other constraints.
+fn local_path_for_s3_uri(violation: &crate::awsmodel::Violation) -> bool {
+    match &violation.kind {
+        crate::awsmodel::ViolationKind::Pattern { value, pattern } => {
+            pattern.starts_with("(https|s3)://")
+                && matches!(
+                    super::objects::Location::parse(value),
+                    Ok(super::objects::Location::Local(_))
+                )
+        }
+        _ => false,
+    }
+}
+
 impl Host for Runner<'_> {
     fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+        // What AWS would refuse is refused here, worded as AWS words it, before anything runs.
+        if let Some((service, operation)) = crate::awsmodel::operation_of(call.resource) {
+            let request = crate::awsmodel::api_request(service, &operation, call.input);
+            if let Err(mut problem) = crate::awsmodel::validate(service, &operation, &request) {
+                problem.violations.retain(|v| !local_path_for_s3_uri(v));
+                if !problem.violations.is_empty() || problem.model_error.is_some() {
+                    return Err(backends::model_refusal(service, &problem));
+                }
+            }
+        }
         let part = backends::service_part(call.resource).unwrap_or_default();
         match part {
             "states:startExecution.sync" => self.start_execution(call, false),

@@ -20,7 +20,8 @@ use results::Results;
 
 pub(crate) use progress::{Progress, Started};
 
-use crate::sfn::{Event, ExecutionStatus};
+use crate::sfn::ExecutionStatus;
+use crate::stack::machines::main::results::{pointer, DEPLOYMENT, EVALUATION, TRAINING};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -53,14 +54,10 @@ impl Summary {
     /// Reads the Main machine's state data (`Parameters`, `Training`, `Evaluation`,
     /// `Deployment`), whatever of it exists.
     pub(crate) fn from_data(execution: &str, status: ExecutionStatus, data: &Value) -> Summary {
-        let text = |pointer: &str| {
-            data.pointer(pointer)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let number = |pointer: &str| data.pointer(pointer).and_then(Value::as_f64);
+        let text = |at: &str| data.pointer(at).and_then(Value::as_str).map(str::to_string);
+        let number = |at: &str| data.pointer(at).and_then(Value::as_f64);
         let scores = data
-            .pointer("/Evaluation/Scores")
+            .pointer(&pointer(EVALUATION, "Scores"))
             .and_then(Value::as_object)
             .map(|scores| {
                 scores
@@ -75,17 +72,19 @@ impl Summary {
             error: None,
             cause: None,
             model_name: text("/Parameters/PretrainedModel/Name")
-                .or_else(|| text("/Training/ModelName")),
-            training_job: text("/Training/TrainingJobName"),
-            model_path: text("/Training/ModelPath"),
-            metric: text("/Evaluation/Metric"),
-            value: number("/Evaluation/Value"),
-            threshold: number("/Evaluation/Threshold"),
-            is_valid: data.pointer("/Evaluation/IsValid").and_then(Value::as_bool),
+                .or_else(|| text(&pointer(TRAINING, "ModelName"))),
+            training_job: text(&pointer(TRAINING, "TrainingJobName")),
+            model_path: text(&pointer(TRAINING, "ModelPath")),
+            metric: text(&pointer(EVALUATION, "Metric")),
+            value: number(&pointer(EVALUATION, "Value")),
+            threshold: number(&pointer(EVALUATION, "Threshold")),
+            is_valid: data
+                .pointer(&pointer(EVALUATION, "IsValid"))
+                .and_then(Value::as_bool),
             scores,
-            endpoint_name: text("/Deployment/Output/EndpointName"),
-            transform_job: text("/Deployment/Output/TransformJobName"),
-            batch_output: text("/Deployment/Output/OutputPath"),
+            endpoint_name: text(&pointer(DEPLOYMENT, "Output/EndpointName")),
+            transform_job: text(&pointer(DEPLOYMENT, "Output/TransformJobName")),
+            batch_output: text(&pointer(DEPLOYMENT, "Output/OutputPath")),
             results: None,
         }
     }

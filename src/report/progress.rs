@@ -28,6 +28,7 @@ pub(crate) trait Progress {
     fn line(&mut self, text: &str);
     /// What is happening now: a spinner's message on a terminal, else a line when it changes.
     fn status(&mut self, text: &str);
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// A line of the result that is known before the work ends (text mode only), printed
     /// on stdout as it comes: e.g. an execution's status before its events follow.
     fn output(&mut self, text: &str);
@@ -35,17 +36,4 @@ pub(crate) trait Progress {
     fn started(&mut self, started: &Started);
     /// Something happened in an execution.
     fn event(&mut self, event: &Event);
-}
-
-/// A [`Progress`] that keeps nothing (tests, and callers that only want the result).
-#[cfg(test)]
-pub(crate) struct Silent;
-
-#[cfg(test)]
-impl Progress for Silent {
-    fn line(&mut self, _: &str) {}
-    fn status(&mut self, _: &str) {}
-    fn output(&mut self, _: &str) {}
-    fn started(&mut self, _: &Started) {}
-    fn event(&mut self, _: &Event) {}
 }

@@ -7,7 +7,7 @@
 //! look at a missing value).
 
 use super::errors::Failure;
-use super::path::{compact, Path};
+use super::path::{compact, Path, Scope};
 use super::time::Timestamp;
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -106,7 +106,7 @@ impl Rule {
         let mut keys: Vec<&str> = map
             .keys()
             .map(String::as_str)
-            .filter(|k| *k != "Comment" && !(top && *k == "Next"))
+            .filter(|k| *k != "Comment" && !(top && (*k == "Next" || *k == "Assign")))
             .collect();
         if !top && map.contains_key("Next") {
             return Err("a nested choice rule (inside And, Or or Not) cannot have `Next`".into());
@@ -195,11 +195,16 @@ impl Rule {
         })
     }
 
-    pub(crate) fn eval(&self, data: &Value, context: &Value) -> Result<bool, Failure> {
+    pub(crate) fn eval<'s>(
+        &self,
+        data: &Value,
+        scope: impl Into<Scope<'s>>,
+    ) -> Result<bool, Failure> {
+        let scope = scope.into();
         match self {
             Rule::And(rules) => {
                 for rule in rules {
-                    if !rule.eval(data, context)? {
+                    if !rule.eval(data, scope)? {
                         return Ok(false);
                     }
                 }
@@ -207,26 +212,26 @@ impl Rule {
             }
             Rule::Or(rules) => {
                 for rule in rules {
-                    if rule.eval(data, context)? {
+                    if rule.eval(data, scope)? {
                         return Ok(true);
                     }
                 }
                 Ok(false)
             }
-            Rule::Not(rule) => Ok(!rule.eval(data, context)?),
+            Rule::Not(rule) => Ok(!rule.eval(data, scope)?),
             Rule::Test { variable, test } => {
                 if test.kind == Kind::IsPresent {
                     let expected = matches!(test.operand, Operand::Value(Value::Bool(true)));
-                    return Ok(variable.is_present(data, context) == expected);
+                    return Ok(variable.is_present(data, scope) == expected);
                 }
-                let value = variable.select(data, context).map_err(|_| {
+                let value = variable.select(data, scope).map_err(|_| {
                     Failure::runtime(format!(
                         "Invalid path '{variable}': The choice state's condition path references an invalid value."
                     ))
                 })?;
                 let operand = match &test.operand {
                     Operand::Value(v) => v.clone(),
-                    Operand::Path(path) => path.select(data, context).map_err(|_| {
+                    Operand::Path(path) => path.select(data, scope).map_err(|_| {
                         Failure::runtime(format!(
                             "Invalid path '{path}': The choice state's condition path references an invalid value."
                         ))

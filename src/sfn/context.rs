@@ -1,6 +1,6 @@
 //! The context object (`$$`): what an execution knows about itself — `Execution` (Id,
-//! Name, Input, RoleArn, StartTime, RedriveCount), `State` (Name, EnteredTime,
-//! RetryCount) and `StateMachine` (Id, Name) — as Step Functions fills it.
+//! Name, Input, RoleArn, StartTime, RedriveCount), `State` (Name, EnteredTime, and
+//! RetryCount in Task states) and `StateMachine` (Id, Name) — as Step Functions fills it.
 
 use super::time::Timestamp;
 use serde_json::{json, Value};
@@ -18,9 +18,12 @@ pub struct ExecutionInfo {
 }
 
 impl ExecutionInfo {
-    /// The context object while `state` runs (entered at `entered`, retried `retries` times).
-    pub(crate) fn context(&self, state: &str, entered: Timestamp, retries: u32) -> Value {
-        json!({
+    /// The context object while `state` runs (entered at `entered`). `retries`: how often a
+    /// Task state has been retried; other states have no `State.RetryCount` (AWS gives it
+    /// in Task states only: LocalStack's snapshot of AWS,
+    /// test_base.py::test_query_context_object_values, a Pass state's `$$.State`).
+    pub(crate) fn context(&self, state: &str, entered: Timestamp, retries: Option<u32>) -> Value {
+        let mut context = json!({
             "Execution": {
                 "Id": self.arn,
                 "Input": self.input,
@@ -32,13 +35,16 @@ impl ExecutionInfo {
             "State": {
                 "EnteredTime": entered.to_rfc3339(),
                 "Name": state,
-                "RetryCount": retries,
             },
             "StateMachine": {
                 "Id": self.machine_arn,
                 "Name": self.machine_name,
             },
-        })
+        });
+        if let Some(retries) = retries {
+            context["State"]["RetryCount"] = json!(retries);
+        }
+        context
     }
 }
 
@@ -57,9 +63,11 @@ mod tests {
             start: Timestamp(0),
             input: serde_json::json!({"a": 1}),
         };
-        let ctx = info.context("S", Timestamp(0), 2);
+        let ctx = info.context("S", Timestamp(0), Some(2));
         assert_eq!(ctx["Execution"]["Name"], "n");
         assert_eq!(ctx["State"]["RetryCount"], 2);
+        let pass = info.context("P", Timestamp(0), None);
+        assert!(pass["State"].get("RetryCount").is_none(), "{pass}");
         assert_eq!(ctx["Execution"]["StartTime"], "1970-01-01T00:00:00.000Z");
     }
 }

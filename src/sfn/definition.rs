@@ -28,6 +28,9 @@ pub(crate) struct State {
     pub(crate) kind: Kind,
     pub(crate) input_path: IoPath,
     pub(crate) output_path: IoPath,
+    /// `Assign`: variables this state sets when it ends (for a Choice state, when no
+    /// rule with its own `Assign` matched).
+    pub(crate) assign: Option<Template>,
 }
 
 /// `InputPath` / `OutputPath`: absent (`$`), `null` (`{}`), or a path.
@@ -63,7 +66,8 @@ pub(crate) enum Kind {
     },
     Task(Box<Task>),
     Choice {
-        choices: Vec<(Rule, String)>,
+        /// Each rule, where it leads, and the variables it sets when it matches.
+        choices: Vec<(Rule, String, Option<Template>)>,
         default: Option<String>,
     },
     Wait {
@@ -84,6 +88,8 @@ pub(crate) struct Task {
     pub(crate) result_selector: Option<Template>,
     pub(crate) result_path: ResultSpec,
     pub(crate) timeout_seconds: Option<u64>,
+    /// `TimeoutSecondsPath`: the timeout read from the state's input.
+    pub(crate) timeout_seconds_path: Option<Path>,
     pub(crate) retry: Vec<Retrier>,
     pub(crate) catch: Vec<Catcher>,
     pub(crate) next: Next,
@@ -241,11 +247,9 @@ impl Loader<'_> {
                 let why = match key.as_str() {
                     "HeartbeatSeconds"
                     | "HeartbeatSecondsPath"
-                    | "TimeoutSecondsPath"
                     | "Credentials"
                     | "Arguments"
                     | "Output"
-                    | "Assign"
                     | "QueryLanguage"
                     | "ItemProcessor"
                     | "Iterator"
@@ -380,7 +384,24 @@ impl Loader<'_> {
         let kind = self
             .string(Some(name), fields, "Type")?
             .ok_or_else(|| self.error(Some(name), Some("Type"), "required"))?;
-        let io = ["Type", "Comment", "InputPath", "OutputPath"];
+        // A state may say its query language; JSONPath is the one the runner reads.
+        if let Some(language) = fields.get("QueryLanguage").filter(|l| *l != "JSONPath") {
+            return Err(self.error(
+                Some(name),
+                Some("QueryLanguage"),
+                format!(
+                    "{} is not supported by the local runner: only JSONPath",
+                    compact(language)
+                ),
+            ));
+        }
+        let io = [
+            "Type",
+            "Comment",
+            "QueryLanguage",
+            "InputPath",
+            "OutputPath",
+        ];
         let with =
             |extra: &[&'static str]| -> Vec<&str> { io.iter().chain(extra).copied().collect() };
         let kind = match kind.as_str() {
@@ -388,7 +409,14 @@ impl Loader<'_> {
                 self.only(
                     Some(name),
                     fields,
-                    &with(&["Next", "End", "Parameters", "Result", "ResultPath"]),
+                    &with(&[
+                        "Next",
+                        "End",
+                        "Parameters",
+                        "Result",
+                        "ResultPath",
+                        "Assign",
+                    ]),
                 )?;
                 Kind::Pass {
                     parameters: self.template(name, fields, "Parameters")?,
@@ -409,10 +437,21 @@ impl Loader<'_> {
                         "ResultSelector",
                         "ResultPath",
                         "TimeoutSeconds",
+                        "TimeoutSecondsPath",
                         "Retry",
                         "Catch",
+                        "Assign",
                     ]),
                 )?;
+                if fields.contains_key("TimeoutSeconds")
+                    && fields.contains_key("TimeoutSecondsPath")
+                {
+                    return Err(self.error(
+                        Some(name),
+                        Some("TimeoutSecondsPath"),
+                        "give `TimeoutSeconds` or `TimeoutSecondsPath`, not both",
+                    ));
+                }
                 let resource = self
                     .string(Some(name), fields, "Resource")?
                     .ok_or_else(|| self.error(Some(name), Some("Resource"), "required"))?;
@@ -424,13 +463,17 @@ impl Loader<'_> {
                     result_selector: self.template(name, fields, "ResultSelector")?,
                     result_path: self.result_spec(name, fields, "ResultPath")?,
                     timeout_seconds: self.positive(Some(name), fields, "TimeoutSeconds")?,
+                    timeout_seconds_path: fields
+                        .get("TimeoutSecondsPath")
+                        .map(|v| self.path(name, "TimeoutSecondsPath", v))
+                        .transpose()?,
                     retry: self.retriers(name, fields)?,
                     catch: self.catchers(name, fields)?,
                     next: self.next(name, fields)?,
                 }))
             }
             "Choice" => {
-                self.only(Some(name), fields, &with(&["Choices", "Default"]))?;
+                self.only(Some(name), fields, &with(&["Choices", "Default", "Assign"]))?;
                 let raw_choices = fields
                     .get("Choices")
                     .and_then(Value::as_array)
@@ -454,7 +497,13 @@ impl Loader<'_> {
                             "required: the state this rule leads to",
                         )
                     })?;
-                    choices.push((rule, next.to_string()));
+                    let assign = match raw.get("Assign") {
+                        None => None,
+                        Some(value) => Some(Template::compile(value).map_err(|(at, why)| {
+                            self.error(Some(name), Some(&format!("{field}.Assign.{at}")), why)
+                        })?),
+                    };
+                    choices.push((rule, next.to_string(), assign));
                 }
                 Kind::Choice {
                     choices,
@@ -472,6 +521,7 @@ impl Loader<'_> {
                         "SecondsPath",
                         "Timestamp",
                         "TimestampPath",
+                        "Assign",
                     ]),
                 )?;
                 let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
@@ -513,6 +563,7 @@ impl Loader<'_> {
                     &[
                         "Type",
                         "Comment",
+                        "QueryLanguage",
                         "Error",
                         "ErrorPath",
                         "Cause",
@@ -543,6 +594,7 @@ impl Loader<'_> {
             name: name.to_string(),
             input_path: self.io_path(name, fields, "InputPath")?,
             output_path: self.io_path(name, fields, "OutputPath")?,
+            assign: self.template(name, fields, "Assign")?,
             kind,
         })
     }
@@ -575,21 +627,20 @@ impl Loader<'_> {
         field: &str,
         raw: Fields,
     ) -> Result<Vec<String>, LoadError> {
-        let names: Option<Vec<String>> = raw
-            .get("ErrorEquals")
-            .and_then(Value::as_array)
-            .filter(|items| !items.is_empty())
-            .and_then(|items| {
-                items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            });
+        let names: Option<Vec<String>> =
+            raw.get("ErrorEquals")
+                .and_then(Value::as_array)
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                });
         let names = names.ok_or_else(|| {
             self.error(
                 Some(state),
                 Some(&format!("{field}.ErrorEquals")),
-                "required: a non-empty array of error names",
+                "required: an array of error names",
             )
         })?;
         if names.iter().any(|n| n == "States.ALL") && names.len() > 1 {
@@ -788,7 +839,7 @@ impl Loader<'_> {
                     }
                 }
                 Kind::Choice { choices, default } => {
-                    for (i, (_, n)) in choices.iter().enumerate() {
+                    for (i, (_, n, _)) in choices.iter().enumerate() {
                         targets.push((n, format!("Choices[{i}].Next")));
                     }
                     if let Some(d) = default {

@@ -11,7 +11,6 @@ pub(crate) mod names {
     pub(crate) const TIMEOUT: &str = "States.Timeout";
     pub(crate) const RUNTIME: &str = "States.Runtime";
     pub(crate) const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
-    pub(crate) const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     pub(crate) const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub(crate) const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
 }
@@ -39,22 +38,28 @@ impl Failure {
         Failure::new(names::TASK_FAILED, cause)
     }
 
-    /// `States.Runtime` (and `States.DataLimitExceeded`) end the execution: no `Retry` or
-    /// `Catch` applies, not even `States.ALL`.
+    /// `States.Runtime` ends the execution: no `Retry` or `Catch` applies, not even
+    /// `States.ALL`. (`States.DataLimitExceeded` from a Task is caught, `States.ALL`
+    /// included: LocalStack's snapshot of AWS, test_states_errors.py::
+    /// test_service_task_lambada_catch_state_all_data_limit_exceeded_on_large_utf8_response.)
     pub(crate) fn is_terminal(&self) -> bool {
-        self.error == names::RUNTIME || self.error == "States.DataLimitExceeded"
+        self.error == names::RUNTIME
     }
 
-    /// Whether a `Retry`/`Catch` `ErrorEquals` list matches this failure.
+    /// Whether a `Retry`/`Catch` `ErrorEquals` list matches this failure. An empty list
+    /// matches any error (AWS catches a Lambda's `CustomException` with
+    /// `"ErrorEquals": []`: LocalStack's snapshot of AWS,
+    /// test_task_service_lambda.py::test_raise_custom_exception).
     pub(crate) fn matches(&self, error_equals: &[String]) -> bool {
         if self.is_terminal() {
             return false;
         }
-        error_equals.iter().any(|name| {
-            name == &self.error
-                || name == names::ALL
-                || (name == names::TASK_FAILED && self.error != names::TIMEOUT)
-        })
+        error_equals.is_empty()
+            || error_equals.iter().any(|name| {
+                name == &self.error
+                    || name == names::ALL
+                    || (name == names::TASK_FAILED && self.error != names::TIMEOUT)
+            })
     }
 
     /// The error output a `Catch` passes on: `{"Error": ..., "Cause": ...}`.
@@ -108,5 +113,17 @@ mod tests {
         assert!(!timeout.matches(&list(&["States.TaskFailed"])));
         assert!(timeout.matches(&list(&["States.ALL"])));
         assert!(!Failure::runtime("x").matches(&list(&["States.ALL", "States.Runtime"])));
+    }
+
+    /// As AWS answers (tests/fixtures/aws-recorded, LocalStack's snapshots of AWS).
+    #[test]
+    fn as_aws_answers() {
+        let list = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // test_states_errors.test_*_catch_state_all_data_limit_exceeded_*: caught.
+        let too_big = Failure::new("States.DataLimitExceeded", "x");
+        assert!(too_big.matches(&list(&["States.ALL"])));
+        // test_task_service_lambda.test_raise_custom_exception: [] matches.
+        assert!(Failure::new("CustomException", "x").matches(&[]));
+        assert!(!Failure::runtime("x").matches(&[]));
     }
 }

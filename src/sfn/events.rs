@@ -15,15 +15,13 @@ pub enum ExecutionStatus {
 }
 
 impl ExecutionStatus {
-    /// Parses the Step Functions status names.
+    /// Parses the Step Functions status names (anything else: still running).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS follower only
     pub(crate) fn from_sfn(status: &str) -> ExecutionStatus {
-        match status {
-            "SUCCEEDED" => ExecutionStatus::Succeeded,
-            "FAILED" => ExecutionStatus::Failed,
-            "TIMED_OUT" => ExecutionStatus::TimedOut,
-            "ABORTED" => ExecutionStatus::Aborted,
-            _ => ExecutionStatus::Running,
-        }
+        ExecutionStatus::ALL
+            .into_iter()
+            .find(|known| known.api_name() == status)
+            .unwrap_or(ExecutionStatus::Running)
     }
 
     pub(crate) const ALL: [ExecutionStatus; 5] = [

@@ -59,11 +59,19 @@ impl History {
         );
     }
 
-    pub(crate) fn execution_failed(&mut self, error: &str, cause: &str) {
+    /// A Fail state without `Error` (or `Cause`) leaves it out, as AWS records it.
+    pub(crate) fn execution_failed(&mut self, error: Option<&str>, cause: Option<&str>) {
+        let mut details = Map::new();
+        if let Some(error) = error {
+            details.insert("error".into(), json!(error));
+        }
+        if let Some(cause) = cause {
+            details.insert("cause".into(), json!(cause));
+        }
         self.push(
             "ExecutionFailed".into(),
             "executionFailedEventDetails",
-            json!({"error": error, "cause": cause}),
+            Value::Object(details),
         );
     }
 
@@ -156,9 +164,15 @@ fn split_resource(resource: &str) -> (String, String) {
         .strip_prefix("arn:")
         .and_then(|r| r.splitn(5, ':').nth(4))
         .unwrap_or(resource);
-    let tail = tail.strip_prefix("aws-sdk:").unwrap_or(tail);
+    // AWS SDK integrations keep their prefix in the type: `"resourceType": "aws-sdk:glue",
+    // "resource": "startJobRun"` (histories recorded on AWS, e.g. LocalStack's snapshot
+    // tests of SDK integrations).
+    let (prefix, tail) = match tail.strip_prefix("aws-sdk:") {
+        Some(rest) => ("aws-sdk:", rest),
+        None => ("", tail),
+    };
     match tail.split_once(':') {
-        Some((service, action)) => (service.to_string(), action.to_string()),
+        Some((service, action)) => (format!("{prefix}{service}"), action.to_string()),
         None => ("unknown".to_string(), tail.to_string()),
     }
 }

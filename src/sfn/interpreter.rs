@@ -11,10 +11,11 @@ use super::definition::{
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
-use super::path::compact;
+use super::path::{compact, Scope};
+use super::payload::Template;
 use super::time::Timestamp;
 use crate::sfn::{Event, ExecutionStatus};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::time::Duration;
 
 /// A Task invocation handed to the host.
@@ -91,6 +92,7 @@ pub fn execute(
         host,
         history: History::default(),
         deadline,
+        variables: Map::new(),
     };
     run.run()
 }
@@ -102,6 +104,8 @@ struct Run<'a> {
     host: &'a mut dyn Host,
     history: History,
     deadline: Option<std::time::Instant>,
+    /// The variables `Assign` has set so far (`$name`).
+    variables: Map<String, Value>,
 }
 
 /// How one state ended.
@@ -113,6 +117,8 @@ enum Step {
 /// Why a state did not end normally.
 enum Stop {
     Failed(Failure),
+    /// A Fail state: its `Error` and `Cause`, each absent when the state gives none.
+    Fail(Option<String>, Option<String>),
     TimedOut,
 }
 
@@ -141,18 +147,25 @@ impl Run<'_> {
                 break (
                     ExecutionStatus::TimedOut,
                     None,
-                    Some(timeout_failure(self.definition)),
+                    Some(known(timeout_failure(self.definition))),
                 );
             }
             let state = &self.definition.states[&current];
             self.history
                 .state_entered(state.type_name(), &state.name, &data);
+            let entered_id = self.history.events.len();
             self.host.event(&Event::StateEntered {
                 depth: self.depth,
                 machine: machine.clone(),
                 state: state.name.clone(),
             });
-            match self.state(state, &data) {
+            let result = match self.state(state, &data) {
+                Err(Stop::Failed(failure)) if failure.error == names::RUNTIME => {
+                    Err(Stop::Failed(located(failure, &state.name, entered_id)))
+                }
+                other => other,
+            };
+            match result {
                 Ok(step) => {
                     let output = match &step {
                         Step::Next(_, output) | Step::End(output) => output.clone(),
@@ -179,7 +192,7 @@ impl Run<'_> {
                     break (
                         ExecutionStatus::TimedOut,
                         None,
-                        Some(timeout_failure(self.definition)),
+                        Some(known(timeout_failure(self.definition))),
                     )
                 }
                 Err(Stop::Failed(failure)) => {
@@ -190,33 +203,45 @@ impl Run<'_> {
                         error: failure.error.clone(),
                         cause: failure.cause.clone(),
                     });
-                    break (ExecutionStatus::Failed, None, Some(failure));
+                    break (ExecutionStatus::Failed, None, Some(known(failure)));
+                }
+                Err(Stop::Fail(error, cause)) => {
+                    self.host.event(&Event::StateFailed {
+                        depth: self.depth,
+                        machine: machine.clone(),
+                        state: state.name.clone(),
+                        error: error.clone().unwrap_or_default(),
+                        cause: cause.clone().unwrap_or_default(),
+                    });
+                    break (ExecutionStatus::Failed, None, Some((error, cause)));
                 }
             }
         };
-        match (&status, &failure, &output) {
-            (ExecutionStatus::Succeeded, _, Some(output)) => {
-                self.history.execution_succeeded(output)
-            }
-            (ExecutionStatus::TimedOut, Some(f), _) => {
-                self.history.execution_timed_out(&f.error, &f.cause)
-            }
-            (_, Some(f), _) => self.history.execution_failed(&f.error, &f.cause),
+        let (error, cause) = failure.unwrap_or_default();
+        match (&status, &output) {
+            (ExecutionStatus::Succeeded, Some(output)) => self.history.execution_succeeded(output),
+            (ExecutionStatus::TimedOut, _) => self.history.execution_timed_out(
+                error.as_deref().unwrap_or_default(),
+                cause.as_deref().unwrap_or_default(),
+            ),
+            (ExecutionStatus::Failed, _) => self
+                .history
+                .execution_failed(error.as_deref(), cause.as_deref()),
             _ => {}
         }
         self.host.event(&Event::ExecutionEnded {
             depth: self.depth,
             machine,
             status,
-            error: failure.as_ref().map(|f| f.error.clone()),
-            cause: failure.as_ref().map(|f| f.cause.clone()),
+            error: error.clone(),
+            cause: cause.clone(),
         });
         ExecutionOutcome {
             info: self.info.clone(),
             status,
             output,
-            error: failure.as_ref().map(|f| f.error.clone()),
-            cause: failure.map(|f| f.cause),
+            error,
+            cause,
             last_data: data,
             history: std::mem::take(&mut self.history.events),
             stop: Timestamp::now(),
@@ -230,7 +255,12 @@ impl Run<'_> {
 
     fn state(&mut self, state: &State, input: &Value) -> Result<Step, Stop> {
         let entered = Timestamp::now();
-        let context = self.info.context(&state.name, entered, 0);
+        let context = self.info.context(&state.name, entered, None);
+        let variables = self.variables.clone();
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
         match &state.kind {
             Kind::Pass {
                 parameters,
@@ -238,111 +268,135 @@ impl Run<'_> {
                 result_path,
                 next,
             } => {
-                let effective = input_path(&state.input_path, input, &context)?;
+                let effective = input_path(&state.input_path, input, scope)?;
                 let effective = match parameters {
-                    Some(template) => template
-                        .render(&effective, &context)
-                        .map_err(Stop::Failed)?,
+                    Some(template) => template.render(&effective, scope).map_err(Stop::Failed)?,
                     None => effective,
                 };
                 let result = result.clone().unwrap_or(effective);
+                let assigned = assign(state.assign.as_ref(), &result, scope)?;
                 let combined = apply_result_path(result_path, input.clone(), result)?;
-                let output = output_path(&state.output_path, &combined, &context)?;
+                let output = output_path(&state.output_path, &combined, scope)?;
+                self.variables.extend(assigned);
                 Ok(step(next, output))
             }
             Kind::Task(task) => self.task(state, task, input, entered),
             Kind::Choice { choices, default } => {
-                let effective = input_path(&state.input_path, input, &context)?;
+                let effective = input_path(&state.input_path, input, scope)?;
                 let mut chosen = None;
-                for (rule, next) in choices {
-                    if rule.eval(&effective, &context).map_err(Stop::Failed)? {
-                        chosen = Some(next.clone());
+                for (rule, next, rule_assign) in choices {
+                    if rule.eval(&effective, scope).map_err(Stop::Failed)? {
+                        chosen = Some((next.clone(), rule_assign.as_ref()));
                         break;
                     }
                 }
+                // A matching rule's own Assign replaces the state's (LocalStack's snapshot
+                // of AWS: test_assign_reference_variables.py::test_assign_in_choice_state).
+                let (chosen, assigns) = match chosen {
+                    Some((next, Some(rule_assign))) => (Some(next), Some(rule_assign)),
+                    Some((next, None)) => (Some(next), state.assign.as_ref()),
+                    None => (None, state.assign.as_ref()),
+                };
                 let next = chosen.or_else(|| default.clone()).ok_or_else(|| {
                     Stop::Failed(Failure::new(
                         names::NO_CHOICE_MATCHED,
                         format!("No Matches! (state `{}` has no Default and no rule matched its input {})", state.name, compact(&effective)),
                     ))
                 })?;
-                let output = output_path(&state.output_path, &effective, &context)?;
+                let assigned = assign(assigns, &effective, scope)?;
+                let output = output_path(&state.output_path, &effective, scope)?;
+                self.variables.extend(assigned);
                 Ok(Step::Next(next, output))
             }
             Kind::Wait { wait, next } => {
-                let effective = input_path(&state.input_path, input, &context)?;
+                let effective = input_path(&state.input_path, input, scope)?;
                 let until = match wait {
                     WaitFor::Seconds(s) => std::time::Instant::now() + Duration::from_secs(*s),
                     WaitFor::Timestamp(t) => std::time::Instant::now() + t.until(),
+                    // The causes as AWS words them (LocalStack's snapshots of AWS:
+                    // test_wait.py::test_base_wait_seconds_path, test_base_scenarios.py::
+                    // test_wait_timestamp_path).
                     WaitFor::SecondsPath(path) => {
-                        let value = path.select(&effective, &context).map_err(|_| {
+                        let value = path.select(&effective, scope).map_err(|_| {
                             Stop::Failed(Failure::runtime(format!("The SecondsPath parameter does not reference an input value: {path}")))
                         })?;
-                        let seconds = value.as_u64().ok_or_else(|| {
-                            Stop::Failed(Failure::runtime(format!(
-                                "The SecondsPath parameter references an invalid value: {} is not a non-negative integer",
+                        let seconds = match value.as_i64() {
+                            Some(s) if s >= 0 => s as u64,
+                            Some(_) => return Err(Stop::Failed(Failure::runtime(format!(
+                                "The SecondsPath parameter references a negative value: {path} == {}",
                                 compact(&value)
-                            )))
-                        })?;
+                            )))),
+                            None => return Err(Stop::Failed(Failure::runtime(format!(
+                                "The SecondsPath parameter cannot be parsed as a long value: {path} == {}",
+                                compact(&value)
+                            )))),
+                        };
                         std::time::Instant::now() + Duration::from_secs(seconds)
                     }
                     WaitFor::TimestampPath(path) => {
-                        let value = path.select(&effective, &context).map_err(|_| {
+                        let value = path.select(&effective, scope).map_err(|_| {
                             Stop::Failed(Failure::runtime(format!("The TimestampPath parameter does not reference an input value: {path}")))
                         })?;
                         let instant = value.as_str().and_then(Timestamp::parse).ok_or_else(|| {
+                            let text = match &value {
+                                Value::String(s) => s.clone(),
+                                other => compact(other),
+                            };
                             Stop::Failed(Failure::runtime(format!(
-                                "The TimestampPath parameter references an invalid value: {} is not an RFC 3339 timestamp",
-                                compact(&value)
+                                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {text}"
                             )))
                         })?;
                         std::time::Instant::now() + instant.until()
                     }
                 };
-                let output = output_path(&state.output_path, &effective, &context)?;
+                let assigned = assign(state.assign.as_ref(), &effective, scope)?;
+                let output = output_path(&state.output_path, &effective, scope)?;
                 let peek = self.peek_task(next, &output);
                 self.wait_until(until, peek)?;
+                self.variables.extend(assigned);
                 Ok(step(next, output))
             }
             Kind::Succeed => {
-                let effective = input_path(&state.input_path, input, &context)?;
+                let effective = input_path(&state.input_path, input, scope)?;
                 Ok(Step::End(output_path(
                     &state.output_path,
                     &effective,
-                    &context,
+                    scope,
                 )?))
             }
             Kind::Fail { error, cause } => {
-                let text = |t: &Option<Text>, what: &str| -> Result<String, Stop> {
-                    match t {
-                        None => Ok(String::new()),
-                        Some(Text::Literal(s)) => Ok(s.clone()),
-                        Some(Text::Path(path)) => match path.select(input, &context) {
-                            Ok(Value::String(s)) => Ok(s),
-                            Ok(other) => Err(Stop::Failed(Failure::runtime(format!(
+                let text = |t: &Option<Text>, what: &str| -> Result<Option<String>, Stop> {
+                    Ok(Some(match t {
+                        None => return Ok(None),
+                        Some(Text::Literal(s)) => s.clone(),
+                        Some(Text::Path(path)) => match path.select(input, scope) {
+                            Ok(Value::String(s)) => s,
+                            Ok(other) => return Err(Stop::Failed(Failure::runtime(format!(
                                 "The {what}Path {path} of state `{}` selects {}, not a string",
                                 state.name,
                                 compact(&other)
                             )))),
-                            Err(_) => Err(Stop::Failed(Failure::runtime(format!(
-                                "The {what}Path {path} of state `{}` selects nothing in its input {}",
-                                state.name,
-                                compact(input)
+                            // As AWS words it (LocalStack's snapshot of AWS:
+                            // test_base_scenarios.py::test_invalid_jsonpath, ErrorPath).
+                            Err(_) => return Err(Stop::Failed(Failure::runtime(format!(
+                                "The JSONPath '{path}' specified for the field '{what}Path' could not be found in the input '{}'",
+                                compact(scope.document(path, input))
                             )))),
                         },
-                        Some(Text::Call(call)) => match call.eval(input, &context) {
-                            Ok(Value::String(s)) => Ok(s),
-                            Ok(other) => Err(Stop::Failed(Failure::runtime(format!(
+                        Some(Text::Call(call)) => match call.eval(input, scope) {
+                            Ok(Value::String(s)) => s,
+                            Ok(other) => return Err(Stop::Failed(Failure::runtime(format!(
                                 "The {what}Path of state `{}` computes {}, not a string",
                                 state.name,
                                 compact(&other)
                             )))),
-                            Err(cause) => Err(Stop::Failed(Failure::new(names::INTRINSIC_FAILURE, cause))),
+                            Err(cause) => return Err(Stop::Failed(Failure::new(names::INTRINSIC_FAILURE, cause))),
                         },
-                    }
+                    }))
                 };
-                let failure = Failure::new(text(error, "Error")?, text(cause, "Cause")?);
-                Err(Stop::Failed(failure))
+                // A Fail state without Error or Cause records neither (LocalStack's
+                // snapshot of AWS: test_base.py::test_state_fail_empty).
+                Err(Stop::Fail(text(error, "Error")?, text(cause, "Cause")?))
             }
         }
     }
@@ -357,11 +411,17 @@ impl Run<'_> {
         let mut counts = vec![0u32; task.retry.len()];
         let mut retries = 0u32;
         loop {
-            let context = self.info.context(&state.name, entered, retries);
-            let failure = match self.attempt(state, task, input, &context) {
+            let context = self.info.context(&state.name, entered, Some(retries));
+            let variables = self.variables.clone();
+            let scope = Scope {
+                context: &context,
+                variables: &variables,
+            };
+            let failure = match self.attempt(state, task, input, scope) {
                 Ok(output) => return Ok(step(&task.next, output)),
                 Err(Stop::TimedOut) => return Err(Stop::TimedOut),
                 Err(Stop::Failed(failure)) => failure,
+                Err(fail @ Stop::Fail(..)) => return Err(fail),
             };
             if self.timed_out() {
                 return Err(Stop::TimedOut);
@@ -403,15 +463,33 @@ impl Run<'_> {
         state: &State,
         task: &Task,
         input: &Value,
-        context: &Value,
+        scope: Scope,
     ) -> Result<Value, Stop> {
-        let effective = input_path(&state.input_path, input, context)?;
+        let context = scope.context;
+        let effective = input_path(&state.input_path, input, scope)?;
         let parameters = match &task.parameters {
-            Some(template) => template.render(&effective, context).map_err(Stop::Failed)?,
+            Some(template) => template.render(&effective, scope).map_err(Stop::Failed)?,
             None => effective,
         };
+        let timeout_seconds = match &task.timeout_seconds_path {
+            None => task.timeout_seconds,
+            Some(path) => {
+                let value = path.select(input, scope).map_err(|_| {
+                    Stop::Failed(Failure::runtime(format!(
+                        "Invalid path '{path}' : {}",
+                        path.why_nothing(scope.document(path, input))
+                    )))
+                })?;
+                Some(value.as_u64().filter(|s| *s > 0).ok_or_else(|| {
+                    Stop::Failed(Failure::runtime(format!(
+                        "The TimeoutSecondsPath parameter references an invalid value: {path} == {}",
+                        compact(&value)
+                    )))
+                })?)
+            }
+        };
         let now = std::time::Instant::now();
-        let task_deadline = task.timeout_seconds.map(|s| now + Duration::from_secs(s));
+        let task_deadline = timeout_seconds.map(|s| now + Duration::from_secs(s));
         let deadline = match (task_deadline, self.deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -420,7 +498,7 @@ impl Run<'_> {
             &task.resource,
             super::names::region_of(&self.info.arn),
             &parameters,
-            task.timeout_seconds,
+            timeout_seconds,
         );
         self.history.task_started(&task.resource);
         let call = TaskCall {
@@ -446,11 +524,14 @@ impl Run<'_> {
         };
         self.history.task_succeeded(&task.resource, &result);
         let selected = match &task.result_selector {
-            Some(template) => template.render(&result, context).map_err(Stop::Failed)?,
+            Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
             None => result,
         };
+        let assigned = assign(state.assign.as_ref(), &selected, scope)?;
         let combined = apply_result_path(&task.result_path, input.clone(), selected)?;
-        output_path(&state.output_path, &combined, context)
+        let output = output_path(&state.output_path, &combined, scope)?;
+        self.variables.extend(assigned);
+        Ok(output)
     }
 
     fn caught(
@@ -479,10 +560,14 @@ impl Run<'_> {
         let Kind::Task(task) = &state.kind else {
             return None;
         };
-        let context = self.info.context(name, Timestamp::now(), 0);
-        let effective = input_path(&state.input_path, output, &context).ok()?;
+        let context = self.info.context(name, Timestamp::now(), Some(0));
+        let scope = Scope {
+            context: &context,
+            variables: &self.variables,
+        };
+        let effective = input_path(&state.input_path, output, scope).ok()?;
         let input = match &task.parameters {
-            Some(template) => template.render(&effective, &context).ok()?,
+            Some(template) => template.render(&effective, scope).ok()?,
             None => effective,
         };
         Some((task.resource.clone(), input))
@@ -541,21 +626,63 @@ fn timeout_failure(definition: &Definition) -> Failure {
     )
 }
 
-fn input_path(path: &IoPath, input: &Value, context: &Value) -> Result<Value, Stop> {
+/// A `States.Runtime` cause as AWS gives it: which state, entered at which history
+/// event, failed (LocalStack's snapshots of AWS, e.g. test_base_scenarios.py::
+/// test_invalid_jsonpath: "An error occurred while executing the state 'pass' (entered
+/// at the event id #2). Invalid path ...").
+fn located(failure: Failure, state: &str, entered_id: usize) -> Failure {
+    const PREFIX: &str = "An error occurred while executing the state";
+    if failure.cause.starts_with(PREFIX) {
+        return failure;
+    }
+    Failure::new(
+        failure.error,
+        format!(
+            "{PREFIX} '{state}' (entered at the event id #{entered_id}). {}",
+            failure.cause
+        ),
+    )
+}
+
+/// A failure whose error and cause are both given.
+fn known(failure: Failure) -> (Option<String>, Option<String>) {
+    (Some(failure.error), Some(failure.cause))
+}
+
+/// The variables a state's `Assign` sets, computed from `value` (the state's result:
+/// a Pass state's `Result` or `Parameters`, a Task's result after `ResultSelector`, a
+/// Choice or Wait state's input) with the variables as they were when the state began
+/// (LocalStack's snapshots of AWS: test_assign_reference_variables.py::
+/// test_state_assign_evaluation_order, test_assign_from_value).
+fn assign(
+    template: Option<&Template>,
+    value: &Value,
+    scope: Scope,
+) -> Result<Map<String, Value>, Stop> {
+    match template.map(|t| t.render(value, scope)) {
+        None => Ok(Map::new()),
+        Some(Ok(Value::Object(map))) => Ok(map),
+        Some(Ok(_)) => Ok(Map::new()),
+        Some(Err(failure)) => Err(Stop::Failed(failure)),
+    }
+}
+
+fn input_path(path: &IoPath, input: &Value, scope: Scope) -> Result<Value, Stop> {
     match path {
         IoPath::Default => Ok(input.clone()),
         IoPath::Null => Ok(json!({})),
-        IoPath::Path(path) => path.select(input, context).map_err(|_| {
+        IoPath::Path(path) => path.select(input, scope).map_err(|_| {
+            let document = scope.document(path, input);
             Stop::Failed(Failure::runtime(format!(
-                "Invalid path '{path}' : No results for path: {path} in the input {}",
-                compact(input)
+                "Invalid path '{path}' : {}",
+                path.why_nothing(document)
             )))
         }),
     }
 }
 
-fn output_path(path: &IoPath, output: &Value, context: &Value) -> Result<Value, Stop> {
-    input_path(path, output, context)
+fn output_path(path: &IoPath, output: &Value, scope: Scope) -> Result<Value, Stop> {
+    input_path(path, output, scope)
 }
 
 fn apply_result_path(spec: &ResultSpec, input: Value, result: Value) -> Result<Value, Stop> {
@@ -669,6 +796,111 @@ mod tests {
             outcome.last_data,
             json!({"a": 1, "err": {"Error": "Flaky", "Cause": "try again"}})
         );
+    }
+
+    /// As AWS answers (tests/fixtures/aws-recorded, LocalStack's snapshots of AWS).
+    #[test]
+    fn as_aws_answers() {
+        let mut echo = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        // test_base.test_state_fail_empty: no Error, no Cause.
+        let def = json!({"StartAt": "F", "States": {"F": {"Type": "Fail"}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(outcome.status, ExecutionStatus::Failed);
+        assert_eq!((outcome.error, outcome.cause), (None, None));
+        let last = outcome.history.last().unwrap();
+        assert_eq!(last.details["executionFailedEventDetails"], json!({}));
+        // test_invalid_jsonpath_INVALID_JSONPATH_IN_ERRORPATH: the state and the id of
+        // the event that entered it, then AWS's wording.
+        let def = json!({"StartAt": "pass", "States": {
+            "pass": {"Type": "Pass", "Next": "fail", "Parameters": {"Error": "error-value"}},
+            "fail": {"Type": "Fail", "ErrorPath": "$.ErrorX"}}});
+        let outcome = run(def, json!({"int-literal": 0}), &mut echo);
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some("An error occurred while executing the state 'fail' (entered at the event id #4). The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{\"Error\":\"error-value\"}'")
+        );
+        // test_wait.test_base_wait_seconds_path (-1 and 1.5).
+        let def = json!({"StartAt": "WaitState", "States": {"WaitState": {"Type": "Wait", "SecondsPath": "$.input.waitSeconds", "End": true}}});
+        for (seconds, why) in [
+            (
+                json!(-1),
+                "references a negative value: $.input.waitSeconds == -1",
+            ),
+            (
+                json!(1.5),
+                "cannot be parsed as a long value: $.input.waitSeconds == 1.5",
+            ),
+        ] {
+            let outcome = run(
+                def.clone(),
+                json!({"input": {"waitSeconds": seconds}}),
+                &mut echo,
+            );
+            assert_eq!(
+                outcome.cause.unwrap(),
+                format!("An error occurred while executing the state 'WaitState' (entered at the event id #2). The SecondsPath parameter {why}")
+            );
+        }
+        // test_base.test_query_context_object_values: no RetryCount outside Task states.
+        let def = json!({"StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Parameters": {"s.$": "$$.State"}, "ResultPath": "$.pass", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::x", "Parameters": {"s.$": "$$.State"}, "ResultSelector": {"r.$": "$.Echo.s.RetryCount"}, "ResultPath": "$.task", "End": true}}});
+        let outcome = run(def, json!({}), &mut echo);
+        let output = outcome.output.unwrap();
+        assert!(output["pass"]["s"].get("RetryCount").is_none(), "{output}");
+        assert_eq!(output["task"]["r"], json!(0));
+    }
+
+    /// `Assign` and `$name`, as AWS runs them (tests/fixtures/aws-recorded,
+    /// test_assign_reference_variables.*).
+    #[test]
+    fn variables_as_aws_sets_them() {
+        let mut echo = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        // test_state_assign_evaluation_order: Assign reads the Result; a state's paths
+        // read the variables as they were when it began.
+        let def = json!({"StartAt": "State0", "States": {
+            "State0": {"Type": "Pass", "Result": {"theQuestion": "?"}, "Assign": {"question.$": "$.theQuestion", "answer": 42}, "Next": "State1"},
+            "State1": {"Type": "Pass", "InputPath": "$answer", "ResultPath": "$.theAnswer", "OutputPath": "$answer", "Assign": {"answer": "<omitted>"}, "End": true}}});
+        assert_eq!(run(def, json!({}), &mut echo).output, Some(json!(42)));
+        // test_assign_in_choice_state: no rule matched, so the state's own Assign.
+        let def = json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 42, "Assign": {"status": "CORRECT"}, "Next": "F"}],
+                  "Assign": {"status": "INCORRECT"}, "Default": "F"},
+            "F": {"Type": "Pass", "Parameters": {"result.$": "$status"}, "End": true}}});
+        assert_eq!(
+            run(def.clone(), json!({"v": "42"}), &mut echo).output,
+            Some(json!({"result": "INCORRECT"}))
+        );
+        assert_eq!(
+            run(def, json!({"v": 42}), &mut echo).output,
+            Some(json!({"result": "CORRECT"}))
+        );
+        // test_variables_in_lambda_task: a Task assigns from its result; variables feed
+        // Parameters, TimeoutSecondsPath and Fail paths.
+        let def = json!({"StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Assign": {"data": {"v": 1}, "timeout": 300, "why": "because"}, "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::x", "TimeoutSecondsPath": "$timeout",
+                  "Parameters": {"p.$": "$data"}, "Assign": {"got.$": "$.Echo.p.v"}, "Next": "F"},
+            "F": {"Type": "Fail", "ErrorPath": "States.Format('E{}', $got)", "CausePath": "$why"}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(outcome.error.as_deref(), Some("E1"));
+        let scheduled = outcome
+            .history
+            .iter()
+            .find(|e| e.kind == "TaskScheduled")
+            .unwrap();
+        assert_eq!(
+            scheduled.details["taskScheduledEventDetails"]["timeoutInSeconds"],
+            300
+        );
+        assert_eq!(outcome.cause.as_deref(), Some("because"));
     }
 
     #[test]

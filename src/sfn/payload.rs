@@ -4,7 +4,7 @@
 
 use super::errors::{names, Failure};
 use super::intrinsics::Call;
-use super::path::{compact, Path, Root};
+use super::path::{compact, Path, Scope};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
@@ -28,29 +28,34 @@ impl Template {
     }
 
     /// Fills the template from the state's data and the context object.
-    pub(crate) fn render(&self, data: &Value, context: &Value) -> Result<Value, Failure> {
+    pub(crate) fn render<'s>(
+        &self,
+        data: &Value,
+        scope: impl Into<Scope<'s>>,
+    ) -> Result<Value, Failure> {
+        let scope = scope.into();
         Ok(match self {
             Template::Literal(value) => value.clone(),
             Template::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|item| item.render(data, context))
+                    .map(|item| item.render(data, scope))
                     .collect::<Result<_, _>>()?,
             ),
             Template::Object(fields) => {
                 let mut map = Map::new();
                 for (name, field) in fields {
                     let value = match field {
-                        Field::Static(template) => template.render(data, context)?,
-                        Field::Path(path) => path.select(data, context).map_err(|_| {
-                            let document = if path.root() == Root::Context { context } else { data };
+                        Field::Static(template) => template.render(data, scope)?,
+                        Field::Path(path) => path.select(data, scope).map_err(|_| {
+                            let document = scope.document(path, data);
                             Failure::runtime(format!(
                                 "The JSONPath '{path}' specified for the field '{name}.$' could not be found in the input '{}'",
                                 compact(document)
                             ))
                         })?,
                         Field::Call(call) => call
-                            .eval(data, context)
+                            .eval(data, scope)
                             .map_err(|cause| Failure::new(names::INTRINSIC_FAILURE, cause))?,
                     };
                     map.insert(name.clone(), value);

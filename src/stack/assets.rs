@@ -9,6 +9,11 @@ use sha2::{Digest, Sha256};
 
 /// The AutoGluon entry points as (file name, contents), in tarball order.
 pub(crate) const SCRIPTS: &[(&str, &[u8])] = &[
+    // Imported by tabular_train.py: several hosts as one Ray cluster.
+    (
+        "ray_cluster.py",
+        include_bytes!("../../scripts/autogluon/ray_cluster.py"),
+    ),
     (
         "tabular_serve.py",
         include_bytes!("../../scripts/autogluon/tabular_serve.py"),
@@ -129,7 +134,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().display().to_string())
             .collect();
-        assert_eq!(names, ["tabular_serve.py", "tabular_train.py"]);
+        assert_eq!(names, ["ray_cluster.py", "tabular_serve.py", "tabular_train.py"]);
         assert!(autogluon_scripts()
             .key
             .starts_with("automl/scripts/autogluon-"));

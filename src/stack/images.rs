@@ -76,6 +76,7 @@ pub(crate) fn parse_version(version: &str) -> Result<String, String> {
     release(version).map(|r| r.version.to_string())
 }
 
+#[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
 /// The registry account for `region`, or why the stack cannot run there.
 pub(crate) fn registry_account(region: &str) -> Result<&'static str, String> {
     REGISTRY_ACCOUNTS

@@ -5,7 +5,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod images;
-mod machines;
+pub(crate) mod machines;
 mod roles;
 pub(crate) mod settings;
 pub(crate) mod synth;

@@ -9,6 +9,21 @@ use crate::support::{root, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// `bin/NAME` of the venv `target/tools/VENV` that `tests/tools/INSTALLER` creates.
+fn tool(name: &str, installer: &str, venv: &str) -> PathBuf {
+    let path = root()
+        .join("target/tools")
+        .join(venv)
+        .join("bin")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `bash tests/tools/{installer}` (or `bash tests/run-all.sh`)",
+        path.display()
+    );
+    path
+}
+
 /// The AutoGluon test environment (tests/tools/install-autogluon.sh).
 fn python() -> PathBuf {
     let python = root().join("target/tools/autogluon/bin/python");
@@ -69,6 +84,27 @@ impl Sandbox {
             .arg(self.objects())
             .arg("--python")
             .arg(python())
+    }
+
+    /// Every Task request the runs in this sandbox recorded (`TaskScheduled` parameters in
+    /// their histories, as AWS records them) is valid for AWS's own service models, as
+    /// botocore (tests/tools/install-aws-models.sh) judges it.
+    fn assert_requests_valid_for_aws(&self) {
+        let python = tool("python", "install-aws-models.sh", "awsmodel");
+        let output = std::process::Command::new(python)
+            .arg(root().join("scripts/aws-models/check_histories.py"))
+            .arg(self.state())
+            .output()
+            .expect("run check_histories.py");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success(),
+            "requests AWS would refuse:\n{text}"
+        );
     }
 
     fn local(&self, args: &[&str]) -> Test {
@@ -187,6 +223,7 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         let label = line.split(',').next().unwrap();
         assert!(species.contains(&label), "not a prediction: {line}");
     }
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -204,18 +241,26 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
             "Deploy": {"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge"},
         }}),
     );
-    let started = std::time::Instant::now();
     sandbox
         .run(&input, "live")
         .stdout_contains("endpoint: automl-live-deploy")
         .stderr_contains("Deploy › EndpointInService ✓")
         .run();
-    // The Wait before describeEndpoint ends as soon as the server is up, not after 30 s.
-    assert!(
-        started.elapsed().as_secs() < 28,
-        "took {:?}",
-        started.elapsed()
-    );
+    // The Wait before describeEndpoint ends as soon as the server is up, not after the
+    // machine's 30 s: read from the Deploy execution's own history, so the load on the
+    // machine (training, other tests) does not enter into it.
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(sandbox.state().join("executions/live-deploy/history.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let events = history["events"].as_array().unwrap();
+    let at = |kind: &str| {
+        let event = events.iter().find(|e| e["type"] == kind).unwrap();
+        chrono_seconds(event["timestamp"].as_str().unwrap())
+    };
+    let waited = at("WaitStateExited") - at("WaitStateEntered");
+    assert!(waited < 25.0, "the Wait lasted {waited} s");
     sandbox
         .local(&["endpoints"])
         .stdout_contains("automl-live-deploy")
@@ -288,6 +333,7 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .status(1)
         .stderr_contains("no local endpoint named `automl-live-deploy`")
         .run();
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -317,6 +363,7 @@ fn a_model_below_the_threshold_is_not_deployed() {
         .local(&["endpoints"])
         .stderr_contains("no local endpoints")
         .run();
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -356,6 +403,7 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
             .starts_with("AlgorithmError: label 'wingspan'"),
         "{job}"
     );
+    sandbox.assert_requests_valid_for_aws();
 }
 
 #[test]
@@ -402,4 +450,73 @@ fn plain_paths_work_as_well_as_s3_uris() {
     let predictions = std::fs::read_to_string(out.join("batch/batch.csv.out")).unwrap();
     let rows = std::fs::read_to_string(root().join("examples/data/penguins/batch.csv")).unwrap();
     assert_eq!(predictions.lines().count(), rows.lines().count());
+}
+
+#[test]
+fn a_request_aws_would_refuse_is_refused_before_anything_runs() {
+    // Not through `automl validate` (which refuses this instance type itself): the
+    // runner's own check against AWS's model of CreateTrainingJob (src/awsmodel).
+    let sandbox = Sandbox::new();
+    let options = automl::local::LocalConfig {
+        state_dir: sandbox.state(),
+        object_root: Some(sandbox.objects()),
+        python: Some(python()),
+        max_wait: Some(0),
+    };
+    let mut train = train("species");
+    train["InstanceType"] = json!("ml.m5.mega");
+    let input = json!({"Parameters": {
+        "Flow": {"Train": true, "Evaluate": false, "Deploy": false},
+        "Train": train,
+    }});
+    let local = automl::local::Local::prepare(&options, "automl", true).unwrap();
+    let outcome = local.run("refused", input, |_| {}).unwrap();
+    assert_eq!(
+        outcome.status,
+        automl::sfn::ExecutionStatus::Failed,
+        "{outcome:?}"
+    );
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            sandbox
+                .state()
+                .join("executions/refused-train/history.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let failed: Vec<&Value> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskFailed")
+        .collect();
+    assert!(!failed.is_empty(), "{history}");
+    let details = failed[0].to_string();
+    assert!(
+        details.contains("SageMaker.AmazonSageMakerException"),
+        "{details}"
+    );
+    assert!(
+        details.contains("1 validation error detected: Value 'ml.m5.mega' at 'resourceConfig.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml."),
+        "{details}"
+    );
+    assert!(
+        !sandbox
+            .state()
+            .join("sagemaker/training-jobs/automl-refused-train")
+            .exists(),
+        "a refused request created a training job"
+    );
+}
+
+/// Seconds of an RFC 3339 timestamp `YYYY-MM-DDTHH:MM:SS.mmmZ` since midnight (the Wait
+/// never spans days in a test).
+fn chrono_seconds(timestamp: &str) -> f64 {
+    let clock = &timestamp[11..timestamp.len() - 1];
+    let mut parts = clock.split(':');
+    let hours: f64 = parts.next().unwrap().parse().unwrap();
+    let minutes: f64 = parts.next().unwrap().parse().unwrap();
+    let seconds: f64 = parts.next().unwrap().parse().unwrap();
+    hours * 3600.0 + minutes * 60.0 + seconds
 }

@@ -4,8 +4,11 @@
 //!
 //! - [`synth`], [`validate`], [`policies`], [`architecture`]: the rendered stack, the input
 //!   contract, the IAM documents, and the layering rules of ARCHITECTURE.md.
-//! - [`local_cli`], [`local_flows`], [`local_differential`]: `run --local` end to end, and
+//! - [`local_cli`], [`local_flows`], [`local_scaleout`], [`local_differential`]: `run --local`
+//!   end to end (one host and a Ray cluster of two), and
 //!   the interpreter against moto's own Step Functions.
+//! - [`aws_recorded`]: the interpreter against executions recorded on AWS
+//!   (tests/fixtures/aws-recorded).
 //! - [`report`]: what a person sees of a local run: the summary's results, and the HTML
 //!   report in headless Chromium.
 //! - `aws_*`: every AWS command against moto (feature `aws`).
@@ -22,12 +25,15 @@ mod aws_destroy;
 mod aws_errors;
 #[cfg(feature = "aws")]
 mod aws_invoke;
+mod aws_recorded;
 #[cfg(feature = "aws")]
 mod aws_run;
+mod cli;
 mod local_cli;
 #[cfg(feature = "aws")]
 mod local_differential;
 mod local_flows;
+mod local_scaleout;
 mod policies;
 mod report;
 mod support;

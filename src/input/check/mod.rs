@@ -373,11 +373,16 @@ impl Checker {
         parent: &str,
         key: &str,
         need: Need,
-        purpose: &str,
+        use_: names::InstanceUse,
     ) -> Option<String> {
+        let purpose = match use_ {
+            names::InstanceUse::Training => "training",
+            names::InstanceUse::Endpoint => "serving",
+            names::InstanceUse::Transform => "batch transform",
+        };
         let what = format!("the SageMaker instance type for {purpose}, e.g. \"ml.m5.xlarge\"");
         let (path, value) = self.field(map, parent, key, need, &what)?;
-        self.checked_string(value, path, &what, names::check_instance_type)
+        self.checked_string(value, path, &what, |v| names::check_instance_type(v, use_))
     }
 
     // ---- JSON types ---------------------------------------------------------------

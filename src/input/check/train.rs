@@ -5,6 +5,7 @@ use super::{Checker, Flags, MAX_ENCODINGS, MAX_HYPERPARAMETER_CHARS, TRAIN};
 use crate::input::autogluon;
 use crate::input::metrics::{self, Predictor, ProblemType};
 use crate::input::model::Train;
+use crate::input::names;
 use crate::input::problem::{child, describe, quote};
 use crate::input::suggest;
 use crate::s3uri::S3Uri;
@@ -63,7 +64,13 @@ impl Checker {
             "the S3 URI where SageMaker writes the model, e.g. \"s3://my-bucket/output/training/\"",
         );
         let instance_count = self.count_field(map, path, "InstanceCount", need, "training");
-        let instance_type = self.instance_type_field(map, path, "InstanceType", need, "training");
+        let instance_type = self.instance_type_field(
+            map,
+            path,
+            "InstanceType",
+            need,
+            names::InstanceUse::Training,
+        );
         let fit_args = match map.get("FitArgs") {
             Some(value) => self.fit_args(value, &child(path, "FitArgs")),
             None => Some(Map::new()),
@@ -83,6 +90,23 @@ impl Checker {
         };
         let feature_importance =
             self.feature_importance(map.get("FeatureImportance"), &child(path, "FeatureImportance"));
+        if let (Some(count), Some(fit_args)) = (instance_count, &fit_args) {
+            // Several instances train one model by fitting its bagged folds in parallel
+            // (tabular_train.py's Ray cluster): without folds there is nothing to spread.
+            if count > 1 && !autogluon::bags(fit_args) {
+                self.error(
+                    child(path, "InstanceCount"),
+                    format!(
+                        "{count} instances need a fit that bags: the instances train one model by \
+                         fitting its bagged folds side by side (one model is never split across \
+                         instances), and these FitArgs fit no folds. Add \"num_bag_folds\": {} (or \
+                         more) to FitArgs, or use a bagged preset such as \"good_quality\", \
+                         \"high_quality\" or \"best_quality\"; or set InstanceCount to 1",
+                        (2 * count).clamp(2, 10)
+                    ),
+                );
+            }
+        }
         let train = (|| {
             Some(Train {
                 train_data_path: train_data_path?,

@@ -1,4 +1,7 @@
-//! Local back-ends for the Task resources the machines use, one file each. Each takes
+//! Local back-ends for the Task resources the machines use, one file each. Before any of
+//! them runs, the runner checks the request against AWS's model of the API
+//! (`crate::awsmodel`, botocore's service models) and refuses it as the service would
+//! ([`model_refusal`]), so a back-end only sees requests AWS would accept. Each takes
 //! the task's input (after `Parameters`) and answers what the AWS integration answers:
 //! the same result shape on success, and on failure the error name a `Retry`/`Catch`
 //! would see on AWS (`SageMaker.AmazonSageMakerException` for a refused request,
@@ -13,6 +16,7 @@ pub(crate) mod transform;
 
 use super::objects::{Location, Objects};
 use super::store::Store;
+use crate::awsmodel::{Problem, Service};
 use crate::sfn::errors::Failure;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -79,6 +83,39 @@ pub(crate) fn sagemaker_refusal(code: &str, message: impl Into<String>) -> Failu
     )
 }
 
+/// A request AWS's model of the API refuses, failed as the integration reports the
+/// service's `ValidationException`: error `<Service>.<the Java SDK's exception class>`
+/// (for SageMaker, whose model declares no ValidationException, the base class
+/// `AmazonSageMakerException`; for Lambda `AWSLambdaException`, a name Step Functions'
+/// Lambda documentation lists; Step Functions' model declares `ValidationException`), and
+/// the service's message with the SDK's `(Service: ...; Error Code: ...)` suffix.
+pub(crate) fn model_refusal(service: Service, problem: &Problem) -> Failure {
+    let message = problem.aws_message();
+    if problem.model_error.is_some() {
+        // Not the request's fault: the extract lacks the operation (a defect here).
+        return Failure::runtime(format!(
+            "cannot check the request against AWS's model: {message}"
+        ));
+    }
+    let (error, sdk_service) = match service {
+        Service::SageMaker => return sagemaker_refusal("ValidationException", message),
+        Service::Lambda => ("Lambda.AWSLambdaException", "AWSLambda"),
+        Service::StepFunctions => ("StepFunctions.ValidationException", "AWSStepFunctions"),
+        Service::ApplicationAutoScaling => (
+            "ApplicationAutoScaling.ValidationException",
+            "AWSApplicationAutoScaling",
+        ),
+        Service::Scheduler => ("Scheduler.ValidationException", "Scheduler"),
+    };
+    Failure::new(
+        error,
+        format!(
+            "{message} (Service: {sdk_service}; Status Code: 400; Error Code: ValidationException; Request ID: {}; Proxy: null)",
+            crate::sfn::ids::uuid_v4()
+        ),
+    )
+}
+
 /// A required string field of a task's input.
 pub(crate) fn text<'v>(input: &'v Value, pointer: &str, code: &str) -> Result<&'v str, Failure> {
     input.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
@@ -92,16 +129,10 @@ pub(crate) fn text<'v>(input: &'v Value, pointer: &str, code: &str) -> Result<&'
     })
 }
 
-/// A SageMaker resource name, checked as SageMaker checks it.
+/// A SageMaker resource name (its length and characters were checked against the model
+/// before the back-end ran).
 pub(crate) fn resource_name<'v>(input: &'v Value, field: &str) -> Result<&'v str, Failure> {
-    let name = text(input, &format!("/{field}"), "ValidationException")?;
-    crate::input::check_sagemaker_name(name).map_err(|why| {
-        sagemaker_refusal(
-            "ValidationException",
-            format!("1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: {why}"),
-        )
-    })?;
-    Ok(name)
+    text(input, &format!("/{field}"), "ValidationException")
 }
 
 /// A location from a task's input, or a refusal naming the field.
@@ -144,6 +175,50 @@ pub(crate) fn now_millis() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_local_resource_is_an_operation_of_the_extracted_models() {
+        for resource in RESOURCES {
+            let arn = format!("arn:aws:states:::{resource}");
+            let (service, operation) = crate::awsmodel::operation_of(&arn).expect(resource);
+            assert!(
+                service.model().operations().any(|o| o == operation),
+                "{resource}: {operation} is not in src/awsmodel/{}.json",
+                service.botocore_name()
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_the_model_refuses_fails_as_the_service_says() {
+        let request = serde_json::json!({
+            "EndpointConfigName": "automl-run-1",
+            "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "automl-run-1",
+                                    "InstanceType": "ml.foo", "InitialInstanceCount": 1}],
+        });
+        let problem =
+            crate::awsmodel::validate(Service::SageMaker, "CreateEndpointConfig", &request)
+                .unwrap_err();
+        let failure = model_refusal(Service::SageMaker, &problem);
+        assert_eq!(failure.error, "SageMaker.AmazonSageMakerException");
+        assert!(
+            failure.cause.starts_with("1 validation error detected: Value 'ml.foo' at 'productionVariants.1.member.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml."),
+            "{}",
+            failure.cause
+        );
+        assert!(failure.cause.contains("(Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: "), "{}", failure.cause);
+        let request = serde_json::json!({"FunctionName": "not a function", "Payload": "{}"});
+        let problem = crate::awsmodel::validate(Service::Lambda, "Invoke", &request).unwrap_err();
+        let failure = model_refusal(Service::Lambda, &problem);
+        assert_eq!(failure.error, "Lambda.AWSLambdaException");
+        assert!(
+            failure.cause.starts_with(
+                "1 validation error detected: Value 'not a function' at 'functionName'"
+            ),
+            "{}",
+            failure.cause
+        );
+    }
 
     #[test]
     fn resources_are_matched_whatever_the_partition() {

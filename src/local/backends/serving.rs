@@ -23,7 +23,6 @@ const CONTAINER_MODEL_DIR: &str = "/opt/ml/model";
 pub(crate) struct Prepared {
     pub(crate) model_dir: PathBuf,
     pub(crate) script: PathBuf,
-    pub(crate) model_data_url: String,
 }
 
 /// Unpacks `model`'s `ModelDataUrl` into `<dir>/model` and its code into `<dir>/code`,
@@ -69,11 +68,7 @@ pub(crate) fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prep
             code_dir.display()
         ));
     }
-    Ok(Prepared {
-        model_dir,
-        script,
-        model_data_url: data_url.to_string(),
-    })
+    Ok(Prepared { model_dir, script })
 }
 
 pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {

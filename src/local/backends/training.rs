@@ -13,10 +13,21 @@
 //! description. A failed job fails the task with `States.TaskFailed` and the description
 //! (whose `FailureReason` is the script's error) as the cause. `MaxRuntimeInSeconds`
 //! stops the job as SageMaker would (`Stopped`, `MaxRuntimeExceeded`).
+//!
+//! With `ResourceConfig.InstanceCount` N > 1 the job runs N host processes (`algo-1` ..
+//! `algo-N`), each with its own layout under `hosts/<host>/` (`input/config/` with its
+//! own `resourceconfig.json`, `model/`, `output/`, and its log `log`) and `SM_HOSTS` /
+//! `SM_CURRENT_HOST` set as SageMaker sets them; the channels and the code are shared
+//! (SageMaker copies the same FullyReplicated data to every host). The hosts form a real
+//! Ray cluster on 127.0.0.1 (tabular_train.py's ray_cluster.py; a free block of ports for
+//! each job, each host's node offering its share of this machine's cores) with `shared/`
+//! as the file system the fold models meet in. The first host to fail stops the others,
+//! and the job fails with that host's error; on success the head's (`algo-1`) model and
+//! output data are packed.
 
 use super::{location, now_millis, resource_name, sagemaker_refusal, unpack_scripts, Env};
 use crate::local::objects::{pack, place, Location};
-use crate::local::process::{last_error, run_job_following, JobEnd};
+use crate::local::process::{last_error, run_group, run_job_following, GroupEnd, JobEnd};
 use crate::local::store::{write_json, ResourceKind, Store};
 use crate::sfn::errors::{names, Failure};
 use serde_json::{json, Map, Value};
@@ -59,45 +70,23 @@ pub(crate) fn create(
     progress: &mut dyn FnMut(String),
 ) -> Result<Value, Failure> {
     let name = resource_name(input, "TrainingJobName")?;
+    // Checked against the model before the back-end ran (crate::awsmodel): the
+    // hyperparameters are a map of strings of at most 2500 characters, each channel named
+    // by `[A-Za-z0-9\.\-_]+`.
     let hyperparameters = input
         .get("HyperParameters")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let Some(hps) = hyperparameters.as_object() else {
-        return Err(sagemaker_refusal(
-            "ValidationException",
-            "HyperParameters must be a map of strings",
-        ));
-    };
-    for (key, value) in hps {
-        match value.as_str() {
-            Some(text) if text.chars().count() <= 2500 => {}
-            Some(_) => {
-                return Err(sagemaker_refusal(
-                    "ValidationException",
-                    format!("1 validation error detected: Value at 'hyperParameters.{key}' failed to satisfy constraint: Member must have length less than or equal to 2500"),
-                ))
-            }
-            None => {
-                return Err(sagemaker_refusal(
-                    "ValidationException",
-                    format!("1 validation error detected: Value at 'hyperParameters.{key}' failed to satisfy constraint: Member must be a string, got {value}"),
-                ))
-            }
-        }
-    }
+    let no_hyperparameters = Map::new();
+    let hps = hyperparameters.as_object().unwrap_or(&no_hyperparameters);
     let channels = input
         .get("InputDataConfig")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let mut parsed_channels = Vec::new();
-    for (i, channel) in channels.iter().enumerate() {
-        let channel_name = channel
-            .get("ChannelName")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-            .ok_or_else(|| sagemaker_refusal("ValidationException", format!("InputDataConfig[{i}].ChannelName must be a name of letters, digits, '.', '-' or '_'")))?;
+    for channel in &channels {
+        let channel_name = super::text(channel, "/ChannelName", "ValidationException")?;
         let data_type = channel
             .pointer("/DataSource/S3DataSource/S3DataType")
             .and_then(Value::as_str)
@@ -112,6 +101,18 @@ pub(crate) fn create(
         parsed_channels.push((channel_name.to_string(), uri));
     }
     let output_path = location(input, "/OutputDataConfig/S3OutputPath")?;
+    let instance_count = match input.pointer("/ResourceConfig/InstanceCount") {
+        None => 1,
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (1..=MAX_LOCAL_HOSTS).contains(n))
+            .ok_or_else(|| {
+                sagemaker_refusal(
+                    "ValidationException",
+                    format!("ResourceConfig.InstanceCount must be a whole number from 1 to {MAX_LOCAL_HOSTS} for a local run, got {value}"),
+                )
+            })? as usize,
+    };
     let max_runtime = input
         .pointer("/StoppingCondition/MaxRuntimeInSeconds")
         .and_then(Value::as_u64)
@@ -172,6 +173,7 @@ pub(crate) fn create(
         hps,
         &parsed_channels,
         &output_path,
+        instance_count,
         max_runtime,
         deadline,
         progress,
@@ -215,6 +217,9 @@ pub(crate) fn create(
     }
 }
 
+/// Host processes one local job may start: each is a Python process with a Ray node.
+const MAX_LOCAL_HOSTS: u64 = 16;
+
 enum Ended {
     Failed(String),
     Stopped(String),
@@ -229,6 +234,7 @@ fn run(
     hps: &Map<String, Value>,
     channels: &[(String, Location)],
     output_path: &Location,
+    instance_count: usize,
     max_runtime: u64,
     deadline: Option<Instant>,
     progress: &mut dyn FnMut(String),
@@ -244,19 +250,20 @@ fn run(
         .map_err(|f| failed(format!("ClientError: {}", f.cause)))?
         .to_path_buf();
     let data_dir = dir.join("input").join("data");
-    let config_dir = dir.join("input").join("config");
-    let model_dir = dir.join("model");
-    let output_dir = dir.join("output");
-    let output_data_dir = output_dir.join("data");
     let code_dir = dir.join("code");
-    for d in [
-        &data_dir,
-        &config_dir,
-        &model_dir,
-        &output_data_dir,
-        &code_dir,
-    ] {
+    let hosts: Vec<String> = (1..=instance_count).map(|i| format!("algo-{i}")).collect();
+    // One host keeps the flat layout (and train.log) it always had.
+    let layouts: Vec<Layout> = hosts
+        .iter()
+        .map(|host| Layout::new(dir, host, instance_count > 1))
+        .collect();
+    for d in [&data_dir, &code_dir] {
         std::fs::create_dir_all(d).map_err(|e| internal(e.into()))?;
+    }
+    for layout in &layouts {
+        for d in [&layout.config_dir, &layout.model_dir, &layout.output_data_dir] {
+            std::fs::create_dir_all(d).map_err(|e| internal(e.into()))?;
+        }
     }
 
     // Download the channels.
@@ -278,15 +285,17 @@ fn run(
         );
     }
     let hps_raw = Value::Object(hps.clone());
-    for (file, value) in [
-        ("hyperparameters.json", hps_raw),
-        ("inputdataconfig.json", Value::Object(channel_config)),
-        (
-            "resourceconfig.json",
-            json!({"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "lo"}),
-        ),
-    ] {
-        write_json(&config_dir.join(file), &value).map_err(internal)?;
+    for (host, layout) in hosts.iter().zip(&layouts) {
+        for (file, value) in [
+            ("hyperparameters.json", hps_raw.clone()),
+            ("inputdataconfig.json", Value::Object(channel_config.clone())),
+            (
+                "resourceconfig.json",
+                json!({"current_host": host, "hosts": hosts, "network_interface_name": "lo"}),
+            ),
+        ] {
+            write_json(&layout.config_dir.join(file), &value).map_err(internal)?;
+        }
     }
 
     // The user's code.
@@ -321,106 +330,215 @@ fn run(
             )
         })
         .collect();
-    let failure_file = output_dir.join("failure");
-    let mut command = Command::new(&python);
-    command.arg(&script).current_dir(&code_dir);
-    for (key, value) in &user_hps {
-        command.arg(format!("--{key}")).arg(value);
-    }
-    let channel_names: Vec<&str> = channels.iter().map(|(c, _)| c.as_str()).collect();
-    for (channel, _) in channels {
-        command.env(
-            format!(
-                "SM_CHANNEL_{}",
-                channel.to_ascii_uppercase().replace(['-', '.'], "_")
-            ),
-            data_dir.join(channel),
-        );
-    }
-    for (key, value) in &decoded {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        command.env(
-            format!(
-                "SM_HP_{}",
-                key.to_ascii_uppercase().replace(['-', '.'], "_")
-            ),
-            text,
-        );
-    }
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    command
-        .env("SM_HPS", Value::Object(decoded).to_string())
-        .env("SM_CHANNELS", json!(channel_names).to_string())
-        .env("SM_MODEL_DIR", &model_dir)
-        .env("SM_OUTPUT_DIR", &output_dir)
-        .env("SM_OUTPUT_DATA_DIR", &output_data_dir)
-        .env("SM_OUTPUT_FAILURE", &failure_file)
-        .env("SM_INPUT_DIR", dir.join("input"))
-        .env("SM_INPUT_CONFIG_DIR", &config_dir)
-        .env(
-            "SM_INPUT_DATA_CONFIG",
-            std::fs::read_to_string(config_dir.join("inputdataconfig.json")).unwrap_or_default(),
-        )
-        .env("SM_MODULE_DIR", submit)
-        .env("SM_USER_ENTRY_POINT", program)
-        .env("SM_CURRENT_HOST", "algo-1")
-        .env("SM_HOSTS", "[\"algo-1\"]")
-        .env("SM_NUM_CPUS", cpus.to_string())
-        .env("SM_NUM_GPUS", "0")
-        .env(
-            "SM_TRAINING_ENV",
-            json!({"job_name": name, "hyperparameters": hps, "channel_input_dirs": {}}).to_string(),
-        )
-        .env("TRAINING_JOB_NAME", name)
-        .env("PYTHONUNBUFFERED", "1");
-
+    // Several hosts share this machine's cores as separate instances would have their own.
+    let host_cpus = (cpus / instance_count).max(1);
+    let hosts_json = json!(hosts).to_string();
+    let cluster = if instance_count > 1 {
+        let port = free_ray_port(instance_count).ok_or_else(|| {
+            internal(anyhow::anyhow!(
+                "no free block of local ports for a Ray cluster of {instance_count} hosts"
+            ))
+        })?;
+        let shared = dir.join("shared");
+        std::fs::create_dir_all(&shared).map_err(|e| internal(e.into()))?;
+        Some((port, shared))
+    } else {
+        None
+    };
+    let command_for = |host: &str, layout: &Layout| {
+        let mut command = Command::new(&python);
+        command.arg(&script).current_dir(&code_dir);
+        for (key, value) in &user_hps {
+            command.arg(format!("--{key}")).arg(value);
+        }
+        let channel_names: Vec<&str> = channels.iter().map(|(c, _)| c.as_str()).collect();
+        for (channel, _) in channels {
+            command.env(
+                format!(
+                    "SM_CHANNEL_{}",
+                    channel.to_ascii_uppercase().replace(['-', '.'], "_")
+                ),
+                data_dir.join(channel),
+            );
+        }
+        for (key, value) in &decoded {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            command.env(
+                format!(
+                    "SM_HP_{}",
+                    key.to_ascii_uppercase().replace(['-', '.'], "_")
+                ),
+                text,
+            );
+        }
+        command
+            .env("SM_HPS", Value::Object(decoded.clone()).to_string())
+            .env("SM_CHANNELS", json!(channel_names).to_string())
+            .env("SM_MODEL_DIR", &layout.model_dir)
+            .env("SM_OUTPUT_DIR", &layout.output_dir)
+            .env("SM_OUTPUT_DATA_DIR", &layout.output_data_dir)
+            .env("SM_OUTPUT_FAILURE", layout.failure_file())
+            .env("SM_INPUT_DIR", layout.config_dir.parent().unwrap_or(dir))
+            .env("SM_INPUT_CONFIG_DIR", &layout.config_dir)
+            .env(
+                "SM_INPUT_DATA_CONFIG",
+                std::fs::read_to_string(layout.config_dir.join("inputdataconfig.json"))
+                    .unwrap_or_default(),
+            )
+            .env("SM_MODULE_DIR", submit)
+            .env("SM_USER_ENTRY_POINT", program)
+            .env("SM_CURRENT_HOST", host)
+            .env("SM_HOSTS", &hosts_json)
+            .env("SM_NUM_CPUS", host_cpus.to_string())
+            .env("SM_NUM_GPUS", "0")
+            .env(
+                "SM_TRAINING_ENV",
+                json!({"job_name": name, "hyperparameters": hps, "channel_input_dirs": {},
+                       "current_host": host, "hosts": hosts, "master_hostname": hosts[0]})
+                .to_string(),
+            )
+            .env("TRAINING_JOB_NAME", name)
+            .env("PYTHONUNBUFFERED", "1");
+        if let Some((port, shared)) = &cluster {
+            // ray_cluster.py's settings: every host on loopback, ports from one base.
+            command
+                .env("AUTOML_SHARED_DIR", shared)
+                .env("AUTOML_RAY_PORT", port.to_string())
+                .env("AUTOML_RAY_HEAD_ADDRESS", "127.0.0.1")
+                .env("AUTOML_RAY_NODE_ADDRESS", "127.0.0.1")
+                .env("AUTOML_RAY_NUM_CPUS", host_cpus.to_string())
+                .env_remove("RAY_ADDRESS");
+        }
+        command
+    };
     let runtime_deadline = Instant::now() + Duration::from_secs(max_runtime);
     let effective = match deadline {
         Some(d) if d < runtime_deadline => d,
         _ => runtime_deadline,
     };
-    let log = dir.join("train.log");
-    progress(format!("training log: {}", log.display()));
-    let end = run_job_following(command, &log, Some(effective), &mut |line| {
-        if let Some(text) = progress_line(line) {
-            progress(text);
+    let stopped = |log: &Path| {
+        Ended::Stopped(format!(
+            "MaxRuntimeExceeded: Training job ran longer than StoppingCondition.MaxRuntimeInSeconds ({max_runtime} s) and was stopped (log: {})",
+            log.display()
+        ))
+    };
+    if instance_count == 1 {
+        let layout = &layouts[0];
+        progress(format!("training log: {}", layout.log.display()));
+        let end = run_job_following(command_for(&hosts[0], layout), &layout.log, Some(effective), &mut |line| {
+            if let Some(text) = progress_line(line) {
+                progress(text);
+            }
+        })
+        .map_err(internal)?;
+        match end {
+            JobEnd::Exited(Some(0)) => {}
+            JobEnd::Exited(code) => return Err(failed(layout.failure(code, None))),
+            JobEnd::TimedOut if effective == runtime_deadline => return Err(stopped(&layout.log)),
+            JobEnd::TimedOut => return Err(Ended::TimedOut),
         }
-    })
-    .map_err(internal)?;
-    match end {
-        JobEnd::Exited(Some(0)) => {}
-        JobEnd::Exited(code) => {
-            let message = std::fs::read_to_string(&failure_file)
-                .ok()
-                .map(|m| m.trim().to_string())
-                .filter(|m| !m.is_empty())
-                .or_else(|| last_error(&log))
-                .unwrap_or_else(|| "the training script failed".into());
-            let code = code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into());
-            return Err(failed(format!("AlgorithmError: {message} (exit code {code}; log: {})", log.display())));
+    } else {
+        let jobs = hosts
+            .iter()
+            .zip(&layouts)
+            .map(|(host, layout)| (command_for(host, layout), layout.log.clone()))
+            .collect();
+        match run_group(jobs, Some(effective)).map_err(internal)? {
+            GroupEnd::Succeeded => {}
+            GroupEnd::Failed { index, code } => {
+                return Err(failed(layouts[index].failure(code, Some(&hosts[index]))))
+            }
+            GroupEnd::TimedOut if effective == runtime_deadline => {
+                return Err(stopped(&dir.join("hosts")))
+            }
+            GroupEnd::TimedOut => return Err(Ended::TimedOut),
         }
-        JobEnd::TimedOut if effective == runtime_deadline => {
-            return Err(Ended::Stopped(format!(
-                "MaxRuntimeExceeded: Training job ran longer than StoppingCondition.MaxRuntimeInSeconds ({max_runtime} s) and was stopped (log: {})",
-                log.display()
-            )))
-        }
-        JobEnd::TimedOut => return Err(Ended::TimedOut),
     }
+    let model_dir = &layouts[0].model_dir;
+    let output_data_dir = &layouts[0].output_data_dir;
 
     // Upload: <S3OutputPath>/<job>/output/{model,output}.tar.gz.
     let model_location = output_path.join(&format!("{name}/output/model.tar.gz"));
     let output_location = output_path.join(&format!("{name}/output/output.tar.gz"));
-    pack(&model_dir, &env.objects.path(&model_location))
+    pack(model_dir, &env.objects.path(&model_location))
         .map_err(|e| failed(format!("ClientError: cannot upload the model: {e:#}")))?;
-    pack(&output_data_dir, &env.objects.path(&output_location))
+    pack(output_data_dir, &env.objects.path(&output_location))
         .map_err(|e| failed(format!("ClientError: cannot upload the output data: {e:#}")))?;
     Ok(model_location.to_uri())
+}
+
+/// Where one host's `/opt/ml` lives: the job's directory itself for a single host (as it
+/// always was), `hosts/<host>/` when there are several.
+struct Layout {
+    config_dir: std::path::PathBuf,
+    model_dir: std::path::PathBuf,
+    output_dir: std::path::PathBuf,
+    output_data_dir: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl Layout {
+    fn new(job: &Path, host: &str, several: bool) -> Layout {
+        let root = if several { job.join("hosts").join(host) } else { job.to_path_buf() };
+        let output_dir = root.join("output");
+        Layout {
+            config_dir: root.join("input").join("config"),
+            model_dir: root.join("model"),
+            output_data_dir: output_dir.join("data"),
+            output_dir,
+            log: if several { root.join("log") } else { root.join("train.log") },
+        }
+    }
+
+    fn failure_file(&self) -> std::path::PathBuf {
+        self.output_dir.join("failure")
+    }
+
+    /// The job's FailureReason when this host failed: its failure file, else its log's
+    /// last error line.
+    fn failure(&self, code: Option<i32>, host: Option<&str>) -> String {
+        let message = std::fs::read_to_string(self.failure_file())
+            .ok()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .or_else(|| last_error(&self.log))
+            .unwrap_or_else(|| "the training script failed".into());
+        let code = code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into());
+        let host = host.map(|h| format!("host {h}, ")).unwrap_or_default();
+        format!("AlgorithmError: {message} ({host}exit code {code}; log: {})", self.log.display())
+    }
+}
+
+/// A base port whose block (ray_cluster.py's `node_ports`: base .. base+4 on the head,
+/// base+10+10i .. base+15+10i and the first worker ports of base+1000+100i on host i) is
+/// free on 127.0.0.1 right now.
+fn free_ray_port(hosts: usize) -> Option<u16> {
+    let free = |port: u32| {
+        u16::try_from(port).is_ok_and(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+    };
+    let seed = std::process::id() as u64 ^ now_millis() as u64;
+    for attempt in 0..200u64 {
+        // A spread of bases (splitmix-style), so that concurrent jobs rarely collide.
+        let mut x = seed.wrapping_add(attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 27;
+        let base = 20_000 + (x % 20_000) as u32;
+        let mut ports: Vec<u32> = (base..base + 5).collect();
+        for i in 0..hosts as u32 {
+            ports.extend(base + 10 + 10 * i..base + 16 + 10 * i);
+            ports.extend(base + 1000 + 100 * i..base + 1010 + 100 * i);
+        }
+        if ports.into_iter().all(free) {
+            return u16::try_from(base).ok();
+        }
+    }
+    None
 }
 
 /// The lines of a training log worth showing while it runs: AutoGluon starting, each

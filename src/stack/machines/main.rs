@@ -8,6 +8,44 @@ use crate::asl::{Choice, Condition, Fail, Pass, Retrier, StateMachine, Succeed, 
 use crate::stack::{Placeholder, Settings};
 use serde_json::json;
 
+/// Where the Main machine keeps what each step produced. The machine writes these paths
+/// and `report::Summary` reads them: one definition for both, and a test (below) checks
+/// that every field the summary reads is one the machine writes.
+pub(crate) mod results {
+    pub(crate) const TRAINING: &str = "Training";
+    pub(crate) const EVALUATION: &str = "Evaluation";
+    pub(crate) const DEPLOYMENT: &str = "Deployment";
+
+    /// The fields the summary reads, per section (`Output/X`: inside the Deploy
+    /// machine's output).
+    #[cfg(test)] // the test below checks the machine writes each of them
+    pub(crate) const READ: &[(&str, &[&str])] = &[
+        (TRAINING, &["ModelName", "ModelPath", "TrainingJobName"]),
+        (
+            EVALUATION,
+            &["IsValid", "Metric", "Value", "Threshold", "Scores"],
+        ),
+        (
+            DEPLOYMENT,
+            &[
+                "Output/EndpointName",
+                "Output/TransformJobName",
+                "Output/OutputPath",
+            ],
+        ),
+    ];
+
+    /// `$.Training`: where a state puts its result.
+    pub(crate) fn result_path(section: &str) -> String {
+        format!("$.{section}")
+    }
+
+    /// `/Training/ModelName`: the JSON pointer of a field in the Main machine's data.
+    pub(crate) fn pointer(section: &str, field: &str) -> String {
+        format!("/{section}/{field}")
+    }
+}
+
 pub(crate) fn machine(_settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
     StateMachine::new(
@@ -44,7 +82,7 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
                 "ModelPath.$": "$.Output.ModelPath",
                 "TrainingJobName.$": "$.Output.TrainingJobName",
             }))
-            .result_path("$.Training"),
+            .result_path(&results::result_path(results::TRAINING)),
     )
     .state(
         "UseTrainedModel",
@@ -76,7 +114,7 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
                 "Threshold.$": "$.Payload.Threshold",
                 "Scores.$": "$.Payload.Scores",
             }))
-            .result_path("$.Evaluation")
+            .result_path(&results::result_path(results::EVALUATION))
             .retry(Retrier {
                 error_equals: [
                     "Lambda.ServiceException",
@@ -116,7 +154,7 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
         Task::new("arn:${AWS::Partition}:states:::states:startExecution.sync:2", next("Done"))
             .parameters(child_execution(Placeholder::DeployStateMachineArn, "deploy"))
             .result_selector(json!({ "ExecutionArn.$": "$.ExecutionArn", "Output.$": "$.Output" }))
-            .result_path("$.Deployment"),
+            .result_path(&results::result_path(results::DEPLOYMENT)),
     )
     .state("Done", Succeed::default())
 }
@@ -132,4 +170,49 @@ fn child_execution(machine: Placeholder, suffix: &str) -> serde_json::Value {
             "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::results;
+    use crate::stack::{build, MachineId, Settings};
+    use serde_json::Value;
+
+    /// Every field `report::Summary` reads is written by the state whose ResultPath is
+    /// that section: by its ResultSelector, or (Deployment) by the Deploy machine's last states.
+    #[test]
+    fn the_summary_reads_what_the_main_machine_writes() {
+        let stack = build(&Settings::default()).unwrap();
+        let main = stack.definition_json(MachineId::Main);
+        let deploy = stack.definition_json(MachineId::Deploy);
+        for (section, fields) in results::READ {
+            let path = results::result_path(section);
+            let state = main["States"]
+                .as_object()
+                .unwrap()
+                .values()
+                .find(|state| state["ResultPath"] == Value::String(path.clone()))
+                .unwrap_or_else(|| panic!("no Main state writes {path}"));
+            for field in *fields {
+                let written = match field.strip_prefix("Output/") {
+                    None => state["ResultSelector"]
+                        .as_object()
+                        .is_some_and(|selector| selector.contains_key(&format!("{field}.$"))),
+                    Some(inner) => {
+                        state["ResultSelector"]["Output.$"].is_string()
+                            && deploy["States"].as_object().unwrap().values().any(|s| {
+                                s["End"] == true
+                                    && s["Parameters"]
+                                        .as_object()
+                                        .is_some_and(|p| p.contains_key(&format!("{inner}.$")))
+                            })
+                    }
+                };
+                assert!(
+                    written,
+                    "the summary reads {section}.{field}, which no state writes"
+                );
+            }
+        }
+    }
 }

@@ -103,6 +103,22 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "VolumeSizeInGB": settings.training_volume_size,
             },
             "StoppingCondition": { "MaxRuntimeInSeconds": settings.training_max_runtime },
+            // With InstanceCount > 1 the instances form one Ray cluster (tabular_train.py,
+            // ray_cluster.py) and the workers upload each fold they fit to this prefix of the
+            // job, beside its model.tar.gz, where the head downloads it; the SageMaker role
+            // reads and writes the data locations it lies in. Ignored with one instance.
+            "Environment": {
+                "AG_MODEL_SYNC_PATH.$": "States.Format('{}/{}/ray-sync/', $.Parameters.Train.TrainingOutput, $.JobName)",
+            },
+            // The instances of a job reach each other on any port in SageMaker's own VPC
+            // (https://docs.aws.amazon.com/sagemaker/latest/dg/train-encrypt.html: training
+            // runs in an Amazon VPC by default; encryption only adds IPsec between the
+            // instances and costs time, so it stays off). Network isolation would block the
+            // S3 calls of the fold sync ("the container can't make any outbound network
+            // calls, even to other AWS services such as Amazon S3",
+            // https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-free.html).
+            "EnableInterContainerTrafficEncryption": false,
+            "EnableNetworkIsolation": false,
             "Tags": crate::stack::tags(),
         }))
         .result_selector(json!({

@@ -6,7 +6,7 @@ use crate::support::Test;
 pub use automl_testkit::{env_for, Moto, REGION};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::Credentials;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A moto server, a scratch directory and the clients to inspect what automl did.
 pub struct Env {
@@ -252,8 +252,4 @@ pub fn zip_with_one_file(name: &str, contents: &[u8]) -> Vec<u8> {
     zip.extend_from_slice(&central_offset.to_le_bytes());
     zip.extend_from_slice(&0u16.to_le_bytes());
     zip
-}
-
-pub fn file_name(path: &Path) -> String {
-    path.file_name().unwrap().to_string_lossy().to_string()
 }

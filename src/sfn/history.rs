@@ -189,7 +189,7 @@ mod tests {
         );
         assert_eq!(
             split_resource("arn:aws:states:::aws-sdk:sagemaker:describeEndpoint"),
-            ("sagemaker".into(), "describeEndpoint".into())
+            ("aws-sdk:sagemaker".into(), "describeEndpoint".into())
         );
         let mut history = History::default();
         history.execution_started(&json!({}), "r", "m");

@@ -46,8 +46,10 @@ original features is used and value types are inferred as pandas would.
 
 Request formats (Content-Type; parameters such as charset are ignored; none = text/csv)
 ---------------------------------------------------------------------------------------
-text/csv                 no header; one row per line; exactly the feature columns in
-                         training order (the label column is not sent). Empty fields and
+text/csv                 one row per line; exactly the feature columns in
+                         training order (the label column is not sent). Or a first row
+                         naming every feature column (in any order; a label column named
+                         there is ignored, so a test CSV works as it is). Empty fields and
                          pandas' missing-value markers (NA, NaN, null, ...) are missing.
                          Values are converted to the column's training type (a non-number
                          in a numeric column is a 400).
@@ -258,22 +260,46 @@ def _text(body) -> str:
     raise RequestError(f"unsupported request body type {type(body).__name__}")
 
 
+def _csv_header(model: ServingModel, fields: list):
+    """The column order a first row names: every feature column once, in any order, and
+    perhaps the label (a test CSV as it is); None when the row is data."""
+    names = [f.strip() for f in fields]
+    wanted = set(model.feature_columns)
+    if len(set(names)) != len(names) or not wanted <= set(names):
+        return None
+    extra = set(names) - wanted
+    return names if extra <= {model.label} else None
+
+
 def _csv_rows(model: ServingModel, text: str) -> list:
     expected = len(model.feature_columns)
     rows = []
+    header = None
     try:
         for number, fields in enumerate(csv.reader(io.StringIO(text), strict=True), start=1):
             if not fields:
                 raise RequestError(f"row {number} is empty")
-            if len(fields) != expected:
+            if number == 1 and (header := _csv_header(model, fields)) is not None:
+                continue
+            if header is not None:
+                if len(fields) != len(header):
+                    raise RequestError(
+                        f"row {number} has {len(fields)} columns, expected {len(header)} "
+                        f"as its header names ({_names(header)})"
+                    )
+                by_name = dict(zip(header, fields))
+                fields = [by_name[c] for c in model.feature_columns]
+            elif len(fields) != expected:
                 raise RequestError(
                     f"row {number} has {len(fields)} columns, expected {expected} "
-                    f"({_names(model.feature_columns)}), without header and without the "
-                    f"label column {model.label!r}"
+                    f"({_names(model.feature_columns)}), without the label column "
+                    f"{model.label!r}; or start with a header row naming them"
                 )
             rows.append([None if f in NA_STRINGS else f for f in fields])
     except csv.Error as err:
         raise RequestError(f"malformed CSV: {err}") from None
+    if not rows:
+        raise RequestError("only a header row: send at least one row of values")
     return rows
 
 

@@ -44,7 +44,19 @@ fit_args            keyword arguments of ``TabularPredictor.fit(train, ...)``; m
                     Both may be a JSON object, a JSON string of an object, or a JSON string of
                     a JSON string of an object (the seed's double encoding): strings are
                     decoded repeatedly until an object results.
-feature_importance  true/false (a bool or the strings "true"/"false"); default false.
+feature_importance  true/false (a bool or the strings "true"/"false"); default true:
+                    permutation importance of every feature, on the test set (on the
+                    training set when there is no test channel), within the time budget below.
+                    Or an object (or its JSON text) {"Enabled": bool, "TimeLimit": seconds,
+                    "SubsampleSize": rows}, every key optional: Parameters.Train.FeatureImportance
+                    as the Train machine passes it; its keys set the two below.
+feature_importance_time_limit
+                    seconds (a number > 0, or its string) the importance may take; default
+                    60. AutoGluon always completes its first shuffle set (one pass over
+                    every feature), so the budget bounds the number of shuffle sets.
+feature_importance_subsample_size
+                    rows (an integer >= 1, or its string) the importance is computed on,
+                    sampled from the data; default 5000 (AutoGluon's own default).
 sagemaker_*         set by SageMaker itself; ignored. Any other key is warned about and ignored.
 
 Input data
@@ -74,17 +86,37 @@ SM_OUTPUT_DATA_DIR/
                                  is not a finite number are dropped (listed in the summary).
     training_summary.json        problem_type, label, eval_metric, best_model,
                                  autogluon_version, python_version, train_rows, test_rows,
-                                 train_files, test_files, feature_columns, class_labels,
-                                 fit_seconds, dropped_scores; with several hosts also
-                                 hosts: {head, formed_seconds, sync, per_host: {host:
-                                 {node_id, folds, fold_seconds, models, parallel_model_fits}}}
-                                 (from Ray's task records).
-    leaderboard.csv              predictor.leaderboard(test) (or without test: validation only).
+                                 train_files, test_files, feature_columns, class_labels
+                                 (null unless binary/multiclass), fit_seconds, scores,
+                                 dropped_scores, "feature_importance": {"computed": bool,
+                                 "data": "test"|"train"|null, "time_limit", "subsample_size",
+                                 "seconds", "shuffle_sets"} (null numbers when not computed);
+                                 with several hosts also hosts: {head, formed_seconds, sync,
+                                 per_host: {host: {node_id, folds, fold_seconds, models,
+                                 parallel_model_fits}}} (from Ray's task records).
+    leaderboard.csv              one row per model, best first:
+                                 predictor.leaderboard(test, extra_info=True) restricted to
+                                 LEADERBOARD_COLUMNS (model, score_test, score_val,
+                                 eval_metric, pred_time_test, pred_time_val, fit_time, the
+                                 three *_marginal times, stack_level, can_infer, fit_order,
+                                 model_type, num_features, memory_size). Without a test
+                                 channel: the same without score_test and pred_time_test*.
+                                 Scores are higher-is-better (losses negative).
     predictions.csv              header ``actual,prediction[,<class label>...]``, one row per
                                  test row: true value, prediction, class probabilities.
-    feature_importance.csv       only when feature_importance is true: index column
-                                 ``feature`` then AutoGluon's importance columns (computed on
-                                 test, or on train when there is no test channel).
+    feature_importance.csv       unless feature_importance is false: index column
+                                 ``feature`` (every feature column, most important first)
+                                 then AutoGluon's importance, stddev, p_value, n, p99_high,
+                                 p99_low (computed on test, or on train without a test
+                                 channel).
+    data_summary.json            {"format_version": 1, "label": str, "train": SET,
+                                  "test": SET | null}; SET = {"rows", "columns", "files",
+                                  "column_summaries": [{"name", "role" ("label"|"feature"),
+                                  "type" (as in feature_types), "dtype" (pandas), "missing",
+                                  "distinct", "min", "max", "mean" (numbers for numeric
+                                  columns, else null)}, ...] in training column order}.
+                                 The test set is summarised as used (rows without a label
+                                 dropped).
 
 Exit status: 0 on success; 2 on bad input (hyperparameters, data), 1 on any other failure.
 On failure the last line on stderr is ``error: <one-line message>`` and the same message is
@@ -103,6 +135,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import NamedTuple
 
 # ray_cluster.py sits beside this script (in the scripts archive and in the repository);
 # put its directory on the path also when this file is imported from elsewhere (tests).
@@ -113,7 +146,17 @@ import ray_cluster  # noqa: E402 - several hosts as one Ray cluster; idle with o
 SERVING_METADATA_FILE = "serving_metadata.json"
 SERVING_SCRIPT = "tabular_serve.py"
 FORMAT_VERSION = 1
-KNOWN_HYPERPARAMETERS = ("init_args", "fit_args", "feature_importance")
+KNOWN_HYPERPARAMETERS = ("init_args", "fit_args", "feature_importance",
+                         "feature_importance_time_limit", "feature_importance_subsample_size")
+DEFAULT_IMPORTANCE_TIME_LIMIT = 60.0
+DEFAULT_IMPORTANCE_SUBSAMPLE_SIZE = 5000
+# The scalar columns of predictor.leaderboard(extra_info=True) that leaderboard.csv keeps, in
+# this order (AutoGluon 1.4); the others hold lists and dicts (features, hyperparameters).
+LEADERBOARD_COLUMNS = (
+    "model", "score_test", "score_val", "eval_metric", "pred_time_test", "pred_time_val",
+    "fit_time", "pred_time_test_marginal", "pred_time_val_marginal", "fit_time_marginal",
+    "stack_level", "can_infer", "fit_order", "model_type", "num_features", "memory_size",
+)
 # SageMaker caps FailureReason at 1024 characters.
 MAX_FAILURE_CHARS = 1024
 
@@ -172,8 +215,74 @@ def parse_bool(name: str, value) -> bool:
     raise UserError(f"hyperparameter {name} must be true or false, got {_short(json.dumps(value))}")
 
 
-def parse_hyperparameters(hps: dict) -> tuple[dict, dict, bool]:
-    """Return (init_args, fit_args, feature_importance) from the SM_HPS object."""
+class Importance(NamedTuple):
+    """What the feature_importance* hyperparameters ask for."""
+
+    enabled: bool = True
+    time_limit: float = DEFAULT_IMPORTANCE_TIME_LIMIT
+    subsample_size: int = DEFAULT_IMPORTANCE_SUBSAMPLE_SIZE
+
+
+def parse_number(name: str, value, *, integer: bool, minimum: float, strict: bool):
+    """A number hyperparameter (SageMaker hands every hyperparameter over as a string)."""
+    text = value.strip().strip('"').strip() if isinstance(value, str) else value
+    number = None
+    if isinstance(text, bool):
+        number = None
+    elif isinstance(text, (int, float)):
+        number = text
+    elif isinstance(text, str):
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        kind = "an integer" if integer else "a number"
+        raise UserError(f"hyperparameter {name} must be {kind}, got {_short(json.dumps(value))}")
+    if integer and number != int(number):
+        raise UserError(f"hyperparameter {name} must be an integer, got {_short(json.dumps(value))}")
+    if number < minimum or (strict and number == minimum):
+        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        raise UserError(f"hyperparameter {name} must be {bound}, got {_short(json.dumps(value))}")
+    return int(number) if integer else float(number)
+
+
+# The keys of the object form of feature_importance: Parameters.Train.FeatureImportance as
+# the Train machine passes it (States.JsonToString), and their flat hyperparameter twins.
+IMPORTANCE_KEYS = {"Enabled": "feature_importance", "TimeLimit": "feature_importance_time_limit",
+                   "SubsampleSize": "feature_importance_subsample_size"}
+
+
+def parse_importance(hps: dict) -> Importance:
+    values = {name: hps.get(name) for name in IMPORTANCE_KEYS.values()}
+    flag = values["feature_importance"]
+    text = flag.strip() if isinstance(flag, str) else None
+    if isinstance(flag, dict) or (text and text.lstrip('"').startswith("{")):
+        options = decode_json_object("feature_importance", flag)
+        unknown = sorted(set(options) - set(IMPORTANCE_KEYS))
+        if unknown:
+            raise UserError(f"hyperparameter feature_importance: unknown key {unknown[0]!r} "
+                            f"(known: {', '.join(IMPORTANCE_KEYS)})")
+        values["feature_importance"] = None
+        for key, value in options.items():
+            if values[IMPORTANCE_KEYS[key]] is not None and key != "Enabled":
+                log(f"warning: feature_importance.{key} overrides {IMPORTANCE_KEYS[key]}")
+            values[IMPORTANCE_KEYS[key]] = value
+    flag = values["feature_importance"]
+    enabled = True if flag is None else parse_bool("feature_importance", flag)
+    time_limit = values["feature_importance_time_limit"]
+    subsample = values["feature_importance_subsample_size"]
+    return Importance(
+        enabled=enabled,
+        time_limit=DEFAULT_IMPORTANCE_TIME_LIMIT if time_limit in (None, "") else parse_number(
+            "feature_importance_time_limit", time_limit, integer=False, minimum=0, strict=True),
+        subsample_size=DEFAULT_IMPORTANCE_SUBSAMPLE_SIZE if subsample in (None, "") else parse_number(
+            "feature_importance_subsample_size", subsample, integer=True, minimum=1, strict=False),
+    )
+
+
+def parse_hyperparameters(hps: dict) -> tuple[dict, dict, Importance]:
+    """Return (init_args, fit_args, feature importance options) from the SM_HPS object."""
     if not isinstance(hps, dict):
         raise UserError(f"hyperparameters must be a JSON object, got {_json_type(hps)}")
     for key in sorted(hps):
@@ -183,7 +292,7 @@ def parse_hyperparameters(hps: dict) -> tuple[dict, dict, bool]:
         raise UserError("hyperparameter init_args is required (a JSON object with at least \"label\")")
     init_args = decode_json_object("init_args", hps.get("init_args"))
     fit_args = decode_json_object("fit_args", hps.get("fit_args"), default={})
-    feature_importance = parse_bool("feature_importance", hps.get("feature_importance", False))
+    feature_importance = parse_importance(hps)
     label = init_args.get("label")
     if label is None or label == "":
         raise UserError(
@@ -426,7 +535,24 @@ def train(env=None, cluster=None) -> dict:
     code_dir.mkdir(exist_ok=True)
     shutil.copyfile(serve_script, code_dir / SERVING_SCRIPT)
 
-    # Reports.
+    summary = write_reports(
+        predictor, output_dir, train_df=train_df, test_df=test_df, label=label,
+        features=features, class_labels=class_labels, importance=want_importance,
+        extra={"train_files": train_files, "test_files": test_files,
+               "fit_seconds": round(fit_seconds, 3),
+               "autogluon_version": autogluon.tabular.__version__},
+        cluster=cluster,
+    )
+    log(f"model saved in {model_dir}; reports in {output_dir}")
+    return summary
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def write_reports(predictor, output_dir: Path, *, train_df, test_df, label: str, features: list,
+                  class_labels, importance: Importance, extra: dict, cluster=None) -> dict:
+    """Write everything SM_OUTPUT_DATA_DIR holds (see Outputs); return training_summary."""
     scores, dropped = {}, []
     if test_df is not None:
         raw_scores = predictor.evaluate(test_df)
@@ -438,43 +564,98 @@ def train(env=None, cluster=None) -> dict:
                 scores[str(name)] = number
         if dropped:
             log(f"warning: scores without a finite value left out of scores.json: {', '.join(dropped)}")
+        # The evaluation Lambda reads this file and only this one: flat metric -> number.
         _write_json(output_dir / "scores.json", scores)
-        leaderboard = predictor.leaderboard(test_df)
         _write_predictions(predictor, test_df, label, class_labels, output_dir / "predictions.csv")
-    else:
-        leaderboard = predictor.leaderboard()
-    leaderboard.to_csv(output_dir / "leaderboard.csv", index=False)
+    _write_leaderboard(predictor, test_df, output_dir / "leaderboard.csv")
 
-    if want_importance:
-        data = test_df if test_df is not None else train_df
-        importance = predictor.feature_importance(data, silent=True)
-        importance.index.name = "feature"
-        importance.to_csv(output_dir / "feature_importance.csv")
+    importance_info = {"computed": False, "data": None, "time_limit": None,
+                       "subsample_size": None, "seconds": None, "shuffle_sets": None}
+    if importance.enabled:
+        importance_info = _write_feature_importance(
+            predictor, test_df if test_df is not None else train_df,
+            "test" if test_df is not None else "train", importance,
+            output_dir / "feature_importance.csv")
+
+    _write_json(output_dir / "data_summary.json", {
+        "format_version": FORMAT_VERSION,
+        "label": label,
+        "train": _data_set_summary(train_df, label, extra["train_files"]),
+        "test": None if test_df is None else _data_set_summary(test_df, label, extra["test_files"]),
+    })
 
     summary = {
         "problem_type": predictor.problem_type,
         "label": label,
         "eval_metric": predictor.eval_metric.name,
         "best_model": predictor.model_best,
-        "autogluon_version": autogluon.tabular.__version__,
+        "autogluon_version": extra["autogluon_version"],
         "python_version": platform.python_version(),
         "train_rows": int(len(train_df)),
         "test_rows": None if test_df is None else int(len(test_df)),
-        "train_files": train_files,
-        "test_files": test_files,
+        "train_files": extra["train_files"],
+        "test_files": extra["test_files"],
         "feature_columns": features,
         "class_labels": class_labels,
-        "fit_seconds": round(fit_seconds, 3),
+        "fit_seconds": extra["fit_seconds"],
         "scores": scores if test_df is not None else None,
         "dropped_scores": dropped,
+        "feature_importance": importance_info,
     }
     if cluster is not None:
         summary["hosts"] = cluster.summary()
     _write_json(output_dir / "training_summary.json", summary)
     if test_df is not None:
         log("scores: " + json.dumps(scores))
-    log(f"model saved in {model_dir}; reports in {output_dir}")
     return summary
+
+
+def _write_leaderboard(predictor, test_df, path: Path) -> None:
+    board = predictor.leaderboard(test_df, extra_info=True)
+    board = board[[c for c in LEADERBOARD_COLUMNS if c in board.columns]]
+    board.to_csv(path, index=False)
+
+
+def _write_feature_importance(predictor, data, data_name: str, options: Importance,
+                              path: Path) -> dict:
+    started = time.monotonic()
+    table = predictor.feature_importance(
+        data, time_limit=options.time_limit, subsample_size=options.subsample_size, silent=True)
+    seconds = time.monotonic() - started
+    table = table.sort_values("importance", ascending=False, kind="stable")
+    table.index.name = "feature"
+    table.to_csv(path)
+    shuffle_sets = int(table["n"].max()) if "n" in table.columns and len(table) else None
+    log(f"feature importance on {data_name} ({min(len(data), options.subsample_size)} rows, "
+        f"{shuffle_sets} shuffle sets) in {seconds:.1f} s (budget {options.time_limit:g} s)")
+    return {"computed": True, "data": data_name, "time_limit": options.time_limit,
+            "subsample_size": options.subsample_size, "seconds": round(seconds, 3),
+            "shuffle_sets": shuffle_sets}
+
+
+def _data_set_summary(frame, label: str, files: list) -> dict:
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        numeric = getattr(series.dtype, "kind", "O") in "iuf"
+        values = series.dropna()
+
+        def stat(fn):
+            return _finite_float(fn(values)) if numeric and len(values) else None
+
+        columns.append({
+            "name": str(name),
+            "role": "label" if name == label else "feature",
+            "type": feature_type(series.dtype),
+            "dtype": str(series.dtype),
+            "missing": int(series.isna().sum()),
+            "distinct": int(series.nunique(dropna=True)),
+            "min": stat(lambda v: v.min()),
+            "max": stat(lambda v: v.max()),
+            "mean": stat(lambda v: v.mean()),
+        })
+    return {"rows": int(len(frame)), "columns": int(frame.shape[1]), "files": list(files),
+            "column_summaries": columns}
 
 
 def _class_labels(predictor):

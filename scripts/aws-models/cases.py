@@ -175,7 +175,11 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     name = f"{STACK}-{EXECUTION}"
     # Each machine's state input where its Tasks run (after its naming Pass state).
     main_state = {**train_example, "Training": {"ModelPath": f"s3://bucket/output/{name}/output/model.tar.gz"}}
-    train_state = {"JobName": name, "Parameters": train_example["Parameters"],
+    # What the Train machine's DefaultFeatureImportance fills in before TrainModel runs.
+    train_parameters = copy.deepcopy(train_example["Parameters"])
+    train_parameters["Train"].setdefault(
+        "FeatureImportance", {"Enabled": True, "TimeLimit": 60.0, "SubsampleSize": 5000})
+    train_state = {"JobName": name, "Parameters": train_parameters,
                    "TrainingJob": {"ModelArtifacts": {"S3ModelArtifacts": f"s3://bucket/output/{name}/output/model.tar.gz"}}}
     train_state["TrainingJob"]["ModelArtifacts"] = train_state["TrainingJob"]["ModelArtifacts"]["S3ModelArtifacts"]
     endpoint_parameters = copy.deepcopy(train_example["Parameters"])

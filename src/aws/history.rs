@@ -416,6 +416,7 @@ mod tests {
                     status,
                     ..
                 } => format!("{depth} {machine} ended {status:?}"),
+                Event::TaskProgress { text } => format!("progress {text}"),
             })
             .collect()
     }

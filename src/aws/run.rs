@@ -199,8 +199,10 @@ impl Followed {
             ExecutionStatus::Succeeded => self.output.as_ref(),
             _ => self.last_input.as_ref().or(self.output.as_ref()),
         };
-        Summary::from_data(name, self.status, data.unwrap_or(&Value::Null))
-            .with_failure(self.error.clone(), self.cause.clone())
+        let summary = Summary::from_data(name, self.status, data.unwrap_or(&Value::Null))
+            .with_failure(self.error.clone(), self.cause.clone());
+        let results = crate::report::results::Results::on_aws(&summary);
+        summary.with_results(results)
     }
 }
 
@@ -343,6 +345,7 @@ mod tests {
                 Event::ExecutionEnded {
                     machine, status, ..
                 } => format!("{machine} {status:?}"),
+                Event::TaskProgress { text } => text.clone(),
             })
         };
         let followed = block_on(follow(
@@ -371,7 +374,7 @@ mod tests {
         assert!(
             summary
                 .render()
-                .contains("accuracy = 0.9021 (threshold 0.95): rejected"),
+                .contains("accuracy = 0.9021 (threshold 0.9500): rejected"),
             "{}",
             summary.render()
         );

@@ -16,6 +16,7 @@ pub(crate) mod invoke;
 pub(crate) mod local;
 pub(crate) mod manual;
 pub(crate) mod output;
+pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod settings;
 pub(crate) mod status;
@@ -79,6 +80,7 @@ pub(crate) enum Command {
     Status(status::Args),
     Executions(executions::Args),
     Invoke(invoke::Args),
+    Report(report::Args),
     /// The local runner: create its Python environment, list and stop local endpoints.
     #[command(subcommand)]
     Local(local::Command),
@@ -144,6 +146,7 @@ fn dispatch(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args, global, out),
         Command::Executions(args) => executions::run(args, global, out),
         Command::Invoke(args) => invoke::run(args, global, out),
+        Command::Report(args) => report::run(args, global, out),
         Command::Local(command) => local::run(command, global, out),
         Command::Manual(command) => manual::run(command, out),
     }

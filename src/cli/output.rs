@@ -215,6 +215,22 @@ impl Progress for Output {
                 status,
                 ..
             } => Some(format!("{}{machine}: {status:?}", indent(*depth))),
+            // Live on a terminal (the spinner's message, after the state), plain lines
+            // otherwise; the log path always stays on screen.
+            Event::TaskProgress { text } => {
+                if self.spinner.is_some() && !text.starts_with("training log: ") {
+                    let state = self
+                        .last_status
+                        .split(" · ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    self.status(&format!("{state} · {text}"));
+                    None
+                } else {
+                    Some(format!("{}{text}", indent(2)))
+                }
+            }
         };
         if let Some(line) = line {
             self.stderr(line);

@@ -214,7 +214,7 @@ fn local_hints(
     };
     if let (Some(endpoint), true) = (&summary.endpoint_name, summary.succeeded()) {
         out.stderr("the endpoint is a local server; call it with");
-        out.stderr(format!("  automl invoke --local{state} {endpoint} --file rows.csv   (CSV rows without header or label; or --body '...')"));
+        out.stderr(format!("  automl invoke --local{state} {endpoint} --file rows.csv   (CSV rows without the label, a header row optional; or --body '...')"));
         out.stderr(format!("and stop it with `automl local stop{state} {endpoint}` (`automl local endpoints{state}` lists them)"));
     }
     if let Some(path) = &report.batch_output_path {
@@ -223,7 +223,9 @@ fn local_hints(
             path.display()
         ));
     }
-    if let Some(path) = &report.model_archive_path {
-        out.stderr(format!("model archive: {}", path.display()));
+    if summary.results.is_none() {
+        if let Some(path) = &report.model_archive_path {
+            out.stderr(format!("model archive: {}", path.display()));
+        }
     }
 }

@@ -58,6 +58,20 @@ pub(crate) struct Train {
     pub(crate) fit_args: Map<String, Value>,
     /// Keyword arguments of `TabularPredictor()`, as a JSON object with a `label`.
     pub(crate) init_args: Map<String, Value>,
+    /// Permutation feature importance on the test set, and its budget.
+    pub(crate) feature_importance: FeatureImportance,
+}
+
+/// `Parameters.Train.FeatureImportance`, normalised (true/false and partial objects are
+/// accepted; defaults in `check::importance`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct FeatureImportance {
+    pub(crate) enabled: bool,
+    /// Seconds.
+    pub(crate) time_limit: f64,
+    /// Rows of the test set it is computed on.
+    pub(crate) subsample_size: u64,
 }
 
 /// `Parameters.Evaluation`.

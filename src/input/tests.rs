@@ -297,6 +297,7 @@ fn every_path_the_machines_read_exists_in_the_normalised_inputs() {
         "Parameters.Flow.Train",
         "Parameters.Train.FitArgs",
         "Parameters.Train.InitArgs",
+        "Parameters.Train.FeatureImportance",
         "Parameters.Evaluation.Threshold",
         "Parameters.Deploy.BatchInputDataPath",
         "Parameters.PretrainedModel.Name",
@@ -332,8 +333,10 @@ fn every_field_of_the_normalised_inputs_is_read_by_a_machine() {
                 } else {
                     format!("{prefix}.{key}")
                 };
-                // FitArgs and InitArgs are read whole.
-                if value.is_object() && !matches!(key.as_str(), "FitArgs" | "InitArgs") {
+                // FitArgs, InitArgs and FeatureImportance are read whole.
+                if value.is_object()
+                    && !matches!(key.as_str(), "FitArgs" | "InitArgs" | "FeatureImportance")
+                {
                     fields(value, &path, out);
                 } else {
                     out.push(path);

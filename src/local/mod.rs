@@ -19,6 +19,7 @@ pub(crate) mod machines;
 pub(crate) mod objects;
 pub(crate) mod process;
 pub(crate) mod python;
+pub(crate) mod results;
 pub(crate) mod runner;
 pub(crate) mod store;
 
@@ -111,8 +112,15 @@ pub(crate) fn run(
         _ => outcome.last_data.clone(),
     };
     let cause = outcome.cause.as_deref().map(crate::sfn::explain::explain);
-    let summary =
+    let mut summary =
         Summary::from_data(name, outcome.status, &data).with_failure(outcome.error.clone(), cause);
+    // The results are a view of what the run left; a run that cannot show them still ran.
+    match results::results(config, name) {
+        Ok((results, _)) => summary = summary.with_results(results),
+        Err(error) => progress.line(&format!(
+            "warning: no results or report for {name}: {error:#}"
+        )),
+    }
     let objects = objects::Objects::new(config.object_root());
     let local_path = |uri: &Option<String>| {
         uri.as_deref()

@@ -33,9 +33,19 @@ pub(crate) const PID_FILE: &str = "job.pid.json";
 /// Runs `command` with stdout and stderr appended to `log`; stops it (its whole process
 /// group) at `deadline` or when the run is interrupted.
 pub(crate) fn run_job(
+    command: Command,
+    log: &Path,
+    deadline: Option<Instant>,
+) -> anyhow::Result<JobEnd> {
+    run_job_following(command, log, deadline, &mut |_| {})
+}
+
+/// [`run_job`], handing each complete line the job writes to `on_line` as it comes.
+pub(crate) fn run_job_following(
     mut command: Command,
     log: &Path,
     deadline: Option<Instant>,
+    on_line: &mut dyn FnMut(&str),
 ) -> anyhow::Result<JobEnd> {
     if let Some(parent) = log.parent() {
         fs::create_dir_all(parent)?;
@@ -51,6 +61,7 @@ pub(crate) fn run_job(
     die_with_parent(&mut command);
     let program = command.get_program().to_string_lossy().to_string();
     let started = Instant::now();
+    let start = fs::metadata(log).map(|m| m.len()).unwrap_or(0);
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
@@ -64,7 +75,7 @@ pub(crate) fn run_job(
         });
         let _ = super::store::write_json(pid_file, &record);
     }
-    let result = wait_job(&mut child, log, deadline, started);
+    let result = wait_job(&mut child, log, deadline, started, start, on_line);
     if let Some(pid_file) = &pid_file {
         let _ = fs::remove_file(pid_file);
     }
@@ -76,7 +87,15 @@ fn wait_job(
     log: &Path,
     deadline: Option<Instant>,
     started: Instant,
+    start: u64,
+    on_line: &mut dyn FnMut(&str),
 ) -> anyhow::Result<JobEnd> {
+    let mut tail = Tail::open(log, start);
+    let mut follow = |tail: &mut Option<Tail>| {
+        if let Some(tail) = tail {
+            tail.lines(on_line);
+        }
+    };
     let footer = |what: &str| {
         use std::io::Write;
         if let Ok(mut log) = fs::OpenOptions::new().append(true).open(log) {
@@ -88,7 +107,9 @@ fn wait_job(
         }
     };
     loop {
+        follow(&mut tail);
         if let Some(status) = child.try_wait()? {
+            follow(&mut tail);
             footer(&format!("exited with {status}"));
             // Whatever it left in its group (daemonised workers) ends with it.
             signal_group(child.id(), libc::SIGKILL);
@@ -174,6 +195,39 @@ fn die_with_parent(command: &mut Command) {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             Ok(())
         });
+    }
+}
+
+/// The new complete lines of a growing log.
+struct Tail {
+    file: fs::File,
+    pending: Vec<u8>,
+}
+
+impl Tail {
+    fn open(log: &Path, start: u64) -> Option<Tail> {
+        use std::io::Seek;
+        let mut file = fs::File::open(log).ok()?;
+        file.seek(std::io::SeekFrom::Start(start)).ok()?;
+        Some(Tail {
+            file,
+            pending: Vec::new(),
+        })
+    }
+
+    fn lines(&mut self, on_line: &mut dyn FnMut(&str)) {
+        use std::io::Read;
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = self.file.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            self.pending.extend_from_slice(&chunk[..n]);
+        }
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            on_line(String::from_utf8_lossy(&line).trim_end());
+        }
     }
 }
 

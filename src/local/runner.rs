@@ -269,7 +269,10 @@ impl Host for Runner<'_> {
             "states:startExecution.sync" => self.start_execution(call, false),
             "states:startExecution.sync:2" => self.start_execution(call, true),
             "sagemaker:createTrainingJob.sync" => {
-                training::create(&self.env, call.input, call.deadline)
+                let on_event = &mut self.on_event;
+                training::create(&self.env, call.input, call.deadline, &mut |text| {
+                    on_event(&Event::TaskProgress { text })
+                })
             }
             "sagemaker:createModel" => models::create_model(&self.env, call.input),
             "sagemaker:createEndpointConfig" => {

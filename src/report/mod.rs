@@ -1,8 +1,22 @@
 //! What a run produced, for people and scripts: the [`Summary`] of a Main execution,
-//! read from the data the Main machine writes, and how long work reports [`progress`].
-//! Nothing here prints: the command line's output module renders these.
+//! read from the data the Main machine writes, with the [`results`] of its training (the
+//! test-set leaderboard, feature importance, where each artifact is); the self-contained
+//! [`html`] report of one execution ([`artifacts`] read back, its [`timeline`] and bill
+//! from the [`execution`]'s histories, [`charts`] drawn as SVG); and how long work
+//! reports [`progress`]. Nothing here prints: the command line's output module renders
+//! these.
 
+pub(crate) mod artifacts;
+pub(crate) mod charts;
+pub(crate) mod execution;
+pub(crate) mod html;
+pub(crate) mod numbers;
 pub(crate) mod progress;
+pub(crate) mod results;
+pub(crate) mod timeline;
+
+use numbers::sig4;
+use results::Results;
 
 pub(crate) use progress::{Progress, Started};
 
@@ -31,6 +45,9 @@ pub(crate) struct Summary {
     pub(crate) endpoint_name: Option<String>,
     pub(crate) transform_job: Option<String>,
     pub(crate) batch_output: Option<String>,
+    /// What training produced and where everything lies, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) results: Option<Results>,
 }
 
 impl Summary {
@@ -68,7 +85,13 @@ impl Summary {
             endpoint_name: text(&pointer(DEPLOYMENT, "Output/EndpointName")),
             transform_job: text(&pointer(DEPLOYMENT, "Output/TransformJobName")),
             batch_output: text(&pointer(DEPLOYMENT, "Output/OutputPath")),
+            results: None,
         }
+    }
+
+    pub(crate) fn with_results(mut self, results: Results) -> Summary {
+        self.results = Some(results);
+        self
     }
 
     pub(crate) fn with_failure(mut self, error: Option<String>, cause: Option<String>) -> Summary {
@@ -100,8 +123,9 @@ impl Summary {
         if let Some(model) = &self.model_name {
             lines.push(("model".into(), model.clone()));
         }
-        if let Some(path) = &self.model_path {
-            lines.push(("artifacts".into(), path.clone()));
+        // The artifact list below names the archive, beside everything else.
+        if let (Some(path), None) = (&self.model_path, &self.results) {
+            lines.push(("model archive".into(), path.clone()));
         }
         if let (Some(metric), Some(value)) = (&self.metric, self.value) {
             let verdict = match self.is_valid {
@@ -111,18 +135,18 @@ impl Summary {
             };
             let threshold = self
                 .threshold
-                .map(|t| format!(" (threshold {t})"))
+                .map(|t| format!(" (threshold {})", sig4(t)))
                 .unwrap_or_default();
             lines.push((
                 "evaluation".into(),
-                format!("{metric} = {value}{threshold}: {verdict}"),
+                format!("{metric} = {}{threshold}: {verdict}", sig4(value)),
             ));
         }
         if !self.scores.is_empty() {
             let scores: Vec<String> = self
                 .scores
                 .iter()
-                .map(|(k, v)| format!("{k}={v:.4}"))
+                .map(|(k, v)| format!("{k}={}", sig4(*v)))
                 .collect();
             lines.push(("scores".into(), scores.join(", ")));
         }
@@ -136,10 +160,14 @@ impl Summary {
             lines.push(("batch output".into(), output.clone()));
         }
         let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        lines
+        let mut text: String = lines
             .into_iter()
             .map(|(k, v)| format!("{k:>width$}: {v}\n"))
-            .collect()
+            .collect();
+        if let Some(results) = self.results.as_ref().filter(|r| !r.is_empty()) {
+            text.push_str(&results.to_string());
+        }
+        text
     }
 }
 
@@ -160,7 +188,7 @@ mod tests {
         assert_eq!(summary.endpoint_name.as_deref(), Some("automl-x-deploy"));
         let text = summary.render();
         assert!(
-            text.contains("evaluation: accuracy = 0.93 (threshold 0.6): accepted"),
+            text.contains("evaluation: accuracy = 0.9300 (threshold 0.6000): accepted"),
             "{text}"
         );
         assert!(summary.succeeded());

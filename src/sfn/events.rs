@@ -83,4 +83,7 @@ pub enum Event {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// What a running task's job says (a local training job: its log's path, then
+    /// AutoGluon's progress, which model it fits).
+    TaskProgress { text: String },
 }

@@ -13,6 +13,11 @@ pub(crate) mod defaults {
     pub(crate) const TRAINING_VOLUME_SIZE: u32 = 30;
     pub(crate) const DEPLOY_TIMEOUT: u32 = 21_600;
     pub(crate) const ENDPOINT_POLL: u32 = 30;
+    /// Parameters.Train.FeatureImportance when the input leaves it (or a key of it) out:
+    /// on, within a minute, on up to 5000 test rows. tabular_train.py has the same
+    /// defaults for a job started without it (a test keeps them equal).
+    pub(crate) const FEATURE_IMPORTANCE_TIME_LIMIT: f64 = 60.0;
+    pub(crate) const FEATURE_IMPORTANCE_SUBSAMPLE_SIZE: u64 = 5000;
 }
 
 /// The ranges the settings must fall in. SageMaker: MaxRuntimeInSeconds 1..=2419200 and

@@ -157,9 +157,13 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     let output = sandbox
         .run(&input, "penguins")
         .stdout_contains("training job: automl-penguins-train")
-        .stdout_contains("(threshold 0.8): accepted")
+        .stdout_contains("(threshold 0.8000): accepted")
         .stdout_contains("balanced_accuracy=")
         .stderr_contains("Train › TrainModel ✓")
+        // The job's log path first, then AutoGluon's progress as plain lines (no terminal).
+        .stderr_contains("    training log: ")
+        .stderr_contains("    fitting LightGBM\n")
+        .stderr_contains("    validation score ")
         .stderr_contains("Main › EvaluateModel ✓")
         .run();
     // SageMaker's layout: model.tar.gz and output.tar.gz side by side.
@@ -225,11 +229,14 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
 #[test]
 fn train_evaluate_endpoint_answers_invoke_until_stopped() {
     let sandbox = Sandbox::new();
+    // The timing below is about the endpoint: no feature importance to wait for.
+    let mut train = train("species");
+    train["FeatureImportance"] = json!(false);
     let input = sandbox.input(
         "endpoint.json",
         json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": true},
-            "Train": train("species"),
+            "Train": train,
             "Evaluation": {"Metric": "accuracy", "Threshold": "0.8"},
             "Deploy": {"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge"},
         }}),
@@ -267,9 +274,22 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .arg(sandbox.state())
         .stdin(three)
         .run();
-    assert_eq!(stdout(&answer).lines().count(), 3, "{}", stdout(&answer));
-    Test::new()
+    // A header naming the classes, then one line per row.
+    let lines: Vec<String> = stdout(&answer).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[0], "prediction,Adelie,Chinstrap,Gentoo");
+    // The test CSV as it is: header row, label column included.
+    let answer = Test::new()
         .args(["invoke", "--local", "automl-live-deploy", "--state-dir"])
+        .arg(sandbox.state())
+        .arg("--file")
+        .arg(sandbox.objects().join("data/penguins/test.csv"))
+        .run();
+    let test_rows =
+        std::fs::read_to_string(sandbox.objects().join("data/penguins/test.csv")).unwrap();
+    assert_eq!(stdout(&answer).lines().count(), test_rows.lines().count());
+    Test::new()
+        .args(["invoke", "--local", "automl-live-deploy", "--json", "--state-dir"])
         .arg(sandbox.state())
         .args(["--body", r#"{"instances": [{"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 14.2, "flipper_length_mm": 215, "body_mass_g": 4900, "sex": "female", "year": 2008}]}"#])
         .stdout_contains(r#""predictions": ["Gentoo"]"#)
@@ -334,7 +354,7 @@ fn a_model_below_the_threshold_is_not_deployed() {
         .run(&input, "weak")
         .status(1)
         .stdout_contains("error: ModelRejected")
-        .stdout_contains("(threshold 0.9): rejected")
+        .stdout_contains("(threshold 0.9000): rejected")
         .stdout_lacks("endpoint:")
         .stderr_contains("Main › ModelRejected ✗")
         .stderr_lacks("Deploy")

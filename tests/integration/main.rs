@@ -9,6 +9,8 @@
 //!   the interpreter against moto's own Step Functions.
 //! - [`aws_recorded`]: the interpreter against executions recorded on AWS
 //!   (tests/fixtures/aws-recorded).
+//! - [`report`]: what a person sees of a local run: the summary's results, and the HTML
+//!   report in headless Chromium.
 //! - `aws_*`: every AWS command against moto (feature `aws`).
 //!
 //! [`support`] is the one harness: a fluent builder for a run of the binary, and (`support::aws`)
@@ -34,6 +36,7 @@ mod local_flows;
 mod local_interrupts;
 mod local_scaleout;
 mod policies;
+mod report;
 mod support;
 mod synth;
 mod validate;

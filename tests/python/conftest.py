@@ -85,7 +85,7 @@ class Case:
     problem_type: str
     hps: dict
     train_files: int = 1
-    feature_importance: bool = False
+    feature_importance: bool = True
 
 
 def _double(obj) -> str:
@@ -111,11 +111,13 @@ CASES = {
         "regression", lambda: sklearn_frame("diabetes"), "target", "regression",
         {"init_args": {"label": "target", "problem_type": "regression",
                        "eval_metric": "root_mean_squared_error"},
-         "fit_args": FAST_FIT, "feature_importance": False}),
+         "fit_args": FAST_FIT, "feature_importance": False}, feature_importance=False),
     # Strings, missing values and free text; the label in the middle.
     "mixed": Case(
         "mixed", penguins_frame, "species", "multiclass",
-        {"init_args": {"label": "species"}, "fit_args": FAST_FIT}),
+        # Feature importance bounded as the Train machine passes Parameters.Train.FeatureImportance.
+        {"init_args": {"label": "species"}, "fit_args": FAST_FIT,
+         "feature_importance": json.dumps({"Enabled": True, "TimeLimit": 20, "SubsampleSize": 200})}),
 }
 
 SCORE_KEYS = {

@@ -54,13 +54,41 @@ def test_missing_fit_args_is_empty_and_sagemaker_keys_are_ignored():
     init, fit, importance = tt.parse_hyperparameters(
         {"init_args": {"label": "y"}, "sagemaker_program": "tabular_train.py",
          "sagemaker_region": "eu-west-1", "sagemaker_submit_directory": "s3://x/y.tar.gz"})
-    assert init == {"label": "y"} and fit == {} and importance is False
+    assert init == {"label": "y"} and fit == {}
+    # Feature importance is on by default, within a time budget.
+    assert importance == tt.Importance(True, tt.DEFAULT_IMPORTANCE_TIME_LIMIT,
+                                       tt.DEFAULT_IMPORTANCE_SUBSAMPLE_SIZE)
 
 
 @pytest.mark.parametrize("value, expected", [(True, True), (False, False), ("true", True),
                                              ("false", False), ("True", True), ('"true"', True)])
 def test_feature_importance_flag(value, expected):
-    assert tt.parse_hyperparameters({"init_args": {"label": "y"}, "feature_importance": value})[2] is expected
+    assert tt.parse_hyperparameters({"init_args": {"label": "y"}, "feature_importance": value})[2].enabled is expected
+
+
+@pytest.mark.parametrize("hps, expected", [
+    ({"feature_importance_time_limit": "2.5"}, (2.5, 5000)),
+    ({"feature_importance_time_limit": 7, "feature_importance_subsample_size": "300"}, (7.0, 300)),
+    ({"feature_importance_subsample_size": 1}, (60.0, 1)),
+    ({"feature_importance_time_limit": "", "feature_importance_subsample_size": None}, (60.0, 5000)),
+])
+def test_feature_importance_budget(hps, expected):
+    """The flat hyperparameters, as a person passes them."""
+    options = tt.parse_hyperparameters({"init_args": {"label": "y"}, **hps})[2]
+    assert (options.time_limit, options.subsample_size) == expected
+    assert options.enabled
+
+
+@pytest.mark.parametrize("value, expected", [
+    # What the Train machine passes: States.JsonToString(Parameters.Train.FeatureImportance).
+    ('{"Enabled":true,"TimeLimit":30,"SubsampleSize":1000}', (True, 30.0, 1000)),
+    ('{"Enabled":false}', (False, 60.0, 5000)),
+    ({"TimeLimit": "2.5"}, (True, 2.5, 5000)),
+    ("{}", (True, 60.0, 5000)),
+])
+def test_feature_importance_object(value, expected):
+    options = tt.parse_hyperparameters({"init_args": {"label": "y"}, "feature_importance": value})[2]
+    assert tuple(options) == expected
 
 
 @pytest.mark.parametrize(
@@ -71,6 +99,26 @@ def test_feature_importance_flag(value, expected):
         ({"init_args": json.dumps(json.dumps({"eval_metric": "accuracy"}))}, ["label"]),
         ({"init_args": {"label": 3}}, ["label", "string"]),
         ({"init_args": {"label": "y"}, "feature_importance": "maybe"}, ["feature_importance"]),
+        ({"init_args": {"label": "y"}, "feature_importance_time_limit": "soon"},
+         ["feature_importance_time_limit", "a number", "soon"]),
+        ({"init_args": {"label": "y"}, "feature_importance_time_limit": "0"},
+         ["feature_importance_time_limit", "greater than 0"]),
+        ({"init_args": {"label": "y"}, "feature_importance_time_limit": "nan"},
+         ["feature_importance_time_limit", "a number"]),
+        ({"init_args": {"label": "y"}, "feature_importance_subsample_size": "1.5"},
+         ["feature_importance_subsample_size", "an integer"]),
+        ({"init_args": {"label": "y"}, "feature_importance_subsample_size": 0},
+         ["feature_importance_subsample_size", "at least 1"]),
+        ({"init_args": {"label": "y"}, "feature_importance_subsample_size": True},
+         ["feature_importance_subsample_size", "an integer"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"Budget": 5}'},
+         ["feature_importance", "unknown key 'Budget'", "TimeLimit"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"TimeLimit": -1}'},
+         ["feature_importance_time_limit", "greater than 0"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"Enabled": "perhaps"}'},
+         ["feature_importance", "true or false"]),
+        ({"init_args": {"label": "y"}, "feature_importance": '{"TimeLimit": 5'},
+         ["feature_importance", "not valid JSON"]),
     ],
 )
 def test_bad_hyperparameters(hps, words):

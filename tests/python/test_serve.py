@@ -60,6 +60,27 @@ def test_headerless_csv_as_batch_transform_sends_it(serve_module, loaded, name):
         np.testing.assert_allclose([float(r[0]) for r in rows], predictions, rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["mixed", "binary"])
+def test_a_csv_with_a_header_row_is_read_by_its_names(serve_module, loaded, name):
+    """A first row naming the columns: any order, the label column ignored (a test CSV as it
+    is), the predictions those of the headerless training-order rows."""
+    run, model = loaded(name)
+    rows = run.test_df.head(9)
+    expected = serve_module.transform_fn(model, csv_body(run.features.head(9)), "text/csv", "application/json")[0]
+    shuffled = rows[list(reversed(rows.columns))]
+    with_label = shuffled.to_csv(index=False).encode()
+    without_label = shuffled.drop(columns=[run.case.label]).to_csv(index=False).encode()
+    for body in (with_label, without_label):
+        got = serve_module.transform_fn(model, body, "text/csv", "application/json")[0]
+        assert json.loads(got) == json.loads(expected)
+    header_only = ",".join(model.feature_columns).encode()
+    with pytest.raises(serve_module.RequestError, match="only a header row"):
+        serve_module.transform_fn(model, header_only, "text/csv", "text/csv")
+    short = (",".join(model.feature_columns) + "\n1,2\n").encode()
+    with pytest.raises(serve_module.RequestError, match="row 2 has 2 columns, expected .* as its header names"):
+        serve_module.transform_fn(model, short, "text/csv", "text/csv")
+
+
 def test_missing_values_and_text_survive_headerless_csv(loaded):
     run, model = loaded("mixed")
     features = run.features

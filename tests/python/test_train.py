@@ -75,6 +75,7 @@ def test_reports(trained, name):
         table = pd.read_csv(importance)
         assert table.columns[0] == "feature" and "importance" in table.columns
         assert set(table["feature"]) == set(run.features.columns)
+        assert (out / "data_summary.json").is_file()
 
 
 def test_a_successful_run_writes_no_failure_file(trained):
@@ -183,7 +184,12 @@ def test_without_a_test_channel(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = tmp_path / "output" / "data"
     assert not (out / "scores.json").exists() and not (out / "predictions.csv").exists()
-    assert (out / "leaderboard.csv").is_file()
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert "score_val" in board.columns and "score_test" not in board.columns
+    data = json.loads((out / "data_summary.json").read_text())
+    assert data["test"] is None and data["train"]["rows"] == 60
+    # Feature importance (on by default) falls back to the training set.
+    assert json.loads((out / "training_summary.json").read_text())["feature_importance"]["data"] == "train"
     summary = json.loads((out / "training_summary.json").read_text())
     assert summary["test_rows"] is None and summary["scores"] is None
     assert (tmp_path / "model" / "serving_metadata.json").is_file()

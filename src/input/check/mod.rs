@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 mod deploy;
 mod evaluation;
+pub(crate) mod importance;
 mod train;
 
 /// What checking an input found.
@@ -34,6 +35,7 @@ const TRAIN: &[&str] = &[
     "InstanceType",
     "FitArgs",
     "InitArgs",
+    "FeatureImportance",
 ];
 const EVALUATION: &[&str] = &["Threshold", "Metric"];
 const DEPLOY: &[&str] = &[
@@ -50,6 +52,10 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("Parameters.Flow", FLOW),
     ("Parameters.PretrainedModel", PRETRAINED_MODEL),
     ("Parameters.Train", TRAIN),
+    (
+        "Parameters.Train.FeatureImportance",
+        importance::FEATURE_IMPORTANCE,
+    ),
     ("Parameters.Evaluation", EVALUATION),
     ("Parameters.Deploy", DEPLOY),
 ];

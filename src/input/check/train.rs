@@ -88,6 +88,10 @@ impl Checker {
                 (None, unknown)
             }
         };
+        let feature_importance = self.feature_importance(
+            map.get("FeatureImportance"),
+            &child(path, "FeatureImportance"),
+        );
         if let (Some(count), Some(fit_args)) = (instance_count, &fit_args) {
             // Several instances train one model by fitting its bagged folds in parallel
             // (tabular_train.py's Ray cluster): without folds there is nothing to spread.
@@ -114,6 +118,7 @@ impl Checker {
                 instance_type: instance_type?,
                 fit_args: fit_args?,
                 init_args: init_args?,
+                feature_importance: feature_importance?,
             })
         })();
         if let (Some(train), true) = (&train, needed) {

@@ -27,7 +27,7 @@
 
 use super::{location, now_millis, resource_name, sagemaker_refusal, unpack_scripts, Env};
 use crate::local::objects::{pack, place, Location};
-use crate::local::process::{last_error, run_group, run_job, GroupEnd, JobEnd};
+use crate::local::process::{last_error, run_group, run_job_following, GroupEnd, JobEnd};
 use crate::local::store::{write_json, ResourceKind, Store};
 use crate::sfn::errors::{names, Failure};
 use serde_json::{json, Map, Value};
@@ -67,6 +67,7 @@ pub(crate) fn create(
     env: &Env,
     input: &Value,
     deadline: Option<Instant>,
+    progress: &mut dyn FnMut(String),
 ) -> Result<Value, Failure> {
     let name = resource_name(input, "TrainingJobName")?;
     // Checked against the model before the back-end ran (crate::awsmodel): the
@@ -175,6 +176,7 @@ pub(crate) fn create(
         instance_count,
         max_runtime,
         deadline,
+        progress,
     );
     match outcome {
         Ok(model_artifacts) => {
@@ -238,6 +240,7 @@ fn run(
     instance_count: usize,
     max_runtime: u64,
     deadline: Option<Instant>,
+    progress: &mut dyn FnMut(String),
 ) -> Result<String, Ended> {
     let failed = |reason: String| Ended::Failed(reason);
     let internal = |e: anyhow::Error| {
@@ -437,8 +440,18 @@ fn run(
     };
     if instance_count == 1 {
         let layout = &layouts[0];
-        let end = run_job(command_for(&hosts[0], layout), &layout.log, Some(effective))
-            .map_err(internal)?;
+        progress(format!("training log: {}", layout.log.display()));
+        let end = run_job_following(
+            command_for(&hosts[0], layout),
+            &layout.log,
+            Some(effective),
+            &mut |line| {
+                if let Some(text) = progress_line(line) {
+                    progress(text);
+                }
+            },
+        )
+        .map_err(internal)?;
         match end {
             JobEnd::Exited(Some(0)) => {}
             JobEnd::Exited(code) => return Err(failed(layout.failure(code, None))),
@@ -554,4 +567,63 @@ fn free_ray_port(hosts: usize) -> Option<u16> {
         }
     }
     None
+}
+
+/// The lines of a training log worth showing while it runs: AutoGluon starting, each
+/// model it fits and its validation score, the end, and the training script's own
+/// milestones. The log keeps everything.
+fn progress_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    if let Some(model) = line.strip_prefix("Fitting model: ") {
+        let model = model.split(" ...").next().unwrap_or(model);
+        return Some(format!("fitting {model}"));
+    }
+    if let Some((score, metric)) = line.split_once("= Validation score") {
+        return Some(format!(
+            "validation score {}{}",
+            score.trim(),
+            metric.trim_end()
+        ));
+    }
+    if line.starts_with("Beginning AutoGluon training")
+        || line.starts_with("AutoGluon training complete")
+    {
+        return Some(line.split(" | ").next().unwrap_or(line).to_string());
+    }
+    let own = line.strip_prefix("tabular_train: ")?;
+    let shown = [
+        "training on",
+        "fit done",
+        "feature importance",
+        "scores:",
+        "warning:",
+    ];
+    shown
+        .iter()
+        .any(|p| own.starts_with(p))
+        .then(|| own.to_string())
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::progress_line;
+
+    #[test]
+    fn autogluon_lines_become_short_progress() {
+        assert_eq!(
+            progress_line("Fitting model: LightGBM ... Training model for up to 59.89s of the 59.89s of remaining time.").as_deref(),
+            Some("fitting LightGBM")
+        );
+        assert_eq!(
+            progress_line("\t0.9655\t = Validation score   (accuracy)").as_deref(),
+            Some("validation score 0.9655   (accuracy)")
+        );
+        assert_eq!(
+            progress_line("tabular_train: fit done in 2.0 s; best model WeightedEnsemble_L2")
+                .as_deref(),
+            Some("fit done in 2.0 s; best model WeightedEnsemble_L2")
+        );
+        assert_eq!(progress_line("\tFitting with cpus=2, gpus=0"), None);
+        assert_eq!(progress_line("tabular_train: init_args={}"), None);
+    }
 }

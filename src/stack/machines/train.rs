@@ -3,6 +3,7 @@
 //! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
 
 use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition};
+use crate::stack::settings::defaults;
 use crate::stack::{assets, sagemaker_retry, Placeholder, Settings};
 use serde_json::json;
 
@@ -24,7 +25,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 Condition::compare("$.Parameters.Train.FitArgs", Test::IsPresent(false)),
                 "DefaultFitArgs",
             )
-            .otherwise("NameTrainingJob"),
+            .otherwise("CheckFeatureImportance"),
     )
     .state(
         "MissingInitArgs",
@@ -35,7 +36,29 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
     )
     .state(
         "DefaultFitArgs",
-        Pass::new(json!({}), next("NameTrainingJob")).result_path("$.Parameters.Train.FitArgs"),
+        Pass::new(json!({}), next("CheckFeatureImportance")).result_path("$.Parameters.Train.FitArgs"),
+    )
+    .state(
+        "CheckFeatureImportance",
+        Choice::new()
+            .comment("FeatureImportance is optional too; tabular_train.py fills what a partial object leaves out.")
+            .when(
+                Condition::compare("$.Parameters.Train.FeatureImportance", Test::IsPresent(false)),
+                "DefaultFeatureImportance",
+            )
+            .otherwise("NameTrainingJob"),
+    )
+    .state(
+        "DefaultFeatureImportance",
+        Pass::new(
+            json!({
+                "Enabled": true,
+                "TimeLimit": defaults::FEATURE_IMPORTANCE_TIME_LIMIT,
+                "SubsampleSize": defaults::FEATURE_IMPORTANCE_SUBSAMPLE_SIZE,
+            }),
+            next("NameTrainingJob"),
+        )
+        .result_path("$.Parameters.Train.FeatureImportance"),
     )
     .state(
         "NameTrainingJob",
@@ -65,6 +88,8 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "HyperParameters": {
                 "init_args.$": "States.JsonToString($.Parameters.Train.InitArgs)",
                 "fit_args.$": "States.JsonToString($.Parameters.Train.FitArgs)",
+                // {"Enabled", "TimeLimit", "SubsampleSize"} (or true/false from the console).
+                "feature_importance.$": "States.JsonToString($.Parameters.Train.FeatureImportance)",
                 "sagemaker_program": assets::TRAIN_PROGRAM,
                 "sagemaker_submit_directory": Placeholder::ScriptsUri.to_string(),
                 "sagemaker_region": "${AWS::Region}",

@@ -1,0 +1,287 @@
+//! What the end-of-run summary shows beside the verdict: the top of the test-set
+//! leaderboard, the most important features, and one aligned list of where each artifact
+//! is. `Serialize` for `--json` (all of it), `Display` for people (the top of it).
+
+use super::artifacts::{Importance, LeaderboardRow, TrainingOutput};
+use super::html::Artifact;
+use super::numbers::sig4;
+use serde::Serialize;
+use std::fmt;
+
+/// Rows of the leaderboard and features the text shows (JSON has them all).
+const TOP_MODELS: usize = 5;
+const TOP_FEATURES: usize = 5;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub(crate) struct Results {
+    pub(crate) problem_type: Option<String>,
+    pub(crate) eval_metric: Option<String>,
+    pub(crate) best_model: Option<String>,
+    /// Every model, best first (by test score when there is one).
+    pub(crate) leaderboard: Vec<LeaderboardRow>,
+    /// Every feature, most important first.
+    pub(crate) feature_importance: Vec<Importance>,
+    pub(crate) artifacts: Vec<Artifact>,
+}
+
+impl Results {
+    pub(crate) fn new(output: Option<&TrainingOutput>, artifacts: Vec<Artifact>) -> Results {
+        let summary = output.and_then(|o| o.summary.as_ref());
+        Results {
+            problem_type: summary.map(|s| s.problem_type.clone()),
+            eval_metric: summary.map(|s| s.eval_metric.clone()),
+            best_model: summary.map(|s| s.best_model.clone()),
+            leaderboard: output.map(|o| o.leaderboard.clone()).unwrap_or_default(),
+            feature_importance: output.map(|o| o.importance.clone()).unwrap_or_default(),
+            artifacts,
+        }
+    }
+
+    /// Where an AWS execution's artifacts are, from its summary: the S3 archives and the
+    /// CloudWatch logs (the leaderboard and importance are inside the outputs archive).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    pub(crate) fn on_aws(summary: &super::Summary) -> Results {
+        let mut artifacts = Vec::new();
+        let mut put = |what: &str, location: String| {
+            artifacts.push(Artifact {
+                what: what.into(),
+                location,
+            })
+        };
+        if let Some(model) = &summary.model_path {
+            put("model", model.clone());
+            if let Some(dir) = model.strip_suffix("model.tar.gz") {
+                put(
+                    "outputs archive",
+                    format!("{dir}output.tar.gz (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"),
+                );
+            }
+        }
+        if let Some(job) = &summary.training_job {
+            // One stream per training instance, named after the job: the log groups and
+            // streams SageMaker sends to CloudWatch Logs (SageMaker Developer Guide,
+            // logging-cloudwatch.html: /aws/sagemaker/TrainingJobs, [training-job-name]/algo-[n]-[epoch]).
+            put(
+                "training log",
+                format!("CloudWatch Logs /aws/sagemaker/TrainingJobs, streams {job}/algo-*"),
+            );
+        }
+        if let Some(endpoint) = &summary.endpoint_name {
+            put("endpoint", endpoint.clone());
+        }
+        if let Some(output) = &summary.batch_output {
+            put("batch predictions", output.clone());
+        }
+        Results {
+            artifacts,
+            ..Results::default()
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.leaderboard.is_empty()
+            && self.feature_importance.is_empty()
+            && self.artifacts.is_empty()
+    }
+}
+
+/// Left-aligned columns, two spaces apart, indented by two.
+fn table(rows: &[Vec<String>], numeric: &[bool]) -> String {
+    let widths: Vec<usize> = (0..rows.first().map_or(0, Vec::len))
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if numeric.get(c).copied().unwrap_or(false) {
+                    format!("{cell:>w$}", w = widths[c])
+                } else {
+                    format!("{cell:<w$}", w = widths[c])
+                }
+            })
+            .collect();
+        out.push_str("  ");
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+impl fmt::Display for Results {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dash = || "–".to_string();
+        if !self.leaderboard.is_empty() {
+            let metric = self.eval_metric.as_deref().unwrap_or("score");
+            let shown = self.leaderboard.len().min(TOP_MODELS);
+            writeln!(
+                f,
+                "leaderboard ({metric}, higher is better; {shown} of {} models):",
+                self.leaderboard.len()
+            )?;
+            let mut rows = vec![vec![
+                "model".into(),
+                "test".into(),
+                "validation".into(),
+                "fit time".into(),
+                String::new(),
+            ]];
+            for row in self.leaderboard.iter().take(TOP_MODELS) {
+                rows.push(vec![
+                    row.model.clone(),
+                    row.score_test.map(sig4).unwrap_or_else(dash),
+                    row.score_val.map(sig4).unwrap_or_else(dash),
+                    row.fit_time
+                        .map(|t| format!("{} s", sig4(t)))
+                        .unwrap_or_else(dash),
+                    if Some(&row.model) == self.best_model.as_ref() {
+                        "best".into()
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+            f.write_str(&table(&rows, &[false, true, true, true, false]))?;
+        }
+        if !self.feature_importance.is_empty() {
+            let shown = self.feature_importance.len().min(TOP_FEATURES);
+            writeln!(
+                f,
+                "most important features (drop in the test score when shuffled; {shown} of {}):",
+                self.feature_importance.len()
+            )?;
+            let rows: Vec<Vec<String>> = self
+                .feature_importance
+                .iter()
+                .take(TOP_FEATURES)
+                .map(|r| {
+                    vec![
+                        r.feature.clone(),
+                        sig4(r.importance),
+                        r.stddev
+                            .map(|s| format!("± {}", sig4(s)))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            f.write_str(&table(&rows, &[false, true, false]))?;
+        }
+        if !self.artifacts.is_empty() {
+            writeln!(f, "artifacts:")?;
+            let rows: Vec<Vec<String>> = self
+                .artifacts
+                .iter()
+                .map(|a| vec![a.what.clone(), a.location.clone()])
+                .collect();
+            f.write_str(&table(&rows, &[false, false]))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_has_aligned_tables_and_four_digits() {
+        let results = Results {
+            problem_type: Some("binary".into()),
+            eval_metric: Some("accuracy".into()),
+            best_model: Some("WeightedEnsemble_L2".into()),
+            leaderboard: vec![
+                LeaderboardRow {
+                    model: "WeightedEnsemble_L2".into(),
+                    score_test: Some(0.957983193277311),
+                    score_val: Some(0.98888),
+                    eval_metric: None,
+                    fit_time: Some(1.0788),
+                    pred_time_test: None,
+                    stack_level: Some(2),
+                    model_type: None,
+                },
+                LeaderboardRow {
+                    model: "LightGBM".into(),
+                    score_test: None,
+                    score_val: Some(0.9667),
+                    eval_metric: None,
+                    fit_time: Some(0.835),
+                    pred_time_test: None,
+                    stack_level: Some(1),
+                    model_type: None,
+                },
+            ],
+            feature_importance: vec![Importance {
+                feature: "worst_concave_points".into(),
+                importance: 0.04789915966386556,
+                stddev: Some(0.0237),
+                p_value: None,
+            }],
+            artifacts: vec![
+                Artifact {
+                    what: "model".into(),
+                    location: "m/model.tar.gz".into(),
+                },
+                Artifact {
+                    what: "training log".into(),
+                    location: "j/train.log".into(),
+                },
+            ],
+        };
+        let text = results.to_string();
+        assert!(
+            text.contains("leaderboard (accuracy, higher is better; 2 of 2 models):"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  model                  test  validation  fit time\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  WeightedEnsemble_L2  0.9580      0.9889   1.079 s  best\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  LightGBM                  –      0.9667  0.8350 s\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  worst_concave_points  0.04790  ± 0.02370\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  model         m/model.tar.gz\n  training log  j/train.log\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&results).unwrap();
+        assert_eq!(
+            json["feature_importance"][0]["feature"],
+            "worst_concave_points"
+        );
+        assert_eq!(json["leaderboard"][0]["score_test"], 0.957983193277311);
+        assert_eq!(json["artifacts"][1]["what"], "training log");
+    }
+
+    #[test]
+    fn an_aws_execution_lists_its_s3_archives_and_logs() {
+        let data = serde_json::json!({
+            "Training": {"ModelName": "automl-run-1-train", "TrainingJobName": "automl-run-1-train",
+                         "ModelPath": "s3://automl-data/output/automl-run-1-train/output/model.tar.gz"},
+            "Deployment": {"Output": {"Mode": "endpoint", "EndpointName": "automl-run-1-deploy"}}});
+        let summary = super::super::Summary::from_data(
+            "run-1",
+            crate::sfn::ExecutionStatus::Succeeded,
+            &data,
+        );
+        let text = Results::on_aws(&summary).to_string();
+        assert!(text.contains("  model            s3://automl-data/output/automl-run-1-train/output/model.tar.gz\n"), "{text}");
+        assert!(text.contains("  outputs archive  s3://automl-data/output/automl-run-1-train/output/output.tar.gz"), "{text}");
+        assert!(text.contains("streams automl-run-1-train/algo-*"), "{text}");
+        assert!(
+            text.contains("  endpoint         automl-run-1-deploy\n"),
+            "{text}"
+        );
+    }
+}

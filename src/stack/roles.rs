@@ -178,11 +178,20 @@ fn pass_sagemaker_role() -> Statement {
 
 pub(crate) fn sagemaker_role(settings: &Settings) -> Resource {
     let registry = super::template::registry_account_ref();
-    let repository = |name: &str| {
-        crate::cfn::sub_with(
+    // The repository each image is pulled from: the DLC's, or the one a pinned image
+    // (`--training-image`, `--inference-image`) names, in its own account and region.
+    let repository = |name: &str, pinned: &Option<String>| match pinned
+        .as_deref()
+        .map(super::images::parse_image_uri)
+    {
+        Some(Ok(image)) => crate::cfn::sub(format!(
+            "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{}",
+            image.region, image.account, image.repository
+        )),
+        _ => crate::cfn::sub_with(
             format!("arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{Registry}}:repository/{name}"),
             json!({ "Registry": registry.clone() }),
-        )
+        ),
     };
     Role::for_service(
         "sagemaker.amazonaws.com",
@@ -209,8 +218,8 @@ pub(crate) fn sagemaker_role(settings: &Settings) -> Resource {
                     "ecr:BatchGetImage",
                 ],
                 vec![
-                    repository("autogluon-training"),
-                    repository("autogluon-inference"),
+                    repository("autogluon-training", &settings.training_image),
+                    repository("autogluon-inference", &settings.inference_image),
                 ],
             ),
             Statement::allow("EcrLogin", &["ecr:GetAuthorizationToken"], vec![json!("*")]),

@@ -13,6 +13,15 @@ pub(crate) mod defaults {
     pub(crate) const TRAINING_VOLUME_SIZE: u32 = 30;
     pub(crate) const DEPLOY_TIMEOUT: u32 = 21_600;
     pub(crate) const ENDPOINT_POLL: u32 = 30;
+    /// Model-server workers per serving instance. The inference toolkit's own default is
+    /// one per vCPU, each loading its own copy of the predictor: on an ml.m5.4xlarge that
+    /// is 16 copies of a multi-GB ensemble. One worker cannot exhaust memory on any
+    /// instance a model fits on; raise it for small models and many concurrent requests.
+    pub(crate) const MODEL_SERVER_WORKERS: u32 = 1;
+    /// Seconds the model server gives one request (the toolkit's default: 60). Batch
+    /// transforms send up to 6 MB per request, which a large ensemble may not score in a
+    /// minute; real-time endpoints stay capped at 60 s by InvokeEndpoint itself.
+    pub(crate) const MODEL_SERVER_TIMEOUT: u32 = 300;
 }
 
 /// The ranges the settings must fall in. SageMaker: MaxRuntimeInSeconds 1..=2419200 and
@@ -23,6 +32,8 @@ pub(crate) mod ranges {
     pub(crate) const TRAINING_MAX_RUNTIME: RangeInclusive<i64> = 60..=2_419_200;
     pub(crate) const TRAINING_VOLUME_SIZE: RangeInclusive<i64> = 1..=16_384;
     pub(crate) const ENDPOINT_POLL: RangeInclusive<i64> = 1..=3600;
+    pub(crate) const MODEL_SERVER_WORKERS: RangeInclusive<i64> = 1..=64;
+    pub(crate) const MODEL_SERVER_TIMEOUT: RangeInclusive<i64> = 1..=3600;
 }
 
 /// Stack settings. Defaults render the committed `templates/`.
@@ -46,6 +57,17 @@ pub struct Settings {
     pub(crate) endpoint_poll: u32,
     /// S3 locations training data, outputs and batch files may live under.
     pub(crate) data_uris: Vec<S3Uri>,
+    /// A training image to use instead of the AutoGluon DLC (any ECR URI, e.g. a private
+    /// repository); it serves CPU and GPU instances alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) training_image: Option<String>,
+    /// An inference image to use instead of the AutoGluon DLC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) inference_image: Option<String>,
+    /// `SAGEMAKER_MODEL_SERVER_WORKERS` of the models the Train machine creates.
+    pub(crate) model_server_workers: u32,
+    /// `SAGEMAKER_MODEL_SERVER_TIMEOUT` of the models the Train machine creates, in seconds.
+    pub(crate) model_server_timeout: u32,
 }
 
 impl Default for Settings {
@@ -59,6 +81,10 @@ impl Default for Settings {
             main_timeout: None,
             endpoint_poll: defaults::ENDPOINT_POLL,
             data_uris: Vec::new(),
+            training_image: None,
+            inference_image: None,
+            model_server_workers: defaults::MODEL_SERVER_WORKERS,
+            model_server_timeout: defaults::MODEL_SERVER_TIMEOUT,
         }
     }
 }
@@ -72,6 +98,8 @@ pub enum SettingsError {
         "--main-timeout ({main}s) must be at least --train-timeout + --deploy-timeout ({needed}s)"
     )]
     MainTimeoutTooShort { main: u32, needed: u32 },
+    #[error("--{flag}: {why}")]
+    Image { flag: &'static str, why: String },
 }
 
 impl Settings {
@@ -86,6 +114,14 @@ impl Settings {
     }
 
     pub(crate) fn check(&self) -> Result<(), SettingsError> {
+        for (flag, image) in [
+            ("training-image", &self.training_image),
+            ("inference-image", &self.inference_image),
+        ] {
+            if let Some(uri) = image {
+                images::parse_image_uri(uri).map_err(|why| SettingsError::Image { flag, why })?;
+            }
+        }
         if self.train_timeout() <= self.training_max_runtime {
             return Err(SettingsError::TrainTimeoutTooShort {
                 train: self.train_timeout(),

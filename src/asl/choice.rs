@@ -44,6 +44,8 @@ pub(crate) enum Test {
     StringEquals(String),
     IsPresent(bool),
     NumericGreaterThanEquals(f64),
+    /// `*` matches any run of characters (a literal `*` is `\\*`).
+    StringMatches(String),
 }
 
 impl Condition {
@@ -75,6 +77,20 @@ impl Condition {
 
     pub(crate) fn or(any: Vec<Condition>) -> Condition {
         Condition::Or { any }
+    }
+
+    pub(crate) fn and(all: Vec<Condition>) -> Condition {
+        Condition::And { all }
+    }
+
+    pub(crate) fn not(inner: Condition) -> Condition {
+        Condition::Not {
+            inner: Box::new(inner),
+        }
+    }
+
+    pub(crate) fn string_matches(variable: &str, pattern: &str) -> Condition {
+        Condition::compare(variable, Test::StringMatches(pattern.to_string()))
     }
 
     /// Every `Variable` path the condition reads.
@@ -112,6 +128,7 @@ impl fmt::Display for Condition {
                     Test::IsPresent(true) => write!(f, "{name} present"),
                     Test::IsPresent(false) => write!(f, "{name} absent"),
                     Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),
+                    Test::StringMatches(pattern) => write!(f, "{name} ~ '{pattern}'"),
                 }
             }
             // `present and true` reads better as just the comparison.

@@ -938,3 +938,52 @@ fn our_machines_choice_skeletons_agree() {
         ),
     ]);
 }
+
+/// Executions started from the console skip `automl run`'s name check: the Main machine
+/// refuses, before any Task (nothing is created), a name SageMaker would refuse once it
+/// names resources `<stack>-<name>-deploy` — by character (`_`, `.`, non-ASCII) and by
+/// length (the stack here is `automl`: at most 49 characters). Both interpreters agree.
+#[test]
+fn the_main_machine_refuses_names_sagemaker_would_refuse() {
+    let definition = skeleton(MachineId::Main);
+    let input = json!({"Parameters": {"Flow": {"Train": true, "Evaluate": false, "Deploy": false}, "Mock": {
+        "TrainModel": {"ExecutionArn": "arn:x", "ModelName": "m", "ModelPath": "s3://b/m.tar.gz", "TrainingJobName": "j"},
+    }}});
+    let longest = "a".repeat(49);
+    let cases: Vec<(String, Option<&str>)> = vec![
+        ("ok-run-1".into(), None),
+        (longest.clone(), None),
+        ("-leading-and-trailing-".into(), None),
+        ("bad_name".into(), Some("ExecutionNameHasInvalidCharacters")),
+        ("dotted.name".into(), Some("ExecutionNameHasInvalidCharacters")),
+        ("naïve".into(), Some("ExecutionNameHasInvalidCharacters")),
+        ("at@sign".into(), Some("ExecutionNameHasInvalidCharacters")),
+        (format!("{longest}b"), Some("ExecutionNameTooLong")),
+        ("a".repeat(80), Some("ExecutionNameTooLong")),
+    ];
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (name, refusal) in cases {
+        let (theirs, arn) = emulator.run(&machine, &name, &input);
+        let ours = run_local(&definition, &input, &name, &machine, &arn);
+        assert_eq!(ours.status, theirs.status, "{name}: ours {ours:?}\nmoto {theirs:?}");
+        assert_eq!(ours.error, theirs.error, "{name}");
+        assert_eq!(ours.entered, theirs.entered, "{name}");
+        match refusal {
+            None => {
+                assert_eq!(ours.status, "SUCCEEDED", "{name}: {ours:?}");
+                assert!(ours.entered.contains(&"TrainModel".to_string()), "{name}");
+            }
+            Some(fail) => {
+                assert_eq!(ours.status, "FAILED", "{name}: {ours:?}");
+                assert_eq!(ours.error.as_deref(), Some("InvalidInput"), "{name}");
+                assert_eq!(ours.entered.last().map(String::as_str), Some(fail), "{name}");
+                assert!(
+                    !ours.entered.iter().any(|s| s == "TrainModel" || s == "DeployModel"),
+                    "{name} reached a Task: {:?}",
+                    ours.entered
+                );
+            }
+        }
+    }
+}

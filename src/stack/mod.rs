@@ -246,11 +246,13 @@ pub(crate) const TRANSIENT_RETRIES: u32 = 5;
 pub(crate) const TRANSIENT_WAIT_SECONDS: u64 = 15;
 
 /// The `Cause` patterns of the errors worth retrying. The optimised SageMaker
-/// integration reports every unmodelled SageMaker error as
-/// `SageMaker.AmazonSageMakerException` (the Java SDK's generic exception; modelled ones
-/// keep their own name, e.g. `SageMaker.ResourceLimitExceededException`, see "Handling
-/// errors" in the Step Functions SageMaker integration guide), with the real error code in
-/// the Cause: `<message> (Service: AmazonSageMaker; Status Code: 400; Error Code:
+/// integration names errors after the AWS SDK for Java's exception classes: the modelled
+/// ones keep their name (`SageMaker.ResourceLimitExceededException`,
+/// `SageMaker.ResourceInUseException`: the Java SDK's `ResourceLimitExceededException
+/// extends AmazonSageMakerException`; AWS's own samples retry
+/// `SageMaker.ResourceLimitExceededException` apart), every other code is the generic
+/// `SageMaker.AmazonSageMakerException`, the real error code in the Cause as the Java SDK
+/// words it: `<message> (Service: AmazonSageMaker; Status Code: 400; Error Code:
 /// ThrottlingException; Request ID: ...)`. A validation error ("Could not find model")
 /// carries the same name, so a `Retry` on the name would retry it: the machines `Catch`
 /// the name and retry only these causes. The codes are the AWS SDKs' throttling and
@@ -377,5 +379,115 @@ pub(crate) fn describe_retry() -> Retrier {
         interval_seconds: 5,
         max_attempts: 3,
         backoff_rate: 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::Succeed;
+    use crate::sfn::{execute, Definition, ExecutionInfo, ExecutionStatus, Failure, Host, TaskCall, Timestamp};
+
+    /// Answers the task's calls from a script, counting them.
+    struct Scripted {
+        answers: Vec<Result<Value, Failure>>,
+        calls: usize,
+    }
+
+    impl Host for Scripted {
+        fn invoke(&mut self, _call: &TaskCall) -> Result<Value, Failure> {
+            self.calls += 1;
+            self.answers.remove(0)
+        }
+    }
+
+    fn refusal(code: &str, message: &str) -> Result<Value, Failure> {
+        Err(Failure::new(
+            "SageMaker.AmazonSageMakerException",
+            format!("{message} (Service: AmazonSageMaker; Status Code: 400; Error Code: {code}; Request ID: r; Proxy: null)"),
+        ))
+    }
+
+    /// Runs one `sagemaker_task` (Waits shortened to 0 s) against `answers`.
+    fn run(creates: Creates, answers: Vec<Result<Value, Failure>>) -> (ExecutionStatus, Option<String>, Option<String>, usize) {
+        let machine = sagemaker_task(
+            StateMachine::new("test", "Create"),
+            "Create",
+            Task::new("arn:aws:states:::sagemaker:createModel", Transition::Next("Done".into()))
+                .parameters(json!({"ModelName": "m"}))
+                .discard_result(),
+            creates,
+        )
+        .state("Done", Succeed::default());
+        let mut definition = serde_json::to_value(&machine).unwrap();
+        for state in definition["States"].as_object_mut().unwrap().values_mut() {
+            if state["Type"] == "Wait" {
+                state["Seconds"] = json!(0);
+            }
+        }
+        let loaded = Definition::load("Test", &definition, &|_| Ok(())).unwrap();
+        let info = ExecutionInfo {
+            name: "e".into(),
+            arn: "arn:aws:states:eu-west-1:1:execution:t:e".into(),
+            machine_arn: "arn:aws:states:eu-west-1:1:stateMachine:t".into(),
+            machine_name: "t".into(),
+            role_arn: "arn:aws:iam::1:role/r".into(),
+            start: Timestamp::now(),
+            input: json!({}),
+        };
+        let mut host = Scripted { answers, calls: 0 };
+        let outcome = execute(&loaded, info, 0, None, &mut host);
+        (outcome.status, outcome.error, outcome.cause, host.calls)
+    }
+
+    #[test]
+    fn a_validation_error_fails_at_once_with_sagemakers_error_and_cause() {
+        let (status, error, cause, calls) = run(
+            Creates::Resource,
+            vec![refusal("ValidationException", "Could not find model \"arn:aws:sagemaker:eu-west-1:1:model/x\".")],
+        );
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(calls, 1);
+        assert_eq!(error.as_deref(), Some("SageMaker.AmazonSageMakerException"));
+        assert!(cause.unwrap().contains("Could not find model"));
+    }
+
+    #[test]
+    fn throttling_is_retried_a_bounded_number_of_times() {
+        let ok = Ok(json!({"ModelArn": "arn"}));
+        let throttled = || refusal("ThrottlingException", "Rate exceeded");
+        let (status, _, _, calls) = run(Creates::Resource, vec![throttled(), throttled(), ok]);
+        assert_eq!((status, calls), (ExecutionStatus::Succeeded, 3));
+        let unavailable = || {
+            Err(Failure::new(
+                "SageMaker.AmazonSageMakerException",
+                "Service Unavailable (Service: AmazonSageMaker; Status Code: 503; Error Code: ServiceUnavailable; Request ID: r; Proxy: null)",
+            ))
+        };
+        let answers = (0..=TRANSIENT_RETRIES).map(|_| unavailable()).collect();
+        let (status, error, _, calls) = run(Creates::Resource, answers);
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(calls as u32, 1 + TRANSIENT_RETRIES);
+        assert_eq!(error.as_deref(), Some("SageMaker.AmazonSageMakerException"));
+    }
+
+    #[test]
+    fn already_exists_is_success_only_after_a_lost_reply() {
+        let exists = || refusal("ValidationException", "Cannot create already existing model \"arn:aws:sagemaker:eu-west-1:1:model/m\".");
+        // The first attempt timed out on the way back (a 500), the retry finds the model.
+        let lost = Err(Failure::new(
+            "SageMaker.AmazonSageMakerException",
+            "Internal Failure (Service: AmazonSageMaker; Status Code: 500; Error Code: InternalFailure; Request ID: r; Proxy: null)",
+        ));
+        let (status, _, _, calls) = run(Creates::Resource, vec![lost, exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Succeeded, 2));
+        // On a first attempt the name belongs to someone else: fail, naming it.
+        let (status, _, cause, calls) = run(Creates::Resource, vec![exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Failed, 1));
+        assert!(cause.unwrap().contains("already existing model"));
+        // A job cannot be followed after a lost reply: the execution fails with the cause.
+        let lost = refusal("ThrottlingException", "Rate exceeded");
+        let (status, _, _, calls) = run(Creates::Job, vec![lost, exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Failed, 2));
     }
 }

@@ -260,3 +260,37 @@ pub(crate) fn evaluate_role(settings: &Settings) -> Resource {
         )
         .into_resource()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::stack::{build, Settings};
+
+    /// A pinned image replaces both device variants in the Train machine, and the
+    /// SageMaker role may pull from that repository (and no DLC one) instead.
+    #[test]
+    fn a_pinned_image_is_used_and_its_repository_is_the_one_allowed() {
+        let training = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/autogluon-train:7";
+        let settings = Settings {
+            training_image: Some(training.to_string()),
+            ..Settings::default()
+        };
+        let stack = build(&settings).unwrap();
+        let template = stack.template.to_json();
+        assert!(template.contains(training));
+        assert!(template.contains(
+            "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/autogluon-train"
+        ));
+        assert!(!template.contains("repository/autogluon-training"));
+        // The inference image is still the DLC's, CPU and GPU tags.
+        assert!(template.contains("repository/autogluon-inference"));
+        assert!(template.contains("autogluon-inference:1.4.0-gpu-py311-cu124-ubuntu22.04"));
+
+        let bad = Settings {
+            inference_image: Some("python:3.11".to_string()),
+            ..Settings::default()
+        };
+        let error = build(&bad).unwrap_err().to_string();
+        assert!(error.contains("--inference-image"), "{error}");
+        assert!(error.contains("not an ECR image URI"), "{error}");
+    }
+}

@@ -511,9 +511,25 @@ def _names(columns, limit: int = 10) -> str:
 # --------------------------------------------------------------------------- HTTP server
 
 
+def _positive_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return max(1, int(value)) if value.strip() else default
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a whole number") from None
+
+
 def make_server(model: ServingModel, host: str, port: int):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import socket
+
+    # As the inference toolkit's model server: at most SAGEMAKER_MODEL_SERVER_WORKERS
+    # predictions at once (here threads sharing one loaded predictor, there processes
+    # each loading its own), and a request that cannot get a worker within
+    # SAGEMAKER_MODEL_SERVER_TIMEOUT seconds is answered 503.
+    workers = _positive_env("SAGEMAKER_MODEL_SERVER_WORKERS", 1)
+    timeout = _positive_env("SAGEMAKER_MODEL_SERVER_TIMEOUT", 60)
+    slots = threading.BoundedSemaphore(workers)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "automl-tabular-serve"
@@ -575,6 +591,10 @@ def make_server(model: ServingModel, host: str, port: int):
                 self._error(413, f"request body over {MAX_BODY_BYTES} bytes (6 MB, SageMaker's real-time payload limit)")
                 return
             body = self.rfile.read(size)
+            if not slots.acquire(timeout=timeout):
+                self._error(503, f"all {workers} model-server workers stayed busy for {timeout} s "
+                                 "(SAGEMAKER_MODEL_SERVER_WORKERS, SAGEMAKER_MODEL_SERVER_TIMEOUT)")
+                return
             try:
                 response, response_type = transform_fn(
                     model, body, self.headers.get("Content-Type"), self.headers.get("Accept")
@@ -591,6 +611,8 @@ def make_server(model: ServingModel, host: str, port: int):
                 traceback.print_exc(file=sys.stderr)
                 self._error(500, f"internal error: {type(err).__name__}: {err}")
                 return
+            finally:
+                slots.release()
             self._send(200, response, response_type)
 
         def do_PUT(self):

@@ -204,7 +204,8 @@ mod tests {
                 StateMachine::new("m", "A").state(
                     "A",
                     Fail {
-                        error: "E".into(),
+                        error: Some("E".into()),
+                        error_path: None,
                         cause: None,
                         cause_path: None,
                     },

@@ -1,5 +1,5 @@
 //! Choice rules: a condition on one variable (`Variable` + a comparison operator) or a
-//! combination of conditions (`And`, `Or`), each branch naming its `Next` state.
+//! combination of conditions (`And`, `Or`, `Not`), each branch naming its `Next` state.
 
 use serde::Serialize;
 use std::fmt;
@@ -31,6 +31,10 @@ pub(crate) enum Condition {
         #[serde(rename = "Or")]
         any: Vec<Condition>,
     },
+    Not {
+        #[serde(rename = "Not")]
+        inner: Box<Condition>,
+    },
 }
 
 /// The comparison operators this project uses.
@@ -39,6 +43,9 @@ pub(crate) enum Test {
     BooleanEquals(bool),
     StringEquals(String),
     IsPresent(bool),
+    NumericGreaterThanEquals(f64),
+    /// `*` matches any run of characters (a literal `*` is `\\*`).
+    StringMatches(String),
 }
 
 impl Condition {
@@ -71,6 +78,20 @@ impl Condition {
     pub(crate) fn or(any: Vec<Condition>) -> Condition {
         Condition::Or { any }
     }
+
+    pub(crate) fn and(all: Vec<Condition>) -> Condition {
+        Condition::And { all }
+    }
+
+    pub(crate) fn not(inner: Condition) -> Condition {
+        Condition::Not {
+            inner: Box::new(inner),
+        }
+    }
+
+    pub(crate) fn string_matches(variable: &str, pattern: &str) -> Condition {
+        Condition::compare(variable, Test::StringMatches(pattern.to_string()))
+    }
 }
 
 /// A short human label, used on diagram edges: `Flow.Train == true`.
@@ -95,6 +116,8 @@ impl fmt::Display for Condition {
                     Test::StringEquals(value) => write!(f, "{name} == '{value}'"),
                     Test::IsPresent(true) => write!(f, "{name} present"),
                     Test::IsPresent(false) => write!(f, "{name} absent"),
+                    Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),
+                    Test::StringMatches(pattern) => write!(f, "{name} ~ '{pattern}'"),
                 }
             }
             // `present and true` reads better as just the comparison.
@@ -112,6 +135,7 @@ impl fmt::Display for Condition {
             }
             Condition::And { all } => join(f, all, "and"),
             Condition::Or { any } => join(f, any, "or"),
+            Condition::Not { inner } => write!(f, "not ({inner})"),
         }
     }
 }

@@ -169,6 +169,11 @@ impl Task {
         self.retry.push(retrier);
         self
     }
+
+    pub(crate) fn catch(mut self, catcher: Catcher) -> Task {
+        self.catch.push(catcher);
+        self
+    }
 }
 
 /// A Retry rule.
@@ -293,7 +298,10 @@ pub(crate) struct Succeed {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Fail {
-    pub(crate) error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) cause: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -303,7 +311,8 @@ pub(crate) struct Fail {
 impl Fail {
     pub(crate) fn new(error: &str, cause: &str) -> Fail {
         Fail {
-            error: error.to_string(),
+            error: Some(error.to_string()),
+            error_path: None,
             cause: Some(cause.to_string()),
             cause_path: None,
         }
@@ -311,9 +320,20 @@ impl Fail {
 
     pub(crate) fn cause_from(error: &str, path: &str) -> Fail {
         Fail {
-            error: error.to_string(),
+            error: Some(error.to_string()),
+            error_path: None,
             cause: None,
             cause_path: Some(path.to_string()),
+        }
+    }
+
+    /// Re-raises a caught error: its name and cause from the state's input.
+    pub(crate) fn rethrow(error_path: &str, cause_path: &str) -> Fail {
+        Fail {
+            error: None,
+            error_path: Some(error_path.to_string()),
+            cause: None,
+            cause_path: Some(cause_path.to_string()),
         }
     }
 }

@@ -65,8 +65,14 @@ impl Aws {
         let provider = sdk.credentials_provider().ok_or(AwsError::NoCredentials)?;
         if let Err(error) = provider.provide_credentials().await {
             let detail = chain(&error);
-            // The default chain says "not enabled" when no provider had anything to offer.
-            if detail.contains("was not enabled") || detail.contains("no providers in chain") {
+            // The default chain says "not enabled" when no provider had anything to offer;
+            // off EC2 its last resort, the instance metadata service, fails with "failed to
+            // load IMDS session token" (or a timeout): that too means "no credentials
+            // configured", not an IMDS problem the user should debug.
+            if detail.contains("was not enabled")
+                || detail.contains("no providers in chain")
+                || (profile.is_empty() && mentions_imds(&detail))
+            {
                 if profile.is_empty() {
                     return Err(AwsError::NoCredentials.into());
                 }
@@ -203,4 +209,13 @@ mod tests {
         assert_eq!(partition("us-gov-east-1"), "aws-us-gov");
         assert_eq!(partition("eu-west-1"), "aws");
     }
+}
+
+/// True when a credentials failure comes from the instance metadata service (IMDS), the
+/// default chain's last provider, which off EC2 has nothing to say but its own jargon.
+fn mentions_imds(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    lower.contains("imds")
+        || lower.contains("instance metadata")
+        || lower.contains("169.254.169.254")
 }

@@ -12,8 +12,11 @@ use std::fmt::Write as _;
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AwsError {
     #[error(
-        "no AWS credentials found: set AWS_PROFILE (or pass --profile) for a profile in ~/.aws/config, \
-         run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        "no AWS credentials found: this command calls AWS and needs an identity. Configure one: \
+         set AWS_PROFILE (or pass --profile) for a profile in ~/.aws/config, run `aws configure` \
+         (access keys) or `aws configure sso` then `aws sso login` (IAM Identity Center), or set \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN). \
+         `automl run --local` needs no credentials"
     )]
     NoCredentials,
     #[error("could not load AWS credentials{profile}: {detail}")]

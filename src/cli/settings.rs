@@ -32,6 +32,20 @@ pub(crate) struct SettingsArgs {
     /// batch files may live under. Repeatable. The stack's own data bucket is always allowed.
     #[arg(long = "data-uri", value_name = "S3_URI")]
     data_uris: Vec<S3Uri>,
+    /// Training image to use instead of the AutoGluon container, e.g. a private ECR
+    /// repository: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG (or @sha256:DIGEST). The
+    /// SageMaker role may then pull from that repository only.
+    #[arg(long, value_name = "ECR_URI", value_parser = images::parse_image)]
+    training_image: Option<String>,
+    /// Inference image to use instead of the AutoGluon container (same form).
+    #[arg(long, value_name = "ECR_URI", value_parser = images::parse_image)]
+    inference_image: Option<String>,
+    /// Model-server workers per serving instance (each loads its own copy of the model).
+    #[arg(long, default_value_t = defaults::MODEL_SERVER_WORKERS, value_parser = clap::value_parser!(u32).range(ranges::MODEL_SERVER_WORKERS))]
+    model_server_workers: u32,
+    /// Seconds the model server gives one prediction request.
+    #[arg(long, default_value_t = defaults::MODEL_SERVER_TIMEOUT, value_parser = clap::value_parser!(u32).range(ranges::MODEL_SERVER_TIMEOUT))]
+    model_server_timeout: u32,
 }
 
 impl SettingsArgs {
@@ -45,6 +59,10 @@ impl SettingsArgs {
             main_timeout: self.main_timeout,
             endpoint_poll: self.endpoint_poll,
             data_uris: self.data_uris,
+            training_image: self.training_image,
+            inference_image: self.inference_image,
+            model_server_workers: self.model_server_workers,
+            model_server_timeout: self.model_server_timeout,
         }
     }
 }

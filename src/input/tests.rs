@@ -623,6 +623,25 @@ fn broken_inputs() -> Vec<Broken> {
             "Parameters.Deploy.InstanceType",
             "ml.<family>.<size>",
         ),
+        // The AutoGluon images are x86 only.
+        (
+            TRAIN_EVALUATE,
+            vec![set(
+                "/Parameters/Train/InstanceType",
+                json!("ml.c7g.2xlarge"),
+            )],
+            "Parameters.Train.InstanceType",
+            "Graviton (arm64)",
+        ),
+        (
+            TRAIN_ENDPOINT,
+            vec![set(
+                "/Parameters/Deploy/InstanceType",
+                json!("ml.m6gd.large"),
+            )],
+            "Parameters.Deploy.InstanceType",
+            "x86 only",
+        ),
         (
             TRAIN_EVALUATE,
             vec![set("/Parameters/Train/InstanceCount", json!(0))],

@@ -41,7 +41,9 @@ pub(crate) fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, 
         Placeholder::EvaluateFunctionArn,
         Placeholder::SageMakerRoleArn,
         Placeholder::TrainingImage,
+        Placeholder::TrainingImageGpu,
         Placeholder::InferenceImage,
+        Placeholder::InferenceImageGpu,
         Placeholder::ScriptsUri,
     ];
     let version = crate::stack::images::DEFAULT_VERSION;
@@ -56,6 +58,12 @@ pub(crate) fn placeholders(stack_name: &str, scripts_uri: &str) -> Vec<(String, 
                 Placeholder::SageMakerRoleArn => role_arn(stack_name, "sagemaker"),
                 Placeholder::TrainingImage => format!("local/autogluon-training:{version}"),
                 Placeholder::InferenceImage => format!("local/autogluon-inference:{version}"),
+                // Locally every "device" runs the same AutoGluon venv; the tag still says
+                // which image AWS would run.
+                Placeholder::TrainingImageGpu => format!("local/autogluon-training:{version}-gpu"),
+                Placeholder::InferenceImageGpu => {
+                    format!("local/autogluon-inference:{version}-gpu")
+                }
                 Placeholder::ScriptsUri => scripts_uri.to_string(),
             };
             (p.to_string(), value)
@@ -124,6 +132,7 @@ mod tests {
             "arn:aws:states:local:000000000000:stateMachine:automl-MainStateMachine"
         );
         let main = &machines.by_arn[&machines.arn(MachineId::Main)];
-        assert_eq!(main.start_at, "ShouldTrain");
+        // The name check comes first: nothing is created for a name SageMaker refuses.
+        assert_eq!(main.start_at, "MeasureExecutionName");
     }
 }

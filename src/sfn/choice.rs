@@ -293,7 +293,7 @@ impl Test {
 
 /// `StringMatches`: `*` matches any run of characters; `\*` is a literal star and `\\`
 /// a literal backslash.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     #[derive(PartialEq)]
     enum Token {
         Char(char),

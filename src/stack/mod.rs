@@ -14,7 +14,10 @@ mod template;
 pub use settings::{Settings, SettingsError};
 pub use template::CHECKOV_SKIPS;
 
-use crate::asl::{MachineError, Retrier, StateMachine};
+use crate::asl::{
+    Catcher, Choice, Condition, Fail, MachineError, Pass, Retrier, StateMachine, Task, Test,
+    Transition, Wait,
+};
 use crate::cfn::{Template, TemplateError};
 use serde_json::{json, Value};
 use std::fmt;
@@ -179,7 +182,9 @@ pub(crate) enum Placeholder {
     EvaluateFunctionArn,
     SageMakerRoleArn,
     TrainingImage,
+    TrainingImageGpu,
     InferenceImage,
+    InferenceImageGpu,
     ScriptsUri,
 }
 
@@ -193,6 +198,8 @@ impl Placeholder {
             Placeholder::SageMakerRoleArn => "SageMakerRoleArn",
             Placeholder::TrainingImage => "TrainingImage",
             Placeholder::InferenceImage => "InferenceImage",
+            Placeholder::TrainingImageGpu => "TrainingImageGpu",
+            Placeholder::InferenceImageGpu => "InferenceImageGpu",
             Placeholder::ScriptsUri => "ScriptsUri",
         }
     }
@@ -215,20 +222,292 @@ fn tags() -> Value {
     ])
 }
 
-/// Retries SageMaker's throttling and transient service errors; a failed job is not
-/// retried (its name is taken, and the cause would repeat). The integration reports
-/// validation errors under the same name as throttling, so attempts stay few (35 s in all).
-fn sagemaker_retry() -> Retrier {
+/// What a SageMaker call creates, which decides what "it already exists" means when a
+/// retry finds the name taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Creates {
+    /// A model, endpoint config or endpoint (`Cannot create already existing ...`). Names
+    /// are `<stack>-<execution>-<suffix>` and execution names are unique per machine, so
+    /// on a RETRY the resource can only be the one the lost attempt created: carry on to
+    /// the next state. On the first attempt the same error fails the execution (someone
+    /// else's resource holds the name).
+    Resource,
+    /// A `.sync` training or transform job. A retry that finds the job (`ResourceInUse`)
+    /// cannot follow it (`.sync` polls only jobs it started), so the execution fails with
+    /// SageMaker's cause, which names the job: the job itself runs on and its result is in
+    /// `aws sagemaker describe-training-job` / `describe-transform-job`.
+    Job,
+}
+
+/// How many times a SageMaker call is retried after a transient error, and how long it
+/// waits in between (fixed: a Wait state has no backoff; 5 x 15 s outlasts SageMaker's
+/// per-second API throttling).
+pub(crate) const TRANSIENT_RETRIES: u32 = 5;
+pub(crate) const TRANSIENT_WAIT_SECONDS: u64 = 15;
+
+/// The `Cause` patterns of the errors worth retrying. The optimised SageMaker
+/// integration names errors after the AWS SDK for Java's exception classes: the modelled
+/// ones keep their name (`SageMaker.ResourceLimitExceededException`,
+/// `SageMaker.ResourceInUseException`: the Java SDK's `ResourceLimitExceededException
+/// extends AmazonSageMakerException`; AWS's own samples retry
+/// `SageMaker.ResourceLimitExceededException` apart), every other code is the generic
+/// `SageMaker.AmazonSageMakerException`, the real error code in the Cause as the Java SDK
+/// words it: `<message> (Service: AmazonSageMaker; Status Code: 400; Error Code:
+/// ThrottlingException; Request ID: ...)`. A validation error ("Could not find model")
+/// carries the same name, so a `Retry` on the name would retry it: the machines `Catch`
+/// the name and retry only these causes. The codes are the AWS SDKs' throttling and
+/// transient errors (AWS SDKs and Tools Reference Guide, "Retry behavior": Throttling*,
+/// TooManyRequestsException, RequestTimeout*, InternalError/InternalFailure,
+/// ServiceUnavailable, HTTP 500/502/503/504).
+pub(crate) const TRANSIENT_CAUSES: &[&str] = &[
+    "*Throttl*",
+    "*TooManyRequestsException*",
+    "*RequestLimitExceeded*",
+    "*RequestTimeout*",
+    "*InternalFailure*",
+    "*InternalError*",
+    "*InternalServerError*",
+    "*ServiceUnavailable*",
+    "*Status Code: 500;*",
+    "*Status Code: 502;*",
+    "*Status Code: 503;*",
+    "*Status Code: 504;*",
+];
+
+/// SageMaker's words for a create whose name is taken (CreateModel, CreateEndpointConfig,
+/// CreateEndpoint answer `ValidationException: Cannot create already existing model
+/// "arn:..."`).
+pub(crate) const ALREADY_EXISTS_CAUSE: &str = "*Cannot create already existing*";
+
+/// Adds SageMaker Task `name` to `machine` with retries that help: the task catches
+/// SageMaker's errors into `$.Failure`; a Choice retries only transient causes (at most
+/// [`TRANSIENT_RETRIES`] times, counted in `$.Retries.<name>.Count` with `States.MathAdd`,
+/// through a Wait), treats "already exists" after a retry as described by `creates`,
+/// and fails at once, with SageMaker's own error and cause, on anything else — so a
+/// missing model fails in seconds, once, naming itself.
+pub(crate) fn sagemaker_task(
+    machine: StateMachine,
+    name: &str,
+    task: Task,
+    creates: Creates,
+) -> StateMachine {
+    let on_success = match &task.transition {
+        Transition::Next(next) => next.clone(),
+        Transition::End => unreachable!("SageMaker tasks are followed by a state"),
+    };
+    let caught = format!("{name}Error");
+    let failed = format!("{name}Failed");
+    let first = format!("{name}FirstRetry");
+    let count = format!("{name}CountRetry");
+    let backoff = format!("{name}Backoff");
+    let retries = format!("$.Retries.{name}");
+    let retries_count = format!("$.Retries.{name}.Count");
+    let transient = Condition::or(
+        TRANSIENT_CAUSES
+            .iter()
+            .map(|p| Condition::string_matches("$.Failure.Cause", p))
+            .collect(),
+    );
+    let mut choice = Choice::new().comment(
+        "Retries only throttling and transient service errors; anything else fails at once with SageMaker's error and cause.",
+    );
+    if creates == Creates::Resource {
+        choice = choice.when(
+            Condition::and(vec![
+                Condition::compare(&retries, Test::IsPresent(true)),
+                Condition::string_matches("$.Failure.Cause", ALREADY_EXISTS_CAUSE),
+            ]),
+            &on_success,
+        );
+    }
+    let choice = choice
+        .when(Condition::not(transient), &failed)
+        .when(Condition::compare(&retries, Test::IsPresent(false)), &first)
+        .when(
+            Condition::compare(
+                &retries_count,
+                Test::NumericGreaterThanEquals(f64::from(TRANSIENT_RETRIES)),
+            ),
+            &failed,
+        )
+        .otherwise(&count);
+    machine
+        .state(
+            name,
+            task.catch(Catcher {
+                error_equals: [
+                    "SageMaker.AmazonSageMakerException",
+                    "SageMaker.ResourceInUseException",
+                ]
+                .map(String::from)
+                .to_vec(),
+                result_path: Some("$.Failure".to_string()),
+                next: caught.clone(),
+            }),
+        )
+        .state(&caught, choice)
+        .state(&failed, Fail::rethrow("$.Failure.Error", "$.Failure.Cause"))
+        .state(
+            &first,
+            Pass::new(json!({ "Count": 1 }), Transition::Next(backoff.clone()))
+                .result_path(&retries),
+        )
+        .state(
+            &count,
+            Pass::new(
+                json!({ "Count.$": format!("States.MathAdd({retries_count}, 1)") }),
+                Transition::Next(backoff.clone()),
+            )
+            .result_path(&retries),
+        )
+        .state(
+            &backoff,
+            Wait {
+                seconds: TRANSIENT_WAIT_SECONDS,
+                transition: Transition::Next(name.to_string()),
+            },
+        )
+}
+
+/// Retries of `describeEndpoint` (an AWS SDK integration: errors are named
+/// `SageMaker.<code>`, so throttling is told apart by name). Reading cannot duplicate
+/// anything.
+pub(crate) fn describe_retry() -> Retrier {
     Retrier {
         error_equals: [
-            "SageMaker.AmazonSageMakerException",
-            "SageMaker.SageMakerException",
             "SageMaker.ThrottlingException",
+            "SageMaker.SageMakerException",
         ]
         .map(String::from)
         .to_vec(),
         interval_seconds: 5,
         max_attempts: 3,
         backoff_rate: 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::Succeed;
+    use crate::sfn::{
+        execute, Definition, ExecutionInfo, ExecutionStatus, Failure, Host, TaskCall, Timestamp,
+    };
+
+    /// Answers the task's calls from a script, counting them.
+    struct Scripted {
+        answers: Vec<Result<Value, Failure>>,
+        calls: usize,
+    }
+
+    impl Host for Scripted {
+        fn invoke(&mut self, _call: &TaskCall) -> Result<Value, Failure> {
+            self.calls += 1;
+            self.answers.remove(0)
+        }
+    }
+
+    fn refusal(code: &str, message: &str) -> Result<Value, Failure> {
+        Err(Failure::new(
+            "SageMaker.AmazonSageMakerException",
+            format!("{message} (Service: AmazonSageMaker; Status Code: 400; Error Code: {code}; Request ID: r; Proxy: null)"),
+        ))
+    }
+
+    /// Runs one `sagemaker_task` (Waits shortened to 0 s) against `answers`.
+    fn run(
+        creates: Creates,
+        answers: Vec<Result<Value, Failure>>,
+    ) -> (ExecutionStatus, Option<String>, Option<String>, usize) {
+        let machine = sagemaker_task(
+            StateMachine::new("test", "Create"),
+            "Create",
+            Task::new(
+                "arn:aws:states:::sagemaker:createModel",
+                Transition::Next("Done".into()),
+            )
+            .parameters(json!({"ModelName": "m"}))
+            .discard_result(),
+            creates,
+        )
+        .state("Done", Succeed::default());
+        let mut definition = serde_json::to_value(&machine).unwrap();
+        for state in definition["States"].as_object_mut().unwrap().values_mut() {
+            if state["Type"] == "Wait" {
+                state["Seconds"] = json!(0);
+            }
+        }
+        let loaded = Definition::load("Test", &definition, &|_| Ok(())).unwrap();
+        let info = ExecutionInfo {
+            name: "e".into(),
+            arn: "arn:aws:states:eu-west-1:1:execution:t:e".into(),
+            machine_arn: "arn:aws:states:eu-west-1:1:stateMachine:t".into(),
+            machine_name: "t".into(),
+            role_arn: "arn:aws:iam::1:role/r".into(),
+            start: Timestamp::now(),
+            input: json!({}),
+        };
+        let mut host = Scripted { answers, calls: 0 };
+        let outcome = execute(&loaded, info, 0, None, &mut host);
+        (outcome.status, outcome.error, outcome.cause, host.calls)
+    }
+
+    #[test]
+    fn a_validation_error_fails_at_once_with_sagemakers_error_and_cause() {
+        let (status, error, cause, calls) = run(
+            Creates::Resource,
+            vec![refusal(
+                "ValidationException",
+                "Could not find model \"arn:aws:sagemaker:eu-west-1:1:model/x\".",
+            )],
+        );
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(calls, 1);
+        assert_eq!(error.as_deref(), Some("SageMaker.AmazonSageMakerException"));
+        assert!(cause.unwrap().contains("Could not find model"));
+    }
+
+    #[test]
+    fn throttling_is_retried_a_bounded_number_of_times() {
+        let ok = Ok(json!({"ModelArn": "arn"}));
+        let throttled = || refusal("ThrottlingException", "Rate exceeded");
+        let (status, _, _, calls) = run(Creates::Resource, vec![throttled(), throttled(), ok]);
+        assert_eq!((status, calls), (ExecutionStatus::Succeeded, 3));
+        let unavailable = || {
+            Err(Failure::new(
+                "SageMaker.AmazonSageMakerException",
+                "Service Unavailable (Service: AmazonSageMaker; Status Code: 503; Error Code: ServiceUnavailable; Request ID: r; Proxy: null)",
+            ))
+        };
+        let answers = (0..=TRANSIENT_RETRIES).map(|_| unavailable()).collect();
+        let (status, error, _, calls) = run(Creates::Resource, answers);
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(calls as u32, 1 + TRANSIENT_RETRIES);
+        assert_eq!(error.as_deref(), Some("SageMaker.AmazonSageMakerException"));
+    }
+
+    #[test]
+    fn already_exists_is_success_only_after_a_lost_reply() {
+        let exists = || {
+            refusal(
+                "ValidationException",
+                "Cannot create already existing model \"arn:aws:sagemaker:eu-west-1:1:model/m\".",
+            )
+        };
+        // The first attempt timed out on the way back (a 500), the retry finds the model.
+        let lost = Err(Failure::new(
+            "SageMaker.AmazonSageMakerException",
+            "Internal Failure (Service: AmazonSageMaker; Status Code: 500; Error Code: InternalFailure; Request ID: r; Proxy: null)",
+        ));
+        let (status, _, _, calls) = run(Creates::Resource, vec![lost, exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Succeeded, 2));
+        // On a first attempt the name belongs to someone else: fail, naming it.
+        let (status, _, cause, calls) = run(Creates::Resource, vec![exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Failed, 1));
+        assert!(cause.unwrap().contains("already existing model"));
+        // A job cannot be followed after a lost reply: the execution fails with the cause.
+        let lost = refusal("ThrottlingException", "Rate exceeded");
+        let (status, _, _, calls) = run(Creates::Job, vec![lost, exists()]);
+        assert_eq!((status, calls), (ExecutionStatus::Failed, 2));
     }
 }

@@ -178,11 +178,20 @@ fn pass_sagemaker_role() -> Statement {
 
 pub(crate) fn sagemaker_role(settings: &Settings) -> Resource {
     let registry = super::template::registry_account_ref();
-    let repository = |name: &str| {
-        crate::cfn::sub_with(
+    // The repository each image is pulled from: the DLC's, or the one a pinned image
+    // (`--training-image`, `--inference-image`) names, in its own account and region.
+    let repository = |name: &str, pinned: &Option<String>| match pinned
+        .as_deref()
+        .map(super::images::parse_image_uri)
+    {
+        Some(Ok(image)) => crate::cfn::sub(format!(
+            "arn:${{AWS::Partition}}:ecr:{}:{}:repository/{}",
+            image.region, image.account, image.repository
+        )),
+        _ => crate::cfn::sub_with(
             format!("arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{Registry}}:repository/{name}"),
             json!({ "Registry": registry.clone() }),
-        )
+        ),
     };
     Role::for_service(
         "sagemaker.amazonaws.com",
@@ -209,8 +218,8 @@ pub(crate) fn sagemaker_role(settings: &Settings) -> Resource {
                     "ecr:BatchGetImage",
                 ],
                 vec![
-                    repository("autogluon-training"),
-                    repository("autogluon-inference"),
+                    repository("autogluon-training", &settings.training_image),
+                    repository("autogluon-inference", &settings.inference_image),
                 ],
             ),
             Statement::allow("EcrLogin", &["ecr:GetAuthorizationToken"], vec![json!("*")]),
@@ -250,4 +259,38 @@ pub(crate) fn evaluate_role(settings: &Settings) -> Resource {
             ]),
         )
         .into_resource()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::stack::{build, Settings};
+
+    /// A pinned image replaces both device variants in the Train machine, and the
+    /// SageMaker role may pull from that repository (and no DLC one) instead.
+    #[test]
+    fn a_pinned_image_is_used_and_its_repository_is_the_one_allowed() {
+        let training = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/autogluon-train:7";
+        let settings = Settings {
+            training_image: Some(training.to_string()),
+            ..Settings::default()
+        };
+        let stack = build(&settings).unwrap();
+        let template = stack.template.to_json();
+        assert!(template.contains(training));
+        assert!(template.contains(
+            "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/autogluon-train"
+        ));
+        assert!(!template.contains("repository/autogluon-training"));
+        // The inference image is still the DLC's, CPU and GPU tags.
+        assert!(template.contains("repository/autogluon-inference"));
+        assert!(template.contains("autogluon-inference:1.4.0-gpu-py311-cu124-ubuntu22.04"));
+
+        let bad = Settings {
+            inference_image: Some("python:3.11".to_string()),
+            ..Settings::default()
+        };
+        let error = build(&bad).unwrap_err().to_string();
+        assert!(error.contains("--inference-image"), "{error}");
+        assert!(error.contains("not an ECR image URI"), "{error}");
+    }
 }

@@ -18,6 +18,15 @@ pub(crate) mod defaults {
     /// defaults for a job started without it (a test keeps them equal).
     pub(crate) const FEATURE_IMPORTANCE_TIME_LIMIT: f64 = 60.0;
     pub(crate) const FEATURE_IMPORTANCE_SUBSAMPLE_SIZE: u64 = 5000;
+    /// Model-server workers per serving instance. The inference toolkit's own default is
+    /// one per vCPU, each loading its own copy of the predictor: on an ml.m5.4xlarge that
+    /// is 16 copies of a multi-GB ensemble. One worker cannot exhaust memory on any
+    /// instance a model fits on; raise it for small models and many concurrent requests.
+    pub(crate) const MODEL_SERVER_WORKERS: u32 = 1;
+    /// Seconds the model server gives one request (the toolkit's default: 60). Batch
+    /// transforms send up to 6 MB per request, which a large ensemble may not score in a
+    /// minute; real-time endpoints stay capped at 60 s by InvokeEndpoint itself.
+    pub(crate) const MODEL_SERVER_TIMEOUT: u32 = 300;
 }
 
 /// The ranges the settings must fall in. SageMaker: MaxRuntimeInSeconds 1..=2419200 and
@@ -28,6 +37,8 @@ pub(crate) mod ranges {
     pub(crate) const TRAINING_MAX_RUNTIME: RangeInclusive<i64> = 60..=2_419_200;
     pub(crate) const TRAINING_VOLUME_SIZE: RangeInclusive<i64> = 1..=16_384;
     pub(crate) const ENDPOINT_POLL: RangeInclusive<i64> = 1..=3600;
+    pub(crate) const MODEL_SERVER_WORKERS: RangeInclusive<i64> = 1..=64;
+    pub(crate) const MODEL_SERVER_TIMEOUT: RangeInclusive<i64> = 1..=3600;
 }
 
 /// Stack settings. Defaults render the committed `templates/`.
@@ -51,6 +62,17 @@ pub struct Settings {
     pub(crate) endpoint_poll: u32,
     /// S3 locations training data, outputs and batch files may live under.
     pub(crate) data_uris: Vec<S3Uri>,
+    /// A training image to use instead of the AutoGluon DLC (any ECR URI, e.g. a private
+    /// repository); it serves CPU and GPU instances alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) training_image: Option<String>,
+    /// An inference image to use instead of the AutoGluon DLC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) inference_image: Option<String>,
+    /// `SAGEMAKER_MODEL_SERVER_WORKERS` of the models the Train machine creates.
+    pub(crate) model_server_workers: u32,
+    /// `SAGEMAKER_MODEL_SERVER_TIMEOUT` of the models the Train machine creates, in seconds.
+    pub(crate) model_server_timeout: u32,
 }
 
 impl Default for Settings {
@@ -64,6 +86,10 @@ impl Default for Settings {
             main_timeout: None,
             endpoint_poll: defaults::ENDPOINT_POLL,
             data_uris: Vec::new(),
+            training_image: None,
+            inference_image: None,
+            model_server_workers: defaults::MODEL_SERVER_WORKERS,
+            model_server_timeout: defaults::MODEL_SERVER_TIMEOUT,
         }
     }
 }
@@ -77,6 +103,8 @@ pub enum SettingsError {
         "--main-timeout ({main}s) must be at least --train-timeout + --deploy-timeout ({needed}s)"
     )]
     MainTimeoutTooShort { main: u32, needed: u32 },
+    #[error("--{flag}: {why}")]
+    Image { flag: &'static str, why: String },
 }
 
 impl Settings {
@@ -91,6 +119,14 @@ impl Settings {
     }
 
     pub(crate) fn check(&self) -> Result<(), SettingsError> {
+        for (flag, image) in [
+            ("training-image", &self.training_image),
+            ("inference-image", &self.inference_image),
+        ] {
+            if let Some(uri) = image {
+                images::parse_image_uri(uri).map_err(|why| SettingsError::Image { flag, why })?;
+            }
+        }
         if self.train_timeout() <= self.training_max_runtime {
             return Err(SettingsError::TrainTimeoutTooShort {
                 train: self.train_timeout(),

@@ -90,14 +90,16 @@ pub(crate) fn template(
     t.resources
         .insert("DeployStateMachineRole".into(), roles::deploy_role());
 
-    let image = |repository: &str| {
-        sub_with(
+    // A pinned image (`--training-image`) replaces both device variants; otherwise the
+    // DLC's CPU and GPU tags, from the region's registry account.
+    let image = |repository: &str, tag: &str, pinned: &Option<String>| match pinned {
+        Some(uri) => json!(uri),
+        None => sub_with(
             format!(
-                "${{Registry}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{repository}:{}",
-                release.cpu_tag
+                "${{Registry}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{repository}:{tag}"
             ),
             json!({ "Registry": registry_account_ref() }),
-        )
+        ),
     };
     for machine in machines {
         let variables = match machine.id {
@@ -108,8 +110,10 @@ pub(crate) fn template(
             }),
             MachineId::Train => json!({
                 Placeholder::SageMakerRoleArn.name(): get_att("SageMakerExecutionRole", "Arn"),
-                Placeholder::TrainingImage.name(): image("autogluon-training"),
-                Placeholder::InferenceImage.name(): image("autogluon-inference"),
+                Placeholder::TrainingImage.name(): image("autogluon-training", release.cpu_tag, &settings.training_image),
+                Placeholder::TrainingImageGpu.name(): image("autogluon-training", release.gpu_tag, &settings.training_image),
+                Placeholder::InferenceImage.name(): image("autogluon-inference", release.cpu_tag, &settings.inference_image),
+                Placeholder::InferenceImageGpu.name(): image("autogluon-inference", release.gpu_tag, &settings.inference_image),
                 Placeholder::ScriptsUri.name(): sub("s3://${AssetsBucket}/${ScriptsKey}"),
             }),
             MachineId::Deploy => json!({}),

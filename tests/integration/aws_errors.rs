@@ -32,7 +32,33 @@ fn configuration_problems_are_one_sentence_each() {
             .args(["executions"]),
     )
     .status(1)
-    .stderr_contains("error: no AWS credentials found: set AWS_PROFILE")
+    .stderr_contains("error: no AWS credentials found: this command calls AWS")
+    .stderr_contains("set AWS_PROFILE")
+    .run();
+    // Off EC2 with the metadata service enabled (the default), the SDK's chain ends in
+    // "failed to load IMDS session token": say what is missing instead.
+    let imds_enabled: Vec<(&'static str, String)> = bare()
+        .into_iter()
+        .filter(|(key, _)| *key != "AWS_EC2_METADATA_DISABLED")
+        .chain([(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            "http://127.0.0.1:9".to_string(),
+        )])
+        .collect();
+    no_dump(
+        Test::new()
+            .envs(imds_enabled)
+            .env("AWS_REGION", "eu-west-1")
+            .args(["deploy"]),
+    )
+    .status(1)
+    .stderr_contains("error: no AWS credentials found")
+    .stderr_contains("`aws configure`")
+    .stderr_contains("aws sso login")
+    .stderr_contains("AWS_ACCESS_KEY_ID")
+    .stderr_contains("`automl run --local` needs no credentials")
+    .stderr_lacks("IMDS")
+    .stderr_lacks("session token")
     .run();
     no_dump(Test::new().envs(bare()).args(["status"]))
         .status(1)

@@ -104,13 +104,24 @@ fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
             .arg("--python")
             .arg(&python)
     };
+    let started = std::time::Instant::now();
     run()
         .status(1)
         .stdout_contains("execution: first (Failed)")
+        .stdout_contains("SageMaker.AmazonSageMakerException")
         .stdout_contains("Could not find model")
+        .stdout_contains("Error Code: ValidationException")
+        // Locally the cause names the models there are (none yet).
+        .stdout_contains("there are no local models yet")
         .stderr_contains("Deploy › BatchTransform ✗")
         .run();
-    // Three retries (SageMaker.AmazonSageMakerException), then the failure: in the history.
+    // A validation error is not retried (it used to be, three times: 35 s).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "a missing model took {:?} to fail",
+        started.elapsed()
+    );
+    // One attempt, caught, not transient, failed with SageMaker's own error: in the history.
     let history: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             dir.path()
@@ -125,7 +136,18 @@ fn a_missing_model_fails_like_sagemaker_and_names_cannot_be_reused() {
         .iter()
         .filter(|e| e["type"] == "TaskFailed")
         .count();
-    assert_eq!(failures, 4, "{history}");
+    assert_eq!(failures, 1, "{history}");
+    let last = history["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(
+        last.contains("SageMaker.AmazonSageMakerException"),
+        "{last}"
+    );
+    assert!(last.contains("Could not find model"), "{last}");
     run()
         .status(1)
         .stderr_contains("execution `first` ended FAILED here: add --replace")

@@ -879,6 +879,37 @@ fn skeleton(id: MachineId) -> Value {
             state["Seconds"] = json!(0);
         }
     }
+    // A mocked Task has no Catch: the states only its errors led to (the transient-retry
+    // loop) are now unreachable, which both interpreters refuse. Drop them.
+    let start = definition["StartAt"].as_str().unwrap().to_string();
+    let states = definition["States"].as_object_mut().unwrap();
+    loop {
+        let mut targets = std::collections::BTreeSet::from([start.clone()]);
+        for state in states.values() {
+            for key in ["Next", "Default"] {
+                if let Some(t) = state.get(key).and_then(Value::as_str) {
+                    targets.insert(t.to_string());
+                }
+            }
+            for list in ["Choices", "Catch"] {
+                for rule in state
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(t) = rule.get("Next").and_then(Value::as_str) {
+                        targets.insert(t.to_string());
+                    }
+                }
+            }
+        }
+        let before = states.len();
+        states.retain(|name, _| targets.contains(name));
+        if states.len() == before {
+            break;
+        }
+    }
     definition.as_object_mut().unwrap().remove("TimeoutSeconds");
     definition
 }
@@ -937,4 +968,130 @@ fn our_machines_choice_skeletons_agree() {
             vec![json!({"Parameters": {"Train": {}, "Mock": train_mock}})],
         ),
     ]);
+}
+
+/// Executions started from the console skip `automl run`'s name check: the Main machine
+/// refuses, before any Task (nothing is created), a name SageMaker would refuse once it
+/// names resources `<stack>-<name>-deploy` — by character (`_`, `.`, non-ASCII) and by
+/// length (the stack here is `automl`: at most 49 characters). Both interpreters agree.
+#[test]
+fn the_main_machine_refuses_names_sagemaker_would_refuse() {
+    let definition = skeleton(MachineId::Main);
+    let input = json!({"Parameters": {"Flow": {"Train": true, "Evaluate": false, "Deploy": false}, "Mock": {
+        "TrainModel": {"ExecutionArn": "arn:x", "ModelName": "m", "ModelPath": "s3://b/m.tar.gz", "TrainingJobName": "j"},
+    }}});
+    let longest = "a".repeat(49);
+    let cases: Vec<(String, Option<&str>)> = vec![
+        ("ok-run-1".into(), None),
+        (longest.clone(), None),
+        ("-leading-and-trailing-".into(), None),
+        ("bad_name".into(), Some("ExecutionNameHasInvalidCharacters")),
+        (
+            "dotted.name".into(),
+            Some("ExecutionNameHasInvalidCharacters"),
+        ),
+        // Not here: "naïve" — moto fails its non-ASCII name with States.Runtime, the
+        // interpreter with InvalidInput (the StringSplit check holds for any character).
+        ("at@sign".into(), Some("ExecutionNameHasInvalidCharacters")),
+        (format!("{longest}b"), Some("ExecutionNameTooLong")),
+        ("a".repeat(80), Some("ExecutionNameTooLong")),
+    ];
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (name, refusal) in cases {
+        let (theirs, arn) = emulator.run(&machine, &name, &input);
+        let ours = run_local(&definition, &input, &name, &machine, &arn);
+        assert_eq!(
+            ours.status, theirs.status,
+            "{name}: ours {ours:?}\nmoto {theirs:?}"
+        );
+        assert_eq!(ours.error, theirs.error, "{name}");
+        assert_eq!(ours.entered, theirs.entered, "{name}");
+        match refusal {
+            None => {
+                assert_eq!(ours.status, "SUCCEEDED", "{name}: {ours:?}");
+                assert!(ours.entered.contains(&"TrainModel".to_string()), "{name}");
+            }
+            Some(fail) => {
+                assert_eq!(ours.status, "FAILED", "{name}: {ours:?}");
+                assert_eq!(ours.error.as_deref(), Some("InvalidInput"), "{name}");
+                assert_eq!(
+                    ours.entered.last().map(String::as_str),
+                    Some(fail),
+                    "{name}"
+                );
+                assert!(
+                    !ours
+                        .entered
+                        .iter()
+                        .any(|s| s == "TrainModel" || s == "DeployModel"),
+                    "{name} reached a Task: {:?}",
+                    ours.entered
+                );
+            }
+        }
+    }
+}
+
+/// The Train machine picks the image by instance type: GPU families get the GPU image,
+/// Graviton is refused before anything is created; both interpreters agree.
+#[test]
+fn the_train_machine_chooses_the_image_by_device() {
+    let definition = skeleton(MachineId::Train);
+    let mock = json!({"TrainModel": {"TrainingJobName": "automl-r-train", "ModelArtifacts": "s3://b/o/model.tar.gz"}, "CreateModel": {}});
+    let input = |train_type: &str, deploy_type: Option<&str>| {
+        let mut parameters = json!({"Train": {"InitArgs": {"label": "y"}, "InstanceType": train_type}, "Mock": mock});
+        if let Some(t) = deploy_type {
+            parameters["Deploy"] = json!({"InstanceType": t});
+        }
+        json!({ "Parameters": parameters })
+    };
+    let cases = [
+        (
+            input("ml.m5.xlarge", None),
+            &["TrainOnCpu", "ServeOnCpu"][..],
+        ),
+        (
+            input("ml.g5.2xlarge", Some("ml.m5.large")),
+            &["TrainOnGpu", "ServeOnCpu"][..],
+        ),
+        (
+            input("ml.m5.xlarge", Some("ml.g4dn.xlarge")),
+            &["TrainOnCpu", "ServeOnGpu"][..],
+        ),
+        (
+            input("ml.p4d.24xlarge", Some("ml.p3.2xlarge")),
+            &["TrainOnGpu", "ServeOnGpu"][..],
+        ),
+        (input("ml.c7g.4xlarge", None), &["GravitonNotSupported"][..]),
+        (input("ml.m6gd.large", None), &["GravitonNotSupported"][..]),
+    ];
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (i, (input, expected)) in cases.iter().enumerate() {
+        let name = format!("device-{i}");
+        let (theirs, arn) = emulator.run(&machine, &name, input);
+        let ours = run_local(&definition, input, &name, &machine, &arn);
+        assert_eq!(
+            ours.status, theirs.status,
+            "{input}: ours {ours:?}\nmoto {theirs:?}"
+        );
+        assert_eq!(ours.entered, theirs.entered, "{input}");
+        assert_eq!(ours.error, theirs.error, "{input}");
+        for state in *expected {
+            assert!(
+                ours.entered.iter().any(|s| s == state),
+                "{input}: {:?}",
+                ours.entered
+            );
+        }
+        if expected[0] == "GravitonNotSupported" {
+            assert_eq!(ours.error.as_deref(), Some("InvalidInput"));
+            assert!(
+                !ours.entered.iter().any(|s| s == "TrainModel"),
+                "{:?}",
+                ours.entered
+            );
+        }
+    }
 }

@@ -224,6 +224,25 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         assert!(species.contains(&label), "not a prediction: {line}");
     }
     sandbox.assert_requests_valid_for_aws();
+
+    // A misspelt pretrained model fails at once (a validation error is not retried),
+    // naming the models there are.
+    let mut typo =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
+    typo["Parameters"]["PretrainedModel"]["Name"] = json!("automl-penguins-trian");
+    let typo = sandbox.input("typo.json", typo);
+    let started = std::time::Instant::now();
+    sandbox
+        .run(&typo, "penguins-typo")
+        .status(1)
+        .stdout_contains("Could not find model")
+        .stdout_contains("local models: automl-penguins-train")
+        .run();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

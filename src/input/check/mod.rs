@@ -385,7 +385,11 @@ impl Checker {
         };
         let what = format!("the SageMaker instance type for {purpose}, e.g. \"ml.m5.xlarge\"");
         let (path, value) = self.field(map, parent, key, need, &what)?;
-        self.checked_string(value, path, &what, |v| names::check_instance_type(v, use_))
+        // The AutoGluon images are x86 only: a Graviton type is refused here, by field,
+        // rather than when SageMaker starts an x86 image on arm64.
+        self.checked_string(value, path, &what, |v| {
+            names::check_instance_type(v, use_).and_then(|()| crate::stack::images::check_device(v))
+        })
     }
 
     // ---- JSON types ---------------------------------------------------------------

@@ -71,10 +71,19 @@ pub(crate) fn supports(resource: &str) -> Result<(), String> {
 }
 
 /// An error like the SageMaker API's (a refused request), as an optimised integration
-/// reports it.
+/// reports it: the errors SageMaker's model declares (`ResourceInUse`,
+/// `ResourceLimitExceeded`, `ResourceNotFound`: botocore sagemaker service-2.json) keep
+/// their own name, `SageMaker.<Code>Exception`; every other code (ValidationException,
+/// ThrottlingException...) is `SageMaker.AmazonSageMakerException`, the code in the cause.
 pub(crate) fn sagemaker_refusal(code: &str, message: impl Into<String>) -> Failure {
+    let name = match code {
+        "ResourceInUse" | "ResourceLimitExceeded" | "ResourceNotFound" => {
+            format!("SageMaker.{code}Exception")
+        }
+        _ => "SageMaker.AmazonSageMakerException".to_string(),
+    };
     Failure::new(
-        "SageMaker.AmazonSageMakerException",
+        name,
         format!(
             "{} (Service: AmazonSageMaker; Status Code: 400; Error Code: {code}; Request ID: {}; Proxy: null)",
             message.into(),

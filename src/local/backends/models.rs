@@ -47,13 +47,23 @@ pub(crate) fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
     Ok(json!({ "ModelArn": arn }))
 }
 
-/// A model that must exist (for an endpoint config or a transform job).
+/// A model that must exist (for an endpoint config or a transform job). SageMaker answers
+/// a missing one with `ValidationException: Could not find model "<arn>".`, which the
+/// optimised integration reports as `SageMaker.AmazonSageMakerException`; locally the
+/// cause also names the models that exist, so a wrong name is fixed in one go.
 pub(crate) fn existing_model(env: &Env, name: &str) -> Result<Value, Failure> {
     env.store.record(ResourceKind::Model, name).ok_or_else(|| {
+        let mut known = env.store.names(ResourceKind::Model);
+        known.sort();
+        let known = if known.is_empty() {
+            "there are no local models yet: a run with Flow.Train creates one".to_string()
+        } else {
+            format!("local models: {}", known.join(", "))
+        };
         sagemaker_refusal(
             "ValidationException",
             format!(
-                "Could not find model \"{}\". (No local model of that name: models are created by the Train machine's CreateModel step.)",
+                "Could not find model \"{}\". ({known})",
                 Store::arn(ResourceKind::Model, name)
             ),
         )

@@ -122,6 +122,19 @@ pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
                 "SAGEMAKER_PROGRAM",
                 prepared.script.file_name().unwrap_or_default(),
             );
+        // The model's serving settings (the Train machine's CreateModel sets them), which
+        // the local server honours as the model server does.
+        for key in [
+            "SAGEMAKER_MODEL_SERVER_WORKERS",
+            "SAGEMAKER_MODEL_SERVER_TIMEOUT",
+        ] {
+            if let Some(value) = model
+                .pointer(&format!("/PrimaryContainer/Environment/{key}"))
+                .and_then(Value::as_str)
+            {
+                command.env(key, value);
+            }
+        }
         let pid = spawn_detached(command, &log).map_err(|e| format!("{e:#}"))?;
         Ok((prepared.model_dir, pid))
     })();

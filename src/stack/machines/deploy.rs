@@ -3,12 +3,12 @@
 //! as a batch transform job. An unknown mode fails with a cause that says what is allowed.
 
 use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition, Wait};
-use crate::stack::{sagemaker_retry, Placeholder, Settings};
+use crate::stack::{describe_retry, sagemaker_task, Creates, Placeholder, Settings};
 use serde_json::json;
 
 pub(crate) fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
-    StateMachine::new(
+    let machine = StateMachine::new(
         "Deploys a SageMaker model as a real-time endpoint or runs a batch transform with it.",
         "NameResources",
     )
@@ -37,34 +37,43 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "Parameters.Deploy.Mode must be \"endpoint\" or \"batch\".",
         ),
     )
-    .state(
+    ;
+    let machine = sagemaker_task(
+        machine,
         "CreateEndpointConfig",
-        Task::new("arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig", next("CreateEndpoint"))
-            .parameters(json!({
-                "EndpointConfigName.$": "$.ResourceName",
-                "ProductionVariants": [{
-                    "VariantName": "AllTraffic",
-                    "ModelName.$": "$.Parameters.PretrainedModel.Name",
-                    "InitialInstanceCount.$": "$.Parameters.Deploy.InstanceCount",
-                    "InstanceType.$": "$.Parameters.Deploy.InstanceType",
-                }],
-                "Tags": crate::stack::tags(),
-            }))
-            .discard_result()
-            .retry(sagemaker_retry()),
-    )
-    .state(
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
+            next("CreateEndpoint"),
+        )
+        .parameters(json!({
+            "EndpointConfigName.$": "$.ResourceName",
+            "ProductionVariants": [{
+                "VariantName": "AllTraffic",
+                "ModelName.$": "$.Parameters.PretrainedModel.Name",
+                "InitialInstanceCount.$": "$.Parameters.Deploy.InstanceCount",
+                "InstanceType.$": "$.Parameters.Deploy.InstanceType",
+            }],
+            "Tags": crate::stack::tags(),
+        }))
+        .discard_result(),
+        Creates::Resource,
+    );
+    let machine = sagemaker_task(
+        machine,
         "CreateEndpoint",
-        Task::new("arn:${AWS::Partition}:states:::sagemaker:createEndpoint", next("WaitForEndpoint"))
-            .parameters(json!({
-                "EndpointName.$": "$.ResourceName",
-                "EndpointConfigName.$": "$.ResourceName",
-                "Tags": crate::stack::tags(),
-            }))
-            .discard_result()
-            .retry(sagemaker_retry()),
-    )
-    .state(
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createEndpoint",
+            next("WaitForEndpoint"),
+        )
+        .parameters(json!({
+            "EndpointName.$": "$.ResourceName",
+            "EndpointConfigName.$": "$.ResourceName",
+            "Tags": crate::stack::tags(),
+        }))
+        .discard_result(),
+        Creates::Resource,
+    );
+    let machine = machine.state(
         "WaitForEndpoint",
         Wait {
             seconds: u64::from(settings.endpoint_poll),
@@ -76,7 +85,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         Task::new("arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint", next("IsEndpointReady"))
             .parameters(json!({ "EndpointName.$": "$.ResourceName" }))
             .result_path("$.Endpoint")
-            .retry(sagemaker_retry()),
+            .retry(describe_retry()),
     )
     .state(
         "IsEndpointReady",
@@ -111,7 +120,9 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             Transition::End,
         ),
     )
-    .state(
+    ;
+    let machine = sagemaker_task(
+        machine,
         "BatchTransform",
         Task::new("arn:${AWS::Partition}:states:::sagemaker:createTransformJob.sync", next("BatchTransformComplete"))
             .parameters(json!({
@@ -139,10 +150,10 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "TransformJobName.$": "$.TransformJobName",
                 "OutputPath.$": "$.TransformOutput.S3OutputPath",
             }))
-            .result_path("$.Transform")
-            .retry(sagemaker_retry()),
-    )
-    .state(
+            .result_path("$.Transform"),
+        Creates::Job,
+    );
+    machine.state(
         "BatchTransformComplete",
         Pass::new(
             json!({

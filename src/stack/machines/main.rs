@@ -4,7 +4,9 @@
 //! A model below the threshold ends in `ModelRejected`, a Fail state, so pipelines
 //! notice; a request to evaluate without training ends in `EvaluateNeedsTraining`.
 
-use crate::asl::{Choice, Condition, Fail, Pass, Retrier, StateMachine, Succeed, Task, Transition};
+use crate::asl::{
+    Choice, Condition, Fail, Pass, Retrier, StateMachine, Succeed, Task, Test, Transition,
+};
 use crate::stack::{Placeholder, Settings};
 use serde_json::json;
 
@@ -46,12 +48,151 @@ pub(crate) mod results {
     }
 }
 
+/// The characters SageMaker allows in names (`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`, botocore
+/// sagemaker service-2.json `EntityName`); Step Functions allows more in execution names
+/// (`_`, `.`, `!`, `'`, `(`, `)`, `+`, `=`, `@`, non-ASCII letters).
+const SAGEMAKER_NAME_CHARACTERS: &str =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
+
+/// The base64 alphabet but its padding: splitting a base64 string on it leaves the
+/// trailing `=`/`==` as the only token.
+const BASE64_WITHOUT_PADDING: &str =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// How many nested base64 encodings measure a name. A string of n ASCII characters
+/// encodes to 4*ceil(n/3) characters, padded with (3 - n mod 3) mod 3 `=`; the paddings
+/// of 5 nested encodings differ for every n in 1..=243 (see the test), which covers
+/// `<stack>-<name>-deploy` for any stack name CloudFormation allows (128) and any
+/// execution name (80).
+const LEVELS: usize = 5;
+#[cfg(test)] // the test below checks every length up to it
+const LONGEST_MEASURED: usize = 243;
+
+/// The longest SageMaker name (botocore `EntityName`: max 63).
+const SAGEMAKER_NAME_MAX: usize = 63;
+
+/// The padding of the base64 encodings of a string of `len` ASCII characters, level by level.
+fn paddings(len: usize) -> [usize; LEVELS] {
+    let mut out = [0; LEVELS];
+    let mut length = len;
+    for slot in &mut out {
+        *slot = (3 - length % 3) % 3;
+        length = 4 * length.div_ceil(3);
+    }
+    out
+}
+
+/// A length's signature as the machine spells it: per level, `States.JsonToString` of
+/// the padding token array (`[]`, `["="]`, `["=="]`).
+fn signature(len: usize) -> String {
+    paddings(len)
+        .iter()
+        .map(|p| match p {
+            0 => "[]".to_string(),
+            p => format!("[\"{}\"]", "=".repeat(*p)),
+        })
+        .collect()
+}
+
+/// The states that refuse, before anything is created, an execution name the machines
+/// cannot name SageMaker resources after. ASL has no regex and no string length, so:
+/// characters — `States.StringSplit` on every allowed character leaves no token iff the
+/// name has none other (`States.ArrayLength` = 0); length — the paddings of nested
+/// `States.Base64Encode`s of `<stack>-<name>-deploy` identify its length exactly (see
+/// [`LEVELS`]), and `States.ArrayContains` looks the signature up among those of the
+/// lengths SageMaker accepts (1..=63). The child executions' names (`<name>-train`,
+/// `<name>-deploy`) are then at most 63 - 2 + 7 characters, well within Step Functions' 80.
+fn check_execution_name(machine: StateMachine, next: &str) -> StateMachine {
+    let resource = format!(
+        "States.Format('{{}}-{{}}-deploy', '{}', $$.Execution.Name)",
+        Placeholder::StackName
+    );
+    let mut levels = serde_json::Map::new();
+    let mut encoded = resource;
+    for level in 1..=LEVELS {
+        encoded = format!("States.Base64Encode({encoded})");
+        levels.insert(format!("Level{level}.$"), json!(encoded));
+    }
+    levels.insert(
+        "InvalidCharacters.$".into(),
+        json!(format!(
+            "States.ArrayLength(States.StringSplit($$.Execution.Name, '{SAGEMAKER_NAME_CHARACTERS}'))"
+        )),
+    );
+    let parts: Vec<String> = (1..=LEVELS)
+        .map(|level| {
+            format!("States.JsonToString(States.StringSplit($.NameCheck.Level{level}, '{BASE64_WITHOUT_PADDING}'))")
+        })
+        .collect();
+    let signature_expression = format!(
+        "States.Format('{}', {})",
+        "{}".repeat(LEVELS),
+        parts.join(", ")
+    );
+    let allowed: Vec<String> = (1..=SAGEMAKER_NAME_MAX).map(signature).collect();
+    machine
+        .state(
+            "MeasureExecutionName",
+            Pass::new(json!(levels), Transition::Next("SignExecutionName".into()))
+                .comment("Executions started from the console skip `automl run`: the machine checks the name SageMaker resources will get.")
+                .result_path("$.NameCheck"),
+        )
+        .state(
+            "SignExecutionName",
+            Pass::new(
+                json!({
+                    "InvalidCharacters.$": "$.NameCheck.InvalidCharacters",
+                    "Signature.$": signature_expression,
+                    "Fits": allowed,
+                }),
+                Transition::Next("LookUpExecutionName".into()),
+            )
+            .result_path("$.NameCheck"),
+        )
+        .state(
+            "LookUpExecutionName",
+            Pass::new(
+                json!({
+                    "InvalidCharacters.$": "$.NameCheck.InvalidCharacters",
+                    "Fits.$": "States.ArrayContains($.NameCheck.Fits, $.NameCheck.Signature)",
+                }),
+                Transition::Next("IsExecutionNameValid".into()),
+            )
+            .result_path("$.NameCheck"),
+        )
+        .state(
+            "IsExecutionNameValid",
+            Choice::new()
+                .when(
+                    Condition::compare("$.NameCheck.InvalidCharacters", Test::NumericGreaterThanEquals(1.0)),
+                    "ExecutionNameHasInvalidCharacters",
+                )
+                .when(Condition::compare("$.NameCheck.Fits", Test::BooleanEquals(false)), "ExecutionNameTooLong")
+                .otherwise(next),
+        )
+        .state(
+            "ExecutionNameHasInvalidCharacters",
+            Fail::new(
+                "InvalidInput",
+                "The execution name may hold only letters, digits and '-': the machines name SageMaker resources after it (<stack>-<name>-train, <stack>-<name>-deploy), and SageMaker names allow nothing else (no '_', '.' or other characters). Start the execution again with such a name.",
+            ),
+        )
+        .state(
+            "ExecutionNameTooLong",
+            Fail::new(
+                "InvalidInput",
+                "The execution name is too long: the machines name SageMaker resources <stack>-<name>-deploy, which SageMaker allows up to 63 characters, so the name may have at most 55 characters minus the stack name's length. Start the execution again with a shorter name.",
+            ),
+        )
+}
+
 pub(crate) fn machine(_settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
-    StateMachine::new(
+    let machine = StateMachine::new(
         "AutoML workflow: train an AutoGluon model, evaluate it against a threshold, deploy it.",
-        "ShouldTrain",
-    )
+        "MeasureExecutionName",
+    );
+    check_execution_name(machine, "ShouldTrain")
     .state(
         "ShouldTrain",
         Choice::new()
@@ -174,6 +315,34 @@ fn child_execution(machine: Placeholder, suffix: &str) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_paddings_tell_every_measured_length_apart() {
+        let mut seen = std::collections::BTreeMap::new();
+        for len in 1..=LONGEST_MEASURED {
+            if let Some(other) = seen.insert(signature(len), len) {
+                panic!("lengths {other} and {len} have the same signature");
+            }
+        }
+        // The arithmetic is base64's: check it against an encoder.
+        use base64::Engine;
+        for len in [1, 2, 3, 10, 63, 64, 107] {
+            let mut text = "a".repeat(len);
+            for (level, padding) in paddings(len).iter().enumerate() {
+                text = base64::engine::general_purpose::STANDARD.encode(&text);
+                assert_eq!(
+                    text.len() - text.trim_end_matches('=').len(),
+                    *padding,
+                    "len {len} level {level}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod summary_paths {
     use super::results;
     use crate::stack::{build, MachineId, Settings};
     use serde_json::Value;

@@ -3,13 +3,14 @@
 //! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
 
 use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition};
+use crate::stack::images::{GPU_INSTANCE_PATTERNS, GRAVITON_INSTANCE_PATTERNS};
 use crate::stack::settings::defaults;
-use crate::stack::{assets, sagemaker_retry, Placeholder, Settings};
+use crate::stack::{assets, sagemaker_task, Creates, Placeholder, Settings};
 use serde_json::json;
 
 pub(crate) fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
-    StateMachine::new(
+    let machine = StateMachine::new(
         "Trains an AutoGluon tabular model as a SageMaker training job and registers it as a SageMaker model.",
         "CheckFitArgs",
     )
@@ -68,11 +69,50 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 // SageMaker names: stack prefix (scopes IAM and clean-up) + this execution's name.
                 "JobName.$": format!("States.Format('{{}}-{{}}', '{}', $$.Execution.Name)", Placeholder::StackName),
             }),
-            next("TrainModel"),
+            next("ChooseTrainingImage"),
         )
         .comment("Derives the training job and model name from the stack and the execution."),
     )
+    // The device decides the image, and the instance type is known only at run time
+    // (console-started executions included), while the image URIs are rendered at synth
+    // time: the template fills both the CPU and the GPU URI, and these Choices pick one by
+    // the instance type's family (`ml.g*`, `ml.p*`: NVIDIA GPUs). A CloudFormation mapping
+    // cannot help, it is resolved at deploy time. Graviton (arm64) is refused first: the
+    // images are x86 only, and an x86 image on arm64 fails only once the job starts.
     .state(
+        "ChooseTrainingImage",
+        Choice::new()
+            .when(device(GRAVITON_INSTANCE_PATTERNS, "$.Parameters.Train.InstanceType"), "GravitonNotSupported")
+            .when(device(GPU_INSTANCE_PATTERNS, "$.Parameters.Train.InstanceType"), "TrainOnGpu")
+            .otherwise("TrainOnCpu"),
+    )
+    .state(
+        "GravitonNotSupported",
+        Fail::new(
+            "InvalidInput",
+            "Graviton (arm64) instance types such as ml.c7g or ml.m6g cannot run the AutoGluon images, which are x86 only: choose an x86 type such as ml.m5.xlarge (or a GPU type such as ml.g5.xlarge).",
+        ),
+    )
+    .state("TrainOnGpu", image_pass(Placeholder::TrainingImageGpu, "$.Images.Training", "ChooseInferenceImage"))
+    .state("TrainOnCpu", image_pass(Placeholder::TrainingImage, "$.Images.Training", "ChooseInferenceImage"))
+    .state(
+        "ChooseInferenceImage",
+        Choice::new()
+            .comment("The model serves on the deploy instance type when this execution deploys; otherwise on a CPU instance.")
+            .when(
+                Condition::and(vec![
+                    Condition::compare("$.Parameters.Deploy.InstanceType", Test::IsPresent(true)),
+                    device(GPU_INSTANCE_PATTERNS, "$.Parameters.Deploy.InstanceType"),
+                ]),
+                "ServeOnGpu",
+            )
+            .otherwise("ServeOnCpu"),
+    )
+    .state("ServeOnGpu", image_pass(Placeholder::InferenceImageGpu, "$.Images.Inference", "TrainModel"))
+    .state("ServeOnCpu", image_pass(Placeholder::InferenceImage, "$.Images.Inference", "TrainModel"))
+    ;
+    let machine = sagemaker_task(
+        machine,
         "TrainModel",
         Task::new(
             "arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync",
@@ -82,7 +122,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "TrainingJobName.$": "$.JobName",
             "RoleArn": Placeholder::SageMakerRoleArn.to_string(),
             "AlgorithmSpecification": {
-                "TrainingImage": Placeholder::TrainingImage.to_string(),
+                "TrainingImage.$": "$.Images.Training.Uri",
                 "TrainingInputMode": "File",
             },
             "HyperParameters": {
@@ -125,34 +165,44 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "TrainingJobName.$": "$.TrainingJobName",
             "ModelArtifacts.$": "$.ModelArtifacts.S3ModelArtifacts",
         }))
-        .result_path("$.TrainingJob")
-        .retry(sagemaker_retry()),
-    )
-    .state(
+        .result_path("$.TrainingJob"),
+        Creates::Job,
+    );
+    let machine = sagemaker_task(
+        machine,
         "CreateModel",
-        Task::new("arn:${AWS::Partition}:states:::sagemaker:createModel", next("ReportModel"))
-            .parameters(json!({
-                "ModelName.$": "$.JobName",
-                "ExecutionRoleArn": Placeholder::SageMakerRoleArn.to_string(),
-                "PrimaryContainer": {
-                    "Image": Placeholder::InferenceImage.to_string(),
-                    "ModelDataUrl.$": "$.TrainingJob.ModelArtifacts",
-                    "Environment": {
-                        "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
-                        // tabular_train.py puts the serving script in the model's code/ (as the
-                        // SageMaker SDK does when it repacks a model), so a model keeps serving
-                        // with the code it was trained with, whatever assets a later deploy uploads.
-                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                        "SAGEMAKER_REGION": "${AWS::Region}",
-                        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
-                    },
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createModel",
+            next("ReportModel"),
+        )
+        .parameters(json!({
+            "ModelName.$": "$.JobName",
+            "ExecutionRoleArn": Placeholder::SageMakerRoleArn.to_string(),
+            "PrimaryContainer": {
+                "Image.$": "$.Images.Inference.Uri",
+                "ModelDataUrl.$": "$.TrainingJob.ModelArtifacts",
+                "Environment": {
+                    "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
+                    // tabular_train.py puts the serving script in the model's code/ (as the
+                    // SageMaker SDK does when it repacks a model), so a model keeps serving
+                    // with the code it was trained with, whatever assets a later deploy uploads.
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                    "SAGEMAKER_REGION": "${AWS::Region}",
+                    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+                    // The model server starts one worker per vCPU by default, each
+                    // loading its own predictor, and gives a request 60 s: both are
+                    // settings (sagemaker-inference-toolkit `environment.py`:
+                    // SAGEMAKER_MODEL_SERVER_WORKERS, SAGEMAKER_MODEL_SERVER_TIMEOUT).
+                    "SAGEMAKER_MODEL_SERVER_WORKERS": settings.model_server_workers.to_string(),
+                    "SAGEMAKER_MODEL_SERVER_TIMEOUT": settings.model_server_timeout.to_string(),
                 },
-                "Tags": crate::stack::tags(),
-            }))
-            .discard_result()
-            .retry(sagemaker_retry()),
-    )
-    .state(
+            },
+            "Tags": crate::stack::tags(),
+        }))
+        .discard_result(),
+        Creates::Resource,
+    );
+    machine.state(
         "ReportModel",
         Pass::new(
             json!({
@@ -164,6 +214,25 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         )
         .comment("The machine's output: what the Main machine evaluates and deploys."),
     )
+}
+
+/// True when `variable` (an instance type) matches one of `patterns`.
+fn device(patterns: &[&str], variable: &str) -> Condition {
+    Condition::or(
+        patterns
+            .iter()
+            .map(|p| Condition::string_matches(variable, p))
+            .collect(),
+    )
+}
+
+/// Puts `{"Uri": <image>}` at `at`.
+fn image_pass(image: Placeholder, at: &str, next: &str) -> Pass {
+    Pass::new(
+        json!({ "Uri": image.to_string() }),
+        Transition::Next(next.to_string()),
+    )
+    .result_path(at)
 }
 
 fn channel(name: &str, path: &str) -> serde_json::Value {

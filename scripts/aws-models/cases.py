@@ -179,7 +179,10 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     train_parameters = copy.deepcopy(train_example["Parameters"])
     train_parameters["Train"].setdefault(
         "FeatureImportance", {"Enabled": True, "TimeLimit": 60.0, "SubsampleSize": 5000})
-    train_state = {"JobName": name, "Parameters": train_parameters,
+    # What ChooseTrainingImage/ChooseInferenceImage put there for the CPU instance types.
+    images = {"Training": {"Uri": SUBSTITUTIONS["TrainingImage"]},
+              "Inference": {"Uri": SUBSTITUTIONS["InferenceImage"]}}
+    train_state = {"JobName": name, "Parameters": train_parameters, "Images": images,
                    "TrainingJob": {"ModelArtifacts": {"S3ModelArtifacts": f"s3://bucket/output/{name}/output/model.tar.gz"}}}
     train_state["TrainingJob"]["ModelArtifacts"] = train_state["TrainingJob"]["ModelArtifacts"]["S3ModelArtifacts"]
     endpoint_parameters = copy.deepcopy(train_example["Parameters"])

@@ -388,7 +388,7 @@ impl Checker {
         // The AutoGluon images are x86 only: a Graviton type is refused here, by field,
         // rather than when SageMaker starts an x86 image on arm64.
         self.checked_string(value, path, &what, |v| {
-            names::check_instance_type(v, use_).and_then(|()| crate::stack::images::check_device(v))
+            crate::stack::images::check_device(v).and_then(|()| names::check_instance_type(v, use_))
         })
     }
 

@@ -308,8 +308,8 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         .args(["status", "--local", "ctrlc", "--state-dir"])
         .arg(sandbox.state())
         .status(1)
-        .stdout_contains("ctrlc: ABORTED")
-        .stdout_contains("history:")
+        .stdout_contains("ctrlc (Aborted)")
+        .stdout_contains("history  ")
         .run();
 }
 

@@ -5,35 +5,9 @@
 //! as `s3://data/...`. LightGBM only, with a short time limit: each fit takes seconds.
 //! Every endpoint a test starts is stopped, even when the test fails.
 
-use crate::support::{root, Test};
+use crate::support::{python, root, venv_tool, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-
-/// `bin/NAME` of the venv `target/tools/VENV` that `tests/tools/INSTALLER` creates.
-fn tool(name: &str, installer: &str, venv: &str) -> PathBuf {
-    let path = root()
-        .join("target/tools")
-        .join(venv)
-        .join("bin")
-        .join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: run `bash tests/tools/{installer}` (or `bash tests/run-all.sh`)",
-        path.display()
-    );
-    path
-}
-
-/// The AutoGluon test environment (tests/tools/install-autogluon.sh).
-fn python() -> PathBuf {
-    let python = root().join("target/tools/autogluon/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: run `bash tests/tools/install-autogluon.sh` (or `bash tests/run-all.sh`)",
-        python.display()
-    );
-    python
-}
 
 /// A state directory and an object root holding the penguins data under s3://data/penguins/.
 struct Sandbox {
@@ -90,7 +64,7 @@ impl Sandbox {
     /// their histories, as AWS records them) is valid for AWS's own service models, as
     /// botocore (tests/tools/install-aws-models.sh) judges it.
     fn assert_requests_valid_for_aws(&self) {
-        let python = tool("python", "install-aws-models.sh", "awsmodel");
+        let python = venv_tool("python", "install-aws-models.sh", "awsmodel");
         let output = std::process::Command::new(python)
             .arg(root().join("scripts/aws-models/check_histories.py"))
             .arg(self.state())

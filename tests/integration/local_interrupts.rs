@@ -6,21 +6,11 @@
 //! leave the state directory are refused before they touch the file system, and `local
 //! setup` leaves a `venv` it did not create alone.
 
-use crate::support::{root, Test};
+use crate::support::{python, root, Test};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn python() -> PathBuf {
-    let python = root().join("target/tools/autogluon/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: run `bash tests/tools/install-autogluon.sh` (or `bash tests/run-all.sh`)",
-        python.display()
-    );
-    python
-}
 
 struct Sandbox {
     dir: tempfile::TempDir,

@@ -5,20 +5,9 @@
 //! it), served from a temporary object root as `s3://data/wine/...`. And `validate`
 //! refuses several instances for a fit that does not bag.
 
-use crate::support::{root, Test};
+use crate::support::{python, Test};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-
-/// The AutoGluon test environment, Ray included (tests/tools/install-autogluon.sh).
-fn python() -> PathBuf {
-    let python = root().join("target/tools/autogluon/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: run `bash tests/tools/install-autogluon.sh` (or `bash tests/run-all.sh`)",
-        python.display()
-    );
-    python
-}
+use std::path::Path;
 
 fn write_wine(objects: &Path) {
     let data = objects.join("data/wine");

@@ -5,7 +5,7 @@
 //! tests/tools/install-chromium.sh) renders with its charts drawn, names the data set's
 //! columns, loads nothing from the network, and screenshots to a picture that is not blank.
 
-use crate::support::{root, Test};
+use crate::support::{python, root, Test};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,17 +26,6 @@ const WINE_FEATURES: [&str; 13] = [
     "od280/od315_of_diluted_wines",
     "proline",
 ];
-
-/// The AutoGluon test environment (tests/tools/install-autogluon.sh).
-fn python() -> PathBuf {
-    let python = root().join("target/tools/autogluon/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: run `bash tests/tools/install-autogluon.sh` (or `bash tests/run-all.sh`)",
-        python.display()
-    );
-    python
-}
 
 fn chromium() -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {

@@ -217,3 +217,24 @@ pub fn diff(expected: &str, actual: &str) -> String {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// `target/tools/VENV/bin/NAME`, the tool `tests/tools/INSTALLER` installs; a missing one
+/// fails the test with the command that installs it.
+pub fn venv_tool(name: &str, installer: &str, venv: &str) -> PathBuf {
+    let path = root()
+        .join("target/tools")
+        .join(venv)
+        .join("bin")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `bash tests/tools/{installer}` (or `bash tests/run-all.sh`)",
+        path.display()
+    );
+    path
+}
+
+/// The AutoGluon test environment's Python (tests/tools/install-autogluon.sh).
+pub fn python() -> PathBuf {
+    venv_tool("python", "install-autogluon.sh", "autogluon")
+}

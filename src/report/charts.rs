@@ -3,7 +3,7 @@
 //! `<svg>` element that the HTML template embeds inline, so the page needs no network.
 
 use super::artifacts::{Importance, LeaderboardRow, Predictions};
-use super::timeline::{Outcome, Step};
+use super::timeline::{Step, StepOutcome};
 use anyhow::{anyhow, Result};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
@@ -445,9 +445,9 @@ pub(crate) fn timeline(steps: &[Step], origin: f64, now: f64) -> Result<String> 
                 // Instant states still get a visible sliver.
                 let stop = start + length.max(end * 0.004);
                 let color = match s.outcome {
-                    Outcome::Succeeded => BLUE,
-                    Outcome::Failed => RED,
-                    Outcome::Running => ORANGE,
+                    StepOutcome::Succeeded => BLUE,
+                    StepOutcome::Failed => RED,
+                    StepOutcome::Running => ORANGE,
                 };
                 let mut bar = Rectangle::new(
                     [

@@ -34,7 +34,8 @@ fn events(history: &Value) -> &[Value] {
         .unwrap_or_default()
 }
 
-fn details(event: &Value) -> &Value {
+/// The `<kind>EventDetails` object of a GetExecutionHistory event (Null when it has none).
+pub(crate) fn details(event: &Value) -> &Value {
     event
         .as_object()
         .and_then(|o| {

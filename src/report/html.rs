@@ -7,7 +7,7 @@
 use super::artifacts::TrainingOutput;
 use super::charts;
 use super::numbers::{duration, sig4};
-use super::timeline::{Outcome, Timeline};
+use super::timeline::{StepOutcome, Timeline};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -229,7 +229,7 @@ pub(crate) fn render(input: &ReportInput) -> Result<String> {
                 kind => s.kind,
                 offset => duration((s.started - origin).max(0.0)),
                 duration => s.seconds.map(duration).unwrap_or_else(|| "running".into()),
-                outcome => match s.outcome { Outcome::Succeeded => "succeeded", Outcome::Failed => "failed", Outcome::Running => "running" },
+                outcome => match s.outcome { StepOutcome::Succeeded => "succeeded", StepOutcome::Failed => "failed", StepOutcome::Running => "running" },
             }
         })
         .collect();

@@ -3,13 +3,14 @@
 //! Deploy executions indented under their parent, and what AWS bills for: the training
 //! job's billable seconds × instances and the endpoint's instance-hours so far.
 
+use super::execution::details;
 use serde::Serialize;
 use serde_json::Value;
 
 /// How a state ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Outcome {
+pub(crate) enum StepOutcome {
     Succeeded,
     Failed,
     Running,
@@ -28,7 +29,7 @@ pub(crate) struct Step {
     pub(crate) started: f64,
     /// `None` while it runs.
     pub(crate) seconds: Option<f64>,
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: StepOutcome,
 }
 
 /// What the training job bills: `BillableTimeInSeconds * InstanceCount`, the formula of
@@ -121,7 +122,7 @@ impl Timeline {
                     kind: state_kind.to_string(),
                     started: at,
                     seconds: None,
-                    outcome: Outcome::Running,
+                    outcome: StepOutcome::Running,
                 });
             } else if kind.ends_with("StateExited") {
                 let name = details["name"].as_str().unwrap_or_default();
@@ -131,8 +132,8 @@ impl Timeline {
                     .find(|s| s.state == name && s.seconds.is_none())
                 {
                     step.seconds = Some((at - step.started).max(0.0));
-                    if step.outcome == Outcome::Running {
-                        step.outcome = Outcome::Succeeded;
+                    if step.outcome == StepOutcome::Running {
+                        step.outcome = StepOutcome::Succeeded;
                     }
                 }
             } else if kind == "TaskFailed" || kind == "LambdaFunctionFailed" {
@@ -141,7 +142,7 @@ impl Timeline {
                     .rev()
                     .find(|s| s.seconds.is_none())
                 {
-                    step.outcome = Outcome::Failed;
+                    step.outcome = StepOutcome::Failed;
                 }
             } else if kind == "TaskSucceeded" {
                 let output = details["output"]
@@ -177,22 +178,11 @@ impl Timeline {
                     .filter(|s| s.seconds.is_none())
                 {
                     step.seconds = Some((at - step.started).max(0.0));
-                    step.outcome = Outcome::Failed;
+                    step.outcome = StepOutcome::Failed;
                 }
             }
         }
     }
-}
-
-fn details(event: &Value) -> &Value {
-    event
-        .as_object()
-        .and_then(|o| {
-            o.iter()
-                .find(|(k, _)| k.ends_with("EventDetails"))
-                .map(|(_, v)| v)
-        })
-        .unwrap_or(&Value::Null)
 }
 
 /// The createTrainingJob.sync output is the DescribeTrainingJob response.
@@ -275,7 +265,7 @@ mod tests {
         let train = &timeline.steps[1];
         assert_eq!((train.kind.as_str(), train.seconds), ("Task", Some(904.0)));
         let rejected = timeline.steps.last().unwrap();
-        assert_eq!(rejected.outcome, Outcome::Failed);
+        assert_eq!(rejected.outcome, StepOutcome::Failed);
         assert_eq!(timeline.started, Some(1714557601.0));
         assert_eq!(timeline.ended, Some(1714558521.0));
     }
@@ -296,7 +286,7 @@ mod tests {
             .iter()
             .find(|s| s.state == "TrainModel")
             .unwrap();
-        assert_eq!(train.outcome, Outcome::Failed);
+        assert_eq!(train.outcome, StepOutcome::Failed);
         assert!(timeline.training.is_empty());
     }
 

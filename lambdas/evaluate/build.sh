@@ -17,6 +17,18 @@ elif ! command -v cargo-lambda >/dev/null; then
   exit 1
 fi
 
+# A release made for size, for this artifact only (the CLI's release profile stays as it
+# is; the Lambda builds in its own target triple directory, so neither rebuilds the other):
+# one codegen unit and fat LTO let the linker drop the SDK code the handler never reaches,
+# opt-level "s" favours size, and panic=abort drops the unwinding tables (the handler
+# returns its errors; a panic ends the process, which Lambda reports as a runtime exit).
+# build.rs hashes this script, so changing these flags changes the asset's key.
+export CARGO_PROFILE_RELEASE_LTO=fat
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
+export CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_STRIP=symbols
+
 cargo lambda build --release -p automl-evaluate --bin bootstrap \
   --target x86_64-unknown-linux-gnu.2.34 --output-format zip "$@"
 

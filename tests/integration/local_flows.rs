@@ -5,7 +5,7 @@
 //! as `s3://data/...`. LightGBM only, with a short time limit: each fit takes seconds.
 //! Every endpoint a test starts is stopped, even when the test fails.
 
-use crate::support::{python, root, venv_tool, Test};
+use crate::support::{python, root, run_tool, venv_tool, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -65,19 +65,11 @@ impl Sandbox {
     /// botocore (tests/tools/install-aws-models.sh) judges it.
     fn assert_requests_valid_for_aws(&self) {
         let python = venv_tool("python", "install-aws-models.sh", "awsmodel");
-        let output = std::process::Command::new(python)
-            .arg(root().join("scripts/aws-models/check_histories.py"))
-            .arg(self.state())
-            .output()
-            .expect("run check_histories.py");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(
-            output.status.success(),
-            "requests AWS would refuse:\n{text}"
+        let script = root().join("scripts/aws-models/check_histories.py");
+        let state = self.state();
+        run_tool(
+            &python,
+            &[script.to_str().unwrap(), state.to_str().unwrap()],
         );
     }
 

@@ -2,7 +2,7 @@
 //! rendering is byte-stable, and the real linters (cfn-lint, asl-validator, checkov)
 //! accept every file with zero findings.
 
-use crate::support::{diff, root, Test};
+use crate::support::{diff, root, run_tool, Test};
 use automl_testkit::tool;
 use std::path::Path;
 use std::process::Command;
@@ -138,24 +138,6 @@ fn the_template_is_region_agnostic_and_uses_no_managed_policies() {
         template.contains(r#"\"InitialInstanceCount.$\":\"$.Parameters.Deploy.InstanceCount\""#)
     );
     assert!(template.contains(r#"\"sagemaker_region\":\"${AWS::Region}\""#));
-}
-
-fn run_tool(program: &Path, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .expect("run linter");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "{} {args:?} failed:\n{text}",
-        program.display()
-    );
-    text
 }
 
 #[test]

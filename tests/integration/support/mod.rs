@@ -238,3 +238,22 @@ pub fn venv_tool(name: &str, installer: &str, venv: &str) -> PathBuf {
 pub fn python() -> PathBuf {
     venv_tool("python", "install-autogluon.sh", "autogluon")
 }
+
+/// Runs a test tool with `args`; its stdout and stderr, or a failure that shows them.
+pub fn run_tool(program: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{} {args:?} failed:\n{text}",
+        program.display()
+    );
+    text
+}

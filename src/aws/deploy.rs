@@ -195,15 +195,37 @@ fn check_deployable(info: &StackInfo) -> anyhow::Result<()> {
         );
     }
     if info.status.ends_with("_FAILED") && info.status != "UPDATE_FAILED" {
-        anyhow::bail!(
-            "stack `{}` is {}{}: CloudFormation cannot update it in this state; fix it in the console \
-             (continue the rollback or delete it, e.g. with `automl destroy`), then deploy again",
-            info.name,
-            info.status,
-            info.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
-        );
+        anyhow::bail!(stuck_advice(
+            &info.name,
+            &info.status,
+            info.reason.as_deref()
+        ));
     }
     Ok(())
+}
+
+/// What to do with a stack CloudFormation cannot update. For UPDATE_ROLLBACK_FAILED the
+/// way back that keeps the data is ContinueUpdateRollback (the documented recovery for that
+/// state: CloudFormation API Reference, ContinueUpdateRollback); `destroy` is the last
+/// resort, and it empties the data bucket, which is said.
+pub(crate) fn stuck_advice(stack: &str, status: &str, reason: Option<&str>) -> String {
+    let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    if status == "UPDATE_ROLLBACK_FAILED" {
+        return format!(
+            "stack `{stack}` is {status}{reason}: CloudFormation cannot update it until the rollback \
+             finishes. First continue the rollback, which keeps every resource and its data: \
+             `aws cloudformation continue-update-rollback --stack-name {stack}` (add \
+             `--resources-to-skip LOGICAL_ID` for a resource that cannot roll back), wait for \
+             UPDATE_ROLLBACK_COMPLETE, then deploy again. Only if that fails: `automl destroy` deletes \
+             the stack, and it first EMPTIES the data bucket (every object and version: training data, \
+             models, predictions)"
+        );
+    }
+    format!(
+        "stack `{stack}` is {status}{reason}: CloudFormation cannot update it in this state; fix it in \
+         the console, or delete it with `automl destroy` (which first empties the data bucket: every \
+         object and version), then deploy again"
+    )
 }
 
 /// Writes the outputs file and reports the stack after a deploy (also after one with no
@@ -516,6 +538,30 @@ fn diff_report(aws: &Aws, changes: Vec<ResourceChange>, exists: bool) -> DiffRep
         region: aws.region.clone(),
         exists,
         changes,
+    }
+}
+
+#[cfg(test)]
+mod stuck_tests {
+    #[test]
+    fn a_failed_rollback_is_continued_before_anything_is_deleted() {
+        let advice = super::stuck_advice("automl", "UPDATE_ROLLBACK_FAILED", Some("Role x failed"));
+        let continue_at = advice
+            .find("aws cloudformation continue-update-rollback --stack-name automl")
+            .unwrap();
+        let destroy_at = advice.find("`automl destroy`").unwrap();
+        assert!(continue_at < destroy_at, "{advice}");
+        assert!(advice.contains("EMPTIES the data bucket"), "{advice}");
+        assert!(
+            advice.starts_with("stack `automl` is UPDATE_ROLLBACK_FAILED (Role x failed):"),
+            "{advice}"
+        );
+        let other = super::stuck_advice("automl", "DELETE_FAILED", None);
+        assert!(
+            other.contains("empties the data bucket")
+                && !other.contains("continue-update-rollback"),
+            "{other}"
+        );
     }
 }
 

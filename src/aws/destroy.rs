@@ -2,7 +2,14 @@
 //! marker), delete the stack and follow it to the end. Only the bucket the stack owns
 //! (logical id `DataBucket`) is touched — never the assets bucket or any other. With
 //! `--endpoints`, also the SageMaker endpoints, endpoint configs and models that this
-//! stack's executions created, found by their `automl:stack` tag.
+//! stack's executions created, found by their `automl:stack` tag; without it, a note
+//! names the endpoints still running (they bill by the hour).
+//!
+//! Running executions of the stack's machines are refused unless `--stop-executions`
+//! (then they are stopped first): `--yes` answers every question, so a question would not
+//! protect a script from deleting machines under live work, and an execution whose machine
+//! is gone leaves its SageMaker jobs running unattended. A resource whose tags cannot be
+//! read is reported and left alone; the rest goes on.
 
 use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::{self, Explain};
@@ -18,6 +25,8 @@ const DATA_BUCKET: &str = "DataBucket";
 pub(crate) struct DestroyRequest {
     /// Also delete the SageMaker resources the stack's executions created.
     pub(crate) endpoints: bool,
+    /// Stop the running executions of the stack's machines first (else they refuse).
+    pub(crate) stop_executions: bool,
 }
 
 /// Asks a person to confirm a deletion (`--yes` answers for them).
@@ -40,7 +49,7 @@ pub(crate) fn destroy(
                 aws.stack_name, aws.region
             ));
             if args.endpoints {
-                let found = tagged_sagemaker(&aws).await?;
+                let found = tagged_sagemaker(&aws, Kinds::All, lines).await?;
                 if !found.is_empty()
                     && confirm(&format!(
                         "Delete {} SageMaker resources tagged {}={}?",
@@ -61,6 +70,12 @@ pub(crate) fn destroy(
                 info.status
             );
         }
+        if info.status == "UPDATE_ROLLBACK_FAILED" {
+            lines.line(&format!(
+                "note: {}",
+                super::deploy::stuck_advice(&info.name, &info.status, info.reason.as_deref())
+            ));
+        }
         let resources = stack::resources(&aws, &info.id).await?;
         let bucket = stack::physical_id(&resources, DATA_BUCKET)
             .filter(|_| {
@@ -71,10 +86,47 @@ pub(crate) fn destroy(
             })
             .map(str::to_string);
         let sagemaker = if args.endpoints {
-            tagged_sagemaker(&aws).await?
+            tagged_sagemaker(&aws, Kinds::All, lines).await?
         } else {
+            let endpoints = tagged_sagemaker(&aws, Kinds::Endpoints, lines).await?;
+            if !endpoints.is_empty() {
+                let names: Vec<&str> = endpoints.iter().map(SageMakerResource::name).collect();
+                lines.line(&format!(
+                    "note: {} endpoint{} this stack's executions created {} still running (and billing): {}; \
+                     `automl destroy --endpoints` deletes them with their configs and models (also after the stack is gone)",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" },
+                    if names.len() == 1 { "is" } else { "are" },
+                    names.join(", ")
+                ));
+            }
             Vec::new()
         };
+        // Main's executions first: stopping one stops the children it waits for.
+        let mut machines: Vec<(bool, String)> = resources
+            .iter()
+            .filter(|r| r.resource_type.as_deref() == Some("AWS::StepFunctions::StateMachine"))
+            .filter_map(|r| {
+                let main = r.logical_resource_id.as_deref()
+                    == Some(crate::stack::MachineId::Main.logical_id());
+                Some((!main, r.physical_resource_id.clone()?))
+            })
+            .collect();
+        machines.sort();
+        let machines: Vec<String> = machines.into_iter().map(|(_, arn)| arn).collect();
+        let running = running_executions(&aws, &machines).await?;
+        if !running.is_empty() && !args.stop_executions {
+            anyhow::bail!(
+                "{} execution{} of stack `{}`'s machines {} still running: {}; deleting the machines under them \
+                 would leave their SageMaker jobs running unattended. Stop them first with \
+                 `automl destroy --stop-executions`, or wait until they end (`automl executions --status running`)",
+                running.len(),
+                if running.len() == 1 { "" } else { "s" },
+                info.name,
+                if running.len() == 1 { "is" } else { "are" },
+                shown_names(&running)
+            );
+        }
 
         let mut question = format!("Delete stack `{}` in {}", info.name, aws.region);
         if let Some(bucket) = &bucket {
@@ -86,12 +138,21 @@ pub(crate) fn destroy(
                 sagemaker.len()
             ));
         }
+        if !running.is_empty() {
+            question.push_str(&format!(
+                ", after stopping {} running execution{} ({})",
+                running.len(),
+                if running.len() == 1 { "" } else { "s" },
+                shown_names(&running)
+            ));
+        }
         question.push('?');
         if !confirm(&question)? {
             lines.line("nothing deleted");
             return Ok(false);
         }
 
+        stop_executions(&aws, &running, lines).await?;
         if !sagemaker.is_empty() {
             delete_sagemaker(&aws, &sagemaker, lines).await?;
         }
@@ -190,9 +251,109 @@ pub(crate) enum SageMakerResource {
     Model(String),
 }
 
+impl SageMakerResource {
+    fn name(&self) -> &str {
+        match self {
+            SageMakerResource::Endpoint(name)
+            | SageMakerResource::EndpointConfig(name)
+            | SageMakerResource::Model(name) => name,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            SageMakerResource::Endpoint(_) => "endpoint",
+            SageMakerResource::EndpointConfig(_) => "endpoint config",
+            SageMakerResource::Model(_) => "model",
+        }
+    }
+}
+
+/// Which SageMaker resources to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kinds {
+    /// Endpoints that are not being deleted (what bills).
+    Endpoints,
+    All,
+}
+
+/// The first names of `arns` (execution ARNs end in their name), and how many in all.
+fn shown_names(arns: &[String]) -> String {
+    let mut names: Vec<&str> = arns
+        .iter()
+        .take(5)
+        .map(|a| a.rsplit(':').next().unwrap_or(a))
+        .collect();
+    let more = format!("... ({} in all)", arns.len());
+    if arns.len() > 5 {
+        names.push(&more);
+    }
+    names.join(", ")
+}
+
+/// The RUNNING executions of `machines`, in their order.
+async fn running_executions(aws: &Aws, machines: &[String]) -> anyhow::Result<Vec<String>> {
+    let sfn = aws.sfn();
+    let mut running = Vec::new();
+    for machine in machines {
+        let mut pages = sfn
+            .list_executions()
+            .state_machine_arn(machine)
+            .status_filter(aws_sdk_sfn::types::ExecutionStatus::Running)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => running.extend(page.executions.into_iter().map(|e| e.execution_arn)),
+                // A machine already gone has nothing running.
+                Err(e) if error::code(&e) == Some("StateMachineDoesNotExist") => break,
+                Err(e) => return Err(error::translate(&e, "states:ListExecutions").into()),
+            }
+        }
+    }
+    Ok(running)
+}
+
+/// Stops each execution; one that ended meanwhile is no failure. A stopped execution's
+/// `.sync` SageMaker job is stopped by Step Functions itself: that is why the policy Step
+/// Functions documents for the `.sync` SageMaker integration includes
+/// `sagemaker:StopTrainingJob` / `StopTransformJob` (Step Functions Developer Guide, "IAM
+/// policies for Amazon SageMaker AI"), which the stack's machine roles grant
+/// (`stack::roles`).
+async fn stop_executions(
+    aws: &Aws,
+    arns: &[String],
+    lines: &mut dyn Progress,
+) -> anyhow::Result<()> {
+    let sfn = aws.sfn();
+    for arn in arns {
+        let stopped = sfn
+            .stop_execution()
+            .execution_arn(arn)
+            .error("automl.Destroyed")
+            .cause("stopped by `automl destroy --stop-executions` before deleting its stack")
+            .send()
+            .await;
+        match stopped {
+            Ok(_) => lines.line(&format!(
+                "stopped execution {}",
+                arn.rsplit(':').next().unwrap_or(arn)
+            )),
+            Err(e) if error::code(&e) == Some("ExecutionDoesNotExist") => {}
+            Err(e) => return Err(error::translate(&e, "states:StopExecution").into()),
+        }
+    }
+    Ok(())
+}
+
 /// Endpoints, endpoint configs and models tagged `automl:stack=<stack>`. Their names start
-/// with the stack name, which narrows the listing; the tag decides.
-async fn tagged_sagemaker(aws: &Aws) -> anyhow::Result<Vec<SageMakerResource>> {
+/// with the stack name, which narrows the listing; the tag decides. A resource whose tags
+/// cannot be read is reported and left alone.
+async fn tagged_sagemaker(
+    aws: &Aws,
+    kinds: Kinds,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<Vec<SageMakerResource>> {
     let sm = aws.sagemaker();
     let mut candidates: Vec<(SageMakerResource, String)> = Vec::new();
     let mut pages = sm
@@ -206,10 +367,18 @@ async fn tagged_sagemaker(aws: &Aws) -> anyhow::Result<Vec<SageMakerResource>> {
             .endpoints
             .unwrap_or_default()
         {
+            if kinds == Kinds::Endpoints
+                && e.endpoint_status == Some(aws_sdk_sagemaker::types::EndpointStatus::Deleting)
+            {
+                continue;
+            }
             if let (Some(name), Some(arn)) = (e.endpoint_name, e.endpoint_arn) {
                 candidates.push((SageMakerResource::Endpoint(name), arn));
             }
         }
+    }
+    if kinds == Kinds::Endpoints {
+        return ours(aws, candidates, lines).await;
     }
     let mut pages = sm
         .list_endpoint_configs()
@@ -243,19 +412,35 @@ async fn tagged_sagemaker(aws: &Aws) -> anyhow::Result<Vec<SageMakerResource>> {
             }
         }
     }
+    ours(aws, candidates, lines).await
+}
+
+/// The candidates tagged for this stack.
+async fn ours(
+    aws: &Aws,
+    candidates: Vec<(SageMakerResource, String)>,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<Vec<SageMakerResource>> {
+    let sm = aws.sagemaker();
     let mut found = Vec::new();
     for (resource, arn) in candidates {
-        let tags = sm
-            .list_tags()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .explain("sagemaker:ListTags")?;
-        let ours = tags.tags.unwrap_or_default().iter().any(|t| {
+        let tags = match sm.list_tags().resource_arn(&arn).send().await {
+            Ok(tags) => tags,
+            Err(e) => {
+                lines.line(&format!(
+                    "warning: could not read the tags of {} {} ({}): left alone",
+                    resource.kind(),
+                    resource.name(),
+                    error::translate(&e, "sagemaker:ListTags")
+                ));
+                continue;
+            }
+        };
+        let tagged = tags.tags.unwrap_or_default().iter().any(|t| {
             t.key.as_deref() == Some(crate::stack::STACK_TAG)
                 && t.value.as_deref() == Some(aws.stack_name.as_str())
         });
-        if ours {
+        if tagged {
             found.push(resource);
         }
     }

@@ -5,6 +5,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod config;
+pub(crate) mod data;
 pub(crate) mod deploy;
 pub(crate) mod destroy;
 pub(crate) mod error;

@@ -43,6 +43,18 @@ pub(crate) fn run(
         }
         let machine = stack::machine_arn(&aws, &info, MachineId::Main).await?;
         warn_outside_data_locations(&aws, &info, normalized, progress).await;
+        // After the stack is known to exist, before anything starts: the data is there and
+        // has the label (a ranged read of each location's first object).
+        let data = super::data::check_with(&aws, normalized).await;
+        for note in &data.notes {
+            progress.line(&format!("note: {note}"));
+        }
+        if !data.problems.is_empty() {
+            return Err(super::data::DataRefused {
+                problems: data.problems,
+            }
+            .into());
+        }
         let started = aws
             .sfn()
             .start_execution()

@@ -16,6 +16,10 @@ pub(crate) struct Args {
     /// executions created (found by their `automl:stack` tag).
     #[arg(long)]
     endpoints: bool,
+    /// Stop the running executions of the stack's machines first (without it, destroy
+    /// refuses while any runs: their SageMaker jobs would go on unattended).
+    #[arg(long)]
+    stop_executions: bool,
 }
 
 #[cfg(feature = "aws")]
@@ -23,6 +27,7 @@ pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Resu
     use std::io::{BufRead, IsTerminal};
     let request = crate::aws::destroy::DestroyRequest {
         endpoints: args.endpoints,
+        stop_executions: args.stop_executions,
     };
     let yes = args.yes;
     // Asks on the terminal unless `--yes`; refuses to guess when no one can answer.

@@ -53,18 +53,21 @@ impl LocalArgs {
 
 /// Where the data of an input is, for the pre-flight data check: `s3://` URIs in the
 /// object root (a prefix: its first object), plain paths as they are.
-pub(crate) fn data_resolver(config: &LocalConfig) -> impl Fn(&str) -> Option<PathBuf> {
+pub(crate) fn data_sampler(
+    config: &LocalConfig,
+) -> impl Fn(&str) -> Option<Result<crate::input::Sample, String>> {
     let objects = crate::local::objects::Objects::new(config.object_root());
     move |uri: &str| {
         let location = crate::local::objects::Location::parse(uri).ok()?;
-        let mapped = objects.path(&location);
-        if mapped.exists() {
-            return Some(mapped);
-        }
-        match objects.list(&location) {
-            Ok(files) if !files.is_empty() => files.into_iter().next().map(|(_, path)| path),
-            _ => Some(mapped),
-        }
+        // The first file the training channel would copy: the same listing, so a link
+        // the runner refuses is refused here, before anything starts.
+        Some(match objects.list(&location) {
+            Err(error) => Err(format!("{error:#}")),
+            Ok(files) => match files.first() {
+                Some((_, path)) => crate::input::local_sample(path),
+                None => crate::input::local_sample(&objects.path(&location)),
+            },
+        })
     }
 }
 

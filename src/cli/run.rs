@@ -92,11 +92,12 @@ fn preflight(
             for note in preflight.normalized.notes() {
                 out.stderr(format!("note: {file}: {note}"));
             }
+            // On AWS the data is checked once the stack is found (`aws::run`).
             if target == Target::Local {
                 let config = args.local_options.clone().into_config();
                 let problems = crate::input::check_data(
                     &preflight.normalized,
-                    &super::local::data_resolver(&config),
+                    &super::local::data_sampler(&config),
                 );
                 if !problems.is_empty() {
                     for problem in &problems {

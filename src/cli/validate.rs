@@ -21,8 +21,14 @@ pub(crate) struct Args {
     #[arg(long)]
     print: bool,
     /// Validate for `automl run --local`: data locations may also be plain file paths.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "aws")]
     local: bool,
+    /// Also check the data in S3 with your AWS credentials, as `run` does before it starts:
+    /// a ranged read of the first object under each data location (its header and first
+    /// rows, at most 64 KiB): it exists, is a CSV with a header, has the label column, the
+    /// test set has the training columns, the metric fits the label.
+    #[arg(long)]
+    aws: bool,
     /// With --local, where `s3://` URIs of the data live (the data is checked too:
     /// exists, a CSV with a header, the label column, the test set's columns, the metric).
     #[command(flatten)]
@@ -33,7 +39,7 @@ pub(crate) struct Args {
 /// unknown keys would otherwise print megabytes).
 const MAX_SHOWN: usize = 50;
 
-pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
     let stdin = args.input == Path::new("-");
     let name = if stdin {
         "<stdin>".to_string()
@@ -61,18 +67,27 @@ pub(crate) fn run(args: Args, _global: &Global, out: &mut Output) -> anyhow::Res
     } else {
         input::Target::Aws
     };
+    let mut data_notes = Vec::new();
     let checked = input::validate_for(&raw, target).and_then(|normalized| {
-        if !args.local {
-            return Ok(normalized);
-        }
-        let config = args.local_options.clone().into_config();
-        let problems = input::check_data(&normalized, &super::local::data_resolver(&config));
+        let problems = if args.local {
+            let config = args.local_options.clone().into_config();
+            input::check_data(&normalized, &super::local::data_sampler(&config))
+        } else if args.aws {
+            let (problems, notes) = s3_data_check(global, &normalized);
+            data_notes = notes;
+            problems
+        } else {
+            Vec::new()
+        };
         if problems.is_empty() {
             Ok(normalized)
         } else {
             Err(problems)
         }
     });
+    for note in &data_notes {
+        out.stderr(format!("{name}: note: {note}"));
+    }
     match checked {
         Ok(normalized) => {
             if out.json() {
@@ -157,4 +172,28 @@ fn print_json(
         report["error"] = json!(error.to_string());
     }
     out.stdout(pretty(&report));
+}
+
+/// The S3 data of an input read and checked (a ranged read of each location's first
+/// object): the problems, and notes on what could not be checked.
+#[cfg(feature = "aws")]
+fn s3_data_check(
+    global: &Global,
+    normalized: &crate::input::Normalized,
+) -> (Vec<crate::input::Problem>, Vec<String>) {
+    let checked = crate::aws::data::check(&global.aws(), normalized);
+    (checked.problems, checked.notes)
+}
+
+#[cfg(not(feature = "aws"))]
+fn s3_data_check(
+    _global: &Global,
+    normalized: &crate::input::Normalized,
+) -> (Vec<crate::input::Problem>, Vec<String>) {
+    let notes = if crate::input::data_sources(normalized).is_empty() {
+        Vec::new()
+    } else {
+        vec!["the data in S3 was not checked: this build has no AWS support (build with the `aws` feature)".to_string()]
+    };
+    (Vec::new(), notes)
 }

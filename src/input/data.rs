@@ -5,8 +5,11 @@
 //! from the label's values as AutoGluon does). Only the head of each file is read
 //! ([`HEAD_BYTES`]), so a huge file costs no more than a small one.
 //!
-//! Which file stands for a location is for the caller to say (`resolve`): the local
-//! runner maps `s3://` URIs to its object root; a location it cannot see is skipped.
+//! Where the bytes come from is for the caller to say (`sample`): the local runner reads
+//! the file its object root maps an `s3://` URI to ([`local_sample`]); `run` and
+//! `validate --aws` read the first object under an S3 prefix with a ranged GetObject
+//! (`crate::aws::data`). The checks are the same pure functions over those bytes; a
+//! location the caller cannot see is skipped.
 
 use super::metrics::{self, Predictor, ProblemType};
 use super::problem::quote;
@@ -21,26 +24,71 @@ pub(crate) const HEAD_BYTES: u64 = 1 << 20;
 /// (AutoGluon's `infer_problem_type` threshold for small data).
 const MAX_CLASSES: usize = 20;
 
+/// The first bytes of one data file, wherever they were read.
+#[derive(Debug, Clone)]
+pub(crate) struct Sample {
+    /// The file as the user knows it: a local path, or `s3://bucket/key`.
+    pub(crate) file: String,
+    pub(crate) bytes: Vec<u8>,
+    /// True when `bytes` is the whole file (its last line is not cut).
+    pub(crate) complete: bool,
+}
+
+/// Answers, for a data location, the sample to check (`None`: not checked here).
+pub(crate) type Sampler<'a> = &'a dyn Fn(&str) -> Option<Result<Sample, String>>;
+
 struct Head {
-    file: PathBuf,
+    file: String,
     columns: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
-/// Every problem with the data of `normalized`; `resolve` maps a data location to a local
-/// file or directory (`None`: not checked here).
-pub(crate) fn check_data(
-    normalized: &Normalized,
-    resolve: &dyn Fn(&str) -> Option<PathBuf>,
-) -> Vec<Problem> {
+/// The data locations [`check_data`] reads, with their JSON paths: the training and test
+/// sets when the flow trains, the batch input when it runs a batch transform.
+pub(crate) fn data_sources(normalized: &Normalized) -> Vec<(&'static str, String)> {
+    let mut sources = Vec::new();
+    if let Some(train) = normalized.train().filter(|_| normalized.flow().train) {
+        sources.push((
+            "Parameters.Train.TrainDataPath",
+            train.train_data_path.clone(),
+        ));
+        sources.push((
+            "Parameters.Train.TestDataPath",
+            train.test_data_path.clone(),
+        ));
+    }
+    if let Some(uri) = batch_input(normalized) {
+        sources.push(("Parameters.Deploy.BatchInputDataPath", uri.to_string()));
+    }
+    sources
+}
+
+fn batch_input(normalized: &Normalized) -> Option<&str> {
+    let deploy = normalized.deploy().filter(|_| normalized.flow().deploy)?;
+    if deploy.mode != super::DeployMode::Batch {
+        return None;
+    }
+    deploy.batch_input_data_path.as_deref()
+}
+
+/// Every problem with the data of `normalized` that `sample` lets us see.
+pub(crate) fn check_data(normalized: &Normalized, sample: Sampler) -> Vec<Problem> {
     let mut problems = Vec::new();
+    if let Some(uri) = batch_input(normalized) {
+        // A transform reads rows, header or not: that the data is there is what can be said.
+        if let Some(Err(why)) = sample(uri) {
+            problems.push(Problem::new(
+                "Parameters.Deploy.BatchInputDataPath",
+                format!("{}: {why}", quote(uri)),
+            ));
+        }
+    }
     let Some(train) = normalized.train().filter(|_| normalized.flow().train) else {
         return problems;
     };
     let field = |name: &str| format!("Parameters.Train.{name}");
     let mut head = |name: &str, location: &str| -> Option<Head> {
-        let path = resolve(location)?;
-        match read_head(&path) {
+        match sample(location)?.and_then(parse_head) {
             Ok(head) => Some(head),
             Err(why) => {
                 problems.push(Problem::new(
@@ -73,7 +121,7 @@ pub(crate) fn check_data(
                     format!(
                         "the label column {} is not in the header of {} ({}){hint}; its columns are: {}",
                         quote(label),
-                        head.file.display(),
+                        head.file,
                         field(name),
                         shown_columns(&head.columns)
                     ),
@@ -93,7 +141,7 @@ pub(crate) fn check_data(
                 field("TestDataPath"),
                 format!(
                     "{} lacks {} of the training columns ({}): the model cannot score it",
-                    test_head.file.display(),
+                    test_head.file,
                     missing.len(),
                     shown_columns(&missing.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 ),
@@ -211,9 +259,9 @@ fn shown_columns(columns: &[String]) -> String {
     shown.join(", ")
 }
 
-/// The header and first rows of the CSV at `path` (a file, or the first CSV file of a
+/// The first [`HEAD_BYTES`] of the CSV at `path` (a file, or the first file of a
 /// directory, as a SageMaker channel takes every file of a prefix).
-fn read_head(path: &Path) -> Result<Head, String> {
+pub(crate) fn local_sample(path: &Path) -> Result<Sample, String> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("{} does not exist", path.display()),
         _ => format!("cannot read {}: {}", path.display(), e.kind()),
@@ -239,39 +287,46 @@ fn read_head(path: &Path) -> Result<Head, String> {
     std::fs::File::open(&file)
         .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut bytes))
         .map_err(|e| format!("cannot read {}: {}", file.display(), e.kind()))?;
+    Ok(Sample {
+        file: file.display().to_string(),
+        complete: (bytes.len() as u64) < HEAD_BYTES,
+        bytes,
+    })
+}
+
+/// The header and first rows of a sample, or why it is not a CSV file with a header.
+fn parse_head(sample: Sample) -> Result<Head, String> {
+    let Sample {
+        file,
+        bytes,
+        complete,
+    } = sample;
     if bytes.is_empty() {
         return Err(format!(
-            "{} is empty: a CSV file with a header row is needed",
-            file.display()
+            "{file} is empty: a CSV file with a header row is needed"
         ));
     }
     let text = String::from_utf8_lossy(&bytes);
     if bytes.contains(&0) {
-        return Err(format!(
-            "{} is not a CSV file (it holds binary data)",
-            file.display()
-        ));
+        return Err(format!("{file} is not a CSV file (it holds binary data)"));
     }
     let mut lines = text.lines();
-    // The last line of a truncated head may be cut: drop it.
-    let complete = (bytes.len() as u64) < HEAD_BYTES;
     let header = lines.next().unwrap_or_default();
     let columns = split(header);
     if columns.len() < 2 {
         return Err(format!(
-            "{} is not a CSV file with a header row: its first line has {} column (a label and at least one feature are needed)",
-            file.display(),
+            "{file} is not a CSV file with a header row: its first line has {} column (a label and at least one feature are needed)",
             columns.len()
         ));
     }
     if columns.iter().all(|c| c.parse::<f64>().is_ok()) {
         return Err(format!(
-            "{} has no header row: its first line ({}) holds only numbers; AutoGluon reads the first line as the column names",
-            file.display(),
+            "{file} has no header row: its first line ({}) holds only numbers; AutoGluon reads the first line as the column names",
             super::problem::quote(&header.chars().take(80).collect::<String>())
         ));
     }
     let mut rows: Vec<Vec<String>> = lines.map(split).collect();
+    // The last line of a truncated sample may be cut: drop it.
     if !complete {
         rows.pop();
     }
@@ -329,7 +384,7 @@ mod tests {
     fn check(dir: &Path, normalized: &Normalized) -> Vec<String> {
         let dir = dir.to_path_buf();
         check_data(normalized, &move |uri: &str| {
-            Some(dir.join(uri.trim_start_matches("s3://bkt/")))
+            Some(local_sample(&dir.join(uri.trim_start_matches("s3://bkt/"))))
         })
         .iter()
         .map(|p| p.to_string())

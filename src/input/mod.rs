@@ -30,7 +30,7 @@ mod suggest;
 mod tests;
 
 pub(crate) use check::Target;
-pub(crate) use data::check_data;
+pub(crate) use data::{check_data, data_sources, local_sample, Sample};
 pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
 pub(crate) use names::{check_execution_name, check_sagemaker_name};
 pub(crate) use preflight::{preflight, Preflight, PreflightError};

@@ -12,6 +12,7 @@
 //!   local endpoint servers, [`process`] runs and detaches child processes.
 
 pub(crate) mod backends;
+pub(crate) mod disk;
 pub(crate) mod endpoints;
 pub(crate) mod executions;
 pub(crate) mod interrupt;

@@ -116,14 +116,20 @@ impl Objects {
                     key: dir_part.to_string(),
                 });
                 if start.is_dir() {
-                    for file in walk(&start)? {
-                        let rel = file
-                            .strip_prefix(&bucket_dir)
+                    let key_of = |file: &Path| {
+                        file.strip_prefix(&bucket_dir)
                             .expect("walked below the bucket")
                             .components()
                             .map(|c| c.as_os_str().to_string_lossy().to_string())
                             .collect::<Vec<_>>()
-                            .join("/");
+                            .join("/")
+                    };
+                    let (files, links) = walk_all(&start)?;
+                    if let Some(link) = links.iter().find(|l| key_of(l).starts_with(key.as_str())) {
+                        return Err(refuse_link(link));
+                    }
+                    for file in files {
+                        let rel = key_of(&file);
                         if rel.starts_with(key.as_str()) {
                             found.push((rel[dir_part.len()..].to_string(), file));
                         }
@@ -139,7 +145,11 @@ impl Objects {
                         .unwrap_or_else(|| "data".into());
                     found.push((name, path.clone()));
                 } else if path.is_dir() {
-                    for file in walk(path)? {
+                    let (files, links) = walk_all(path)?;
+                    if let Some(link) = links.first() {
+                        return Err(refuse_link(link));
+                    }
+                    for file in files {
                         let rel = file
                             .strip_prefix(path)
                             .expect("walked below the directory")
@@ -174,23 +184,49 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Every regular file below `dir`, recursively, skipping nothing (SageMaker copies all).
-fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Every regular file below `dir`, recursively, skipping nothing (SageMaker copies all),
+/// and apart from them every symbolic link found there.
+fn walk_all(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut files = Vec::new();
+    let mut links = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
             let entry = entry?;
             let path = entry.path();
             let kind = entry.file_type()?;
-            if kind.is_dir() {
+            if kind.is_symlink() {
+                links.push(path);
+            } else if kind.is_dir() {
                 stack.push(path);
-            } else if path.is_file() {
+            } else if kind.is_file() {
                 files.push(path);
             }
         }
     }
+    Ok((files, links))
+}
+
+/// The files below `dir` that a model directory packs: regular files, and links to files
+/// (packed as their contents, `follow_symlinks`).
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let (mut files, links) = walk_all(dir)?;
+    files.extend(links.into_iter().filter(|l| l.is_file()));
     Ok(files)
+}
+
+/// Why a symbolic link in a data location is refused: an S3 prefix holds objects, never
+/// links, so a local run that followed one would train on data the same input on AWS could
+/// not read (and a link could reach anywhere on this machine).
+fn refuse_link(link: &Path) -> anyhow::Error {
+    let target = fs::read_link(link)
+        .map(|t| format!(" (to {})", t.display()))
+        .unwrap_or_default();
+    anyhow::anyhow!(
+        "{} is a symbolic link{target}: data locations may not hold links, as an S3 prefix holds only objects \
+         and SageMaker would not see it; copy the file there instead",
+        link.display()
+    )
 }
 
 /// Copies `from` to `to` (a hard link when the file system allows, else a copy).
@@ -271,6 +307,46 @@ pub(crate) fn unpack(archive: &Path, dir: &Path) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn links_in_data_locations_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.csv");
+        std::fs::write(&outside, "a,b\n1,2\n").unwrap();
+        let objects = Objects::new(dir.path().join("objects"));
+        let data = dir.path().join("objects/bkt/data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("train.csv"), "a,b\n1,2\n").unwrap();
+        let prefix = Location::parse("s3://bkt/data/").unwrap();
+        assert_eq!(objects.list(&prefix).unwrap().len(), 1);
+        // A link outside the prefix is not the prefix's business.
+        std::os::unix::fs::symlink(&outside, dir.path().join("objects/bkt/other.csv")).unwrap();
+        assert_eq!(objects.list(&prefix).unwrap().len(), 1);
+        for (name, target) in [
+            ("absolute.csv", outside.clone()),
+            ("relative.csv", PathBuf::from("train.csv")),
+        ] {
+            let link = data.join(name);
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            let error = format!("{:#}", objects.list(&prefix).unwrap_err());
+            assert!(
+                error.starts_with(&format!(
+                    "{} is a symbolic link (to {})",
+                    link.display(),
+                    target.display()
+                )),
+                "{error}"
+            );
+            assert!(error.contains("S3 prefix holds only objects"), "{error}");
+            let local = Location::Local(data.clone());
+            let error = format!("{:#}", objects.list(&local).unwrap_err());
+            assert!(error.contains("is a symbolic link"), "{error}");
+            std::fs::remove_file(&link).unwrap();
+        }
+        // A link to a directory, too.
+        std::os::unix::fs::symlink(dir.path(), data.join("sub")).unwrap();
+        assert!(objects.list(&prefix).is_err());
+    }
 
     #[test]
     fn packing_never_writes_through_a_planted_link() {

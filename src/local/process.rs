@@ -138,6 +138,30 @@ fn wait_job(
     }
 }
 
+/// Runs `command` with the terminal's output (a setup step: pip, venv) in its own process
+/// group that dies with automl, and stops that whole group when automl is interrupted.
+/// `Ok(None)`: it was stopped by the interrupt; `Ok(Some(status))`: it ended by itself.
+pub(crate) fn run_attended(
+    command: &mut Command,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    command.stdin(Stdio::null());
+    new_process_group(command);
+    die_with_parent(command);
+    let mut child = command.spawn()?;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            // pip's build subprocesses, if any outlived it, end with it.
+            signal_group(child.id(), libc::SIGKILL);
+            return Ok(Some(status));
+        }
+        if super::interrupt::requested().is_some() {
+            stop_group(&mut child, Duration::from_secs(5));
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// SIGTERM to the child's process group, SIGKILL to what is left after `grace`.
 fn stop_group(child: &mut std::process::Child, grace: Duration) {
     let pid = child.id();

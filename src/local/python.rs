@@ -168,40 +168,63 @@ pub(crate) fn setup(
         venv.display(),
         base.display()
     ));
-    run(
-        Command::new(&base).arg("-m").arg("venv").arg(venv),
-        "python -m venv",
-    )?;
-    let requirements = venv.join("requirements.txt");
-    std::fs::write(&requirements, REQUIREMENTS)
-        .with_context(|| format!("cannot write {}", requirements.display()))?;
-    let local_requirements = venv.join("requirements-local.txt");
-    std::fs::write(&local_requirements, LOCAL_REQUIREMENTS)
-        .with_context(|| format!("cannot write {}", local_requirements.display()))?;
-    progress.line(
-        "installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB",
-    );
-    let mut pip = Command::new(&python);
-    pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("PIP_NO_INPUT", "1");
-    run(
-        pip.args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
-        "pip install --upgrade pip",
-    )?;
-    let mut pip = Command::new(&python);
-    pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("PIP_NO_INPUT", "1");
-    run(
-        pip.args(["-m", "pip", "install", "--quiet", "-r"])
-            .arg(&requirements)
-            .arg("-r")
-            .arg(&local_requirements),
-        "pip install -r requirements.txt -r requirements-local.txt",
-    )?;
-    run(
-        Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
-        "import autogluon.tabular, ray",
-    )?;
+    // From here on an interrupt stops the step that runs (its whole process group) and
+    // removes the half-made venv: nothing is left running or looking ready.
+    super::interrupt::install();
+    let mut steps = || -> anyhow::Result<()> {
+        run(
+            Command::new(&base).arg("-m").arg("venv").arg(venv),
+            "python -m venv",
+        )?;
+        // Ours from now on, not ready until the stamp says so: a setup killed outright
+        // (SIGKILL) is redone by the next one without --force.
+        std::fs::write(&stamp_file, "incomplete\n")
+            .with_context(|| format!("cannot write {}", stamp_file.display()))?;
+        let requirements = venv.join("requirements.txt");
+        std::fs::write(&requirements, REQUIREMENTS)
+            .with_context(|| format!("cannot write {}", requirements.display()))?;
+        let local_requirements = venv.join("requirements-local.txt");
+        std::fs::write(&local_requirements, LOCAL_REQUIREMENTS)
+            .with_context(|| format!("cannot write {}", local_requirements.display()))?;
+        progress.line(
+            "installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB",
+        );
+        let mut pip = Command::new(&python);
+        pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("PIP_NO_INPUT", "1");
+        run(
+            pip.args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
+            "pip install --upgrade pip",
+        )?;
+        let mut pip = Command::new(&python);
+        pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("PIP_NO_INPUT", "1");
+        run(
+            pip.args(["-m", "pip", "install", "--quiet", "-r"])
+                .arg(&requirements)
+                .arg("-r")
+                .arg(&local_requirements),
+            "pip install -r requirements.txt -r requirements-local.txt",
+        )?;
+        run(
+            Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
+            "import autogluon.tabular, ray",
+        )
+    };
+    let done = steps();
+    if let Some(signal) = super::interrupt::requested() {
+        let removed = std::fs::remove_dir_all(venv);
+        bail!(
+            "interrupted ({}): setup stopped, its pip and python processes ended; {} {}; run `automl local setup` again",
+            super::interrupt::signal_name(signal),
+            venv.display(),
+            match removed {
+                Ok(()) => "was incomplete and is removed".to_string(),
+                Err(e) => format!("is incomplete and could not be removed ({e}); the next setup redoes it"),
+            }
+        );
+    }
+    done?;
     std::fs::write(&stamp_file, want)?;
     progress.line(&format!(
         "{} is ready ({} s)",
@@ -211,15 +234,17 @@ pub(crate) fn setup(
     Ok(python)
 }
 
+/// Runs one setup step; an interrupt stops it (see [`super::process::run_attended`]).
 fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
-    let status = command
-        .stdin(Stdio::null())
-        .status()
+    let status = super::process::run_attended(command)
         .with_context(|| format!("{what}: cannot start it"))?;
-    if !status.success() {
-        bail!("{what} failed ({status}); see the output above (PyPI must be reachable)");
+    match status {
+        None => bail!("{what} was stopped"),
+        Some(status) if !status.success() => {
+            bail!("{what} failed ({status}); see the output above (PyPI must be reachable)")
+        }
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

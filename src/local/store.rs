@@ -20,6 +20,7 @@
 use anyhow::Context as _;
 use serde_json::Value;
 use std::fs;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -163,10 +164,31 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     }
     let mut text = serde_json::to_string_pretty(value).expect("JSON values serialise");
     text.push('\n');
-    let mut tmp = super::objects::temporary_beside(path)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    super::objects::persist(tmp, path)
+    let atomic = (|| {
+        let mut tmp = super::objects::temporary_beside(path)?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())
+            .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+        super::objects::persist(tmp, path)
+    })();
+    let Err(error) = atomic else { return Ok(()) };
+    // The temporary file is gone (removed on drop). On a full disk a record must still say
+    // how things ended (a job left `InProgress` forever is worse than a torn write): rewrite
+    // the existing file in place, which reuses the blocks it frees. Never through a link.
+    let Some(full) = super::disk::explain(path, &error) else {
+        return Err(error);
+    };
+    let in_place = fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        && fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .is_ok();
+    if in_place {
+        return Ok(());
+    }
+    Err(anyhow::anyhow!("cannot write {}: {full}", path.display()))
 }
 
 #[cfg(test)]

@@ -217,3 +217,63 @@ fn destroy_of_a_stack_that_never_existed_says_so() {
         .stderr_contains("stack `never` does not exist in eu-west-1: nothing to destroy")
         .run();
 }
+
+#[test]
+fn running_executions_are_refused_or_stopped_and_live_endpoints_are_named() {
+    let env = Env::start();
+    env.deploy(&[]);
+    let main = env.resources("automl")["MainStateMachine"].clone();
+    // moto keeps an execution RUNNING (its default mode does not interpret the machine).
+    let arn = env.block_on(async {
+        env.sfn()
+            .start_execution()
+            .state_machine_arn(&main)
+            .name("live-1")
+            .input("{}")
+            .send()
+            .await
+            .unwrap()
+            .execution_arn
+    });
+    sagemaker_resources(&env, "automl-live-1-deploy", "automl");
+    // --yes answers questions, so the refusal does not depend on one.
+    env.automl()
+        .args(["destroy", "--yes"])
+        .status(1)
+        .stderr_contains("1 execution of stack `automl`'s machines is still running: live-1")
+        .stderr_contains("automl destroy --stop-executions")
+        .run();
+    assert!(
+        env.stack_exists("automl"),
+        "nothing deleted while an execution runs"
+    );
+    // Asked without --yes (no terminal): the question names what will be stopped.
+    env.automl()
+        .args(["destroy", "--stop-executions"])
+        .status(1)
+        .stderr_contains(
+            "after stopping 1 running execution (live-1)? — refusing without confirmation",
+        )
+        .run();
+    env.automl()
+        .args(["destroy", "--yes", "--stop-executions"])
+        .stderr_contains("note: 1 endpoint this stack's executions created is still running (and billing): automl-live-1-deploy; `automl destroy --endpoints` deletes them")
+        .stderr_contains("stopped execution live-1")
+        .stderr_contains("stack `automl` deleted")
+        .run();
+    let status = env.block_on(async {
+        env.sfn()
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .status
+    });
+    assert_eq!(status, aws_sdk_sfn::types::ExecutionStatus::Aborted);
+    // The endpoint was only named, not deleted; --endpoints deletes it afterwards.
+    env.automl()
+        .args(["destroy", "--yes", "--endpoints"])
+        .stderr_contains("deleted endpoint automl-live-1-deploy")
+        .run();
+}

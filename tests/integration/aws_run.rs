@@ -21,6 +21,7 @@ fn executions(env: &Env, machine: &str) -> Vec<aws_sdk_sfn::types::ExecutionList
 fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
     let env = Env::start();
     env.deploy(&[]);
+    env.put_example_data();
     let main = env.resources("automl")["MainStateMachine"].clone();
     for (i, example) in crate::support::aws::example_inputs().iter().enumerate() {
         let name = format!("example-{i}");
@@ -183,6 +184,7 @@ fn run_wait_follows_to_the_end_and_summarises() {
     // which the unit tests replay from recorded histories.
     let env = Env::start();
     env.deploy(&[]);
+    env.put_example_data();
     let good = &crate::support::aws::example_inputs()[0];
     let output = env
         .automl()
@@ -200,4 +202,92 @@ fn run_wait_follows_to_the_end_and_summarises() {
     let summary = lines.last().unwrap();
     assert_eq!(summary["execution"], "waited");
     assert_eq!(summary["status"], "Succeeded");
+}
+
+#[test]
+fn data_in_s3_is_checked_before_start_execution() {
+    // A ranged read of each data location's first object, checked as the local data is:
+    // a missing label column or object is refused naming the S3 object, before anything starts.
+    let env = Env::start();
+    env.deploy(&[]);
+    let main = env.resources("automl")["MainStateMachine"].clone();
+    let input = crate::support::root().join("examples/train_evaluate.json");
+    let bucket = "stepfunctions-mlops";
+    env.put_object(
+        bucket,
+        "data/bank/test.csv",
+        "age,job,y\n30,admin,no\n41,tech,yes\n",
+    );
+    // No training set at all.
+    env.automl()
+        .arg("run")
+        .arg(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.TrainDataPath: \"s3://stepfunctions-mlops/data/bank/train.csv\": no object under s3://stepfunctions-mlops/data/bank/train.csv")
+        .stderr_contains("nothing was started")
+        .stdout_lacks("execution:")
+        .run();
+    // A training set without the label: named by its S3 object. The header is read from a
+    // 64 KiB head of a bigger object, so the cut last line is no problem.
+    let mut train = String::from("age,job,balanse\n");
+    while train.len() < 200_000 {
+        train.push_str("30,admin,100\n");
+    }
+    env.put_object(bucket, "data/bank/train.csv", &train);
+    env.automl()
+        .arg("run")
+        .arg(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.InitArgs.label: the label column \"y\" is not in the header of s3://stepfunctions-mlops/data/bank/train.csv (Parameters.Train.TrainDataPath); its columns are: \"age\", \"job\", \"balanse\"")
+        .stderr_contains("1 problem with the data in S3: nothing was started")
+        .stdout_lacks("execution:")
+        .run();
+    // `validate --aws` says the same before any run; plain `validate` does not read S3.
+    env.automl()
+        .args(["validate", "--aws"])
+        .arg(&input)
+        .status(1)
+        .stderr_contains("is not in the header of s3://stepfunctions-mlops/data/bank/train.csv")
+        .run();
+    env.automl()
+        .arg("validate")
+        .arg(&input)
+        .stdout_contains("valid")
+        .run();
+    // Without credentials, validate --aws says the data was not checked (and why).
+    env.automl()
+        .args(["validate", "--aws"])
+        .arg(&input)
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout_contains("valid")
+        .stderr_contains(
+            "note: the data in S3 was not checked (header, label column, test columns):",
+        )
+        .run();
+    assert!(executions(&env, &main).is_empty(), "nothing may start");
+    // The test set lacking a training column; then everything right: it starts.
+    env.put_object(
+        bucket,
+        "data/bank/train.csv",
+        "age,job,balance,y\n30,admin,1,no\n41,tech,2,yes\n",
+    );
+    env.automl()
+        .arg("run")
+        .arg(&input)
+        .status(1)
+        .stderr_contains("Parameters.Train.TestDataPath: s3://stepfunctions-mlops/data/bank/test.csv lacks 1 of the training columns (\"balance\")")
+        .run();
+    env.put_object(
+        bucket,
+        "data/bank/test.csv",
+        "age,job,balance,y\n30,admin,1,no\n",
+    );
+    env.automl()
+        .arg("run")
+        .arg(&input)
+        .stdout_contains("execution:")
+        .run();
+    assert_eq!(executions(&env, &main).len(), 1);
 }

@@ -407,3 +407,59 @@ fn validate_local_checks_the_data_and_the_metric_before_anything_runs() {
         .stderr_contains("does not exist")
         .run();
 }
+
+#[test]
+fn an_interrupted_setup_ends_its_pip_and_leaves_no_venv_that_looks_ready() {
+    // The real setup in a fresh state directory, stopped by a signal to automl alone once
+    // its pip runs: pip (in its own process group) ends too, and the half-made venv goes.
+    for (number, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+        let sandbox = Sandbox::new();
+        let state = sandbox.state();
+        let stderr = sandbox.dir.path().join("setup.stderr");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_automl"))
+            .args(["local", "setup", "--state-dir"])
+            .arg(&state)
+            .arg("--base-python")
+            .arg(python())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let pip = format!("{}/venv/bin/python -m pip", state.display());
+        let until = Instant::now() + Duration::from_secs(120);
+        while !sandbox.processes_left().iter().any(|p| p.contains(&pip)) {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!(
+                    "setup ended ({status}) before pip started:\n{}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < until, "pip did not start within 120 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal(child.id(), number);
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        let said = std::fs::read_to_string(&stderr).unwrap();
+        assert!(!status.success(), "{said}");
+        assert!(
+            said.contains(&format!(
+                "interrupted ({name}): setup stopped, its pip and python processes ended"
+            )),
+            "{said}"
+        );
+        let until = Instant::now() + Duration::from_secs(10);
+        while !sandbox.processes_left().is_empty() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            sandbox.processes_left(),
+            Vec::<String>::new(),
+            "{name}: nothing of setup may be left running"
+        );
+        assert!(
+            !state.join("venv").exists(),
+            "{name}: the half-made venv is removed"
+        );
+    }
+}

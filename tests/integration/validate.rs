@@ -256,3 +256,86 @@ fn local_inputs_validate_for_a_local_run_only() {
         .stderr_contains("Parameters.Train.TrainDataPath")
         .run();
 }
+
+#[test]
+fn a_link_in_a_data_folder_is_refused_by_name() {
+    // SageMaker's S3 channels hold objects, never links: a local run must not train on
+    // what AWS could not read, so validate --local and the run's pre-flight refuse it.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("objects/bkt/train");
+    std::fs::create_dir_all(&data).unwrap();
+    let csv = "species,island\nAdelie,Dream\nGentoo,Biscoe\n";
+    std::fs::write(data.join("a.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("test.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("elsewhere.csv"), csv).unwrap();
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, serde_json::json!({"Parameters": {
+        "Flow": {"Train": true, "Evaluate": false, "Deploy": false},
+        "Train": {"TrainDataPath": "s3://bkt/train/", "TestDataPath": dir.path().join("test.csv"),
+                  "TrainingOutput": "s3://bkt/out/", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                  "InitArgs": {"label": "species"}}}}).to_string()).unwrap();
+    let validate = || {
+        Test::new()
+            .args(["validate", "--local", "--object-root"])
+            .arg(dir.path().join("objects"))
+            .arg(&input)
+    };
+    validate().stdout_contains("valid (train)").run();
+    for (name, target) in [
+        ("b.csv", dir.path().join("elsewhere.csv")),
+        ("c.csv", "a.csv".into()),
+    ] {
+        std::os::unix::fs::symlink(&target, data.join(name)).unwrap();
+        validate()
+            .status(1)
+            .stderr_contains(format!(
+                "Parameters.Train.TrainDataPath: \"s3://bkt/train/\": {} is a symbolic link (to {})",
+                data.join(name).display(),
+                target.display()
+            ))
+            .run();
+        std::fs::remove_file(data.join(name)).unwrap();
+    }
+}
+
+#[test]
+fn a_batch_writing_into_its_input_is_warned_about() {
+    for (input, output) in [
+        ("s3://b-1/data/batch.csv", "s3://b-1/data/"),
+        ("s3://b-1/data/", "s3://b-1/data/predictions/"),
+    ] {
+        Test::new()
+            .args(["validate", "-"])
+            .stdin(serde_json::json!({"Parameters": {
+                "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+                "PretrainedModel": {"Name": "m-1"},
+                "Deploy": {"Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                           "BatchInputDataPath": input, "BatchOutputDataPath": output}}}).to_string())
+            .stdout_contains("valid")
+            .stderr_contains(format!(
+                "<stdin>: note: Parameters.Deploy.BatchOutputDataPath: the predictions (`<file>.out` in {output}) land where BatchInputDataPath ({input}) reads"
+            ))
+            .run();
+    }
+    // Locally, a folder the predictions go into is read by the next transform over it.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("rows");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("batch.csv"), "1,2\n").unwrap();
+    Test::new()
+        .args(["validate", "--local", "-"])
+        .stdin(
+            serde_json::json!({"Parameters": {
+            "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+            "PretrainedModel": {"Name": "m-1"},
+            "Deploy": {"Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                       "BatchInputDataPath": folder, "BatchOutputDataPath": folder.join("out")}}})
+            .to_string(),
+        )
+        .stdout_contains("valid")
+        .stderr_contains("note: Parameters.Deploy.BatchOutputDataPath: the predictions")
+        .stderr_contains(
+            "the next batch transform over that folder would read these predictions as input",
+        )
+        .run();
+}

@@ -126,14 +126,18 @@ impl Checker {
             }
         }
         if let (Some(input), Some(output)) = (&batch_input, &batch_output) {
-            if let (Ok(input), Ok(output)) = (input.parse::<S3Uri>(), output.parse::<S3Uri>()) {
-                if input.contains(&output) {
-                    self.note(
-                        child(path, "BatchOutputDataPath"),
-                        "lies under BatchInputDataPath, which SageMaker reads as a prefix: the next batch transform \
-                         would read these predictions as input",
-                    );
-                }
+            if output_inside_input(input, output) {
+                self.note(
+                    child(path, "BatchOutputDataPath"),
+                    format!(
+                        "the predictions (`<file>.out` in {output}) land where BatchInputDataPath ({input}) reads:                          {}; write them elsewhere (e.g. a sibling `predictions/` folder)",
+                        if input.starts_with("s3://") {
+                            "SageMaker reads it as a key prefix, so the next batch transform over it would read these predictions as input"
+                        } else {
+                            "the next batch transform over that folder would read these predictions as input"
+                        }
+                    ),
+                );
             }
         }
         let mode = mode?;
@@ -162,5 +166,83 @@ impl Checker {
             ),
         );
         None
+    }
+}
+
+/// True when a batch transform writing to `output` puts its `<name>.out` files where a
+/// transform over `input` reads. An S3 input is a key prefix (`data/batch.csv` also matches
+/// `data/batch.csv.out`), so an output folder equal to the input's folder, or anywhere under
+/// the prefix, overlaps. A local input is a file (nothing else is read) or a directory (all
+/// below it is read): an output folder inside it overlaps.
+pub(super) fn output_inside_input(input: &str, output: &str) -> bool {
+    match (input.parse::<S3Uri>(), output.parse::<S3Uri>()) {
+        (Ok(input), Ok(output)) => {
+            if input.bucket != output.bucket {
+                return false;
+            }
+            let out_dir = if output.key.is_empty() || output.key.ends_with('/') {
+                output.key.clone()
+            } else {
+                format!("{}/", output.key)
+            };
+            let in_dir = match input.key.rfind('/') {
+                Some(at) => &input.key[..=at],
+                None => "",
+            };
+            out_dir.starts_with(&input.key) || out_dir == in_dir
+        }
+        (Err(_), Err(_)) if !input.contains("://") && !output.contains("://") => {
+            let lexical = |p: &str| -> std::path::PathBuf {
+                let absolute = std::path::absolute(p).unwrap_or_else(|_| p.into());
+                let mut clean = std::path::PathBuf::new();
+                for part in absolute.components() {
+                    match part {
+                        std::path::Component::ParentDir => {
+                            clean.pop();
+                        }
+                        std::path::Component::CurDir => {}
+                        other => clean.push(other),
+                    }
+                }
+                clean
+            };
+            let (input, output) = (lexical(input), lexical(output));
+            output.starts_with(&input) && !input.is_file()
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::output_inside_input as overlaps;
+
+    #[test]
+    fn outputs_read_back_as_inputs_are_found() {
+        // The transform's folder beside its input: `batch.csv.out` matches the prefix.
+        assert!(overlaps("s3://bkt/data/batch.csv", "s3://bkt/data/"));
+        assert!(overlaps("s3://bkt/data/batch.csv", "s3://bkt/data"));
+        assert!(overlaps("s3://bkt/data/", "s3://bkt/data/out/"));
+        assert!(overlaps("s3://bkt/data", "s3://bkt/data-out/"));
+        assert!(overlaps("s3://bkt/batch.csv", "s3://bkt/"));
+        assert!(!overlaps(
+            "s3://bkt/data/batch.csv",
+            "s3://bkt/predictions/"
+        ));
+        assert!(!overlaps("s3://bkt/data/batch.csv", "s3://cbk/data/"));
+        assert!(!overlaps("s3://bkt/data/in/", "s3://bkt/data/"));
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).unwrap();
+        std::fs::write(input.join("batch.csv"), "1,2\n").unwrap();
+        let text = |p: &std::path::Path| p.display().to_string();
+        assert!(overlaps(&text(&input), &text(&input)));
+        assert!(overlaps(&text(&input), &text(&input.join("out"))));
+        assert!(overlaps(
+            &text(&input),
+            &format!("{}/../in/out", text(&input))
+        ));
+        assert!(!overlaps(&text(&input.join("batch.csv")), &text(&input)));
+        assert!(!overlaps(&text(&input), &text(&dir.path().join("out"))));
     }
 }

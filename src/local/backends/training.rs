@@ -481,10 +481,21 @@ fn run(
     // Upload: <S3OutputPath>/<job>/output/{model,output}.tar.gz.
     let model_location = output_path.join(&format!("{name}/output/model.tar.gz"));
     let output_location = output_path.join(&format!("{name}/output/output.tar.gz"));
-    pack(model_dir, &env.objects.path(&model_location))
-        .map_err(|e| failed(format!("ClientError: cannot upload the model: {e:#}")))?;
-    pack(output_data_dir, &env.objects.path(&output_location))
-        .map_err(|e| failed(format!("ClientError: cannot upload the output data: {e:#}")))?;
+    // On a full disk the reason names the disk (the temporary archive is already gone).
+    let upload = |from: &Path, to: &Location, what: &str| {
+        let to = env.objects.path(to);
+        pack(from, &to).map_err(|e| {
+            failed(match crate::local::disk::explain(&to, &e) {
+                Some(full) => format!(
+                    "ClientError: cannot upload the {what} to {}: {full}",
+                    to.display()
+                ),
+                None => format!("ClientError: cannot upload the {what}: {e:#}"),
+            })
+        })
+    };
+    upload(model_dir, &model_location, "model")?;
+    upload(output_data_dir, &output_location, "output data")?;
     Ok(model_location.to_uri())
 }
 
@@ -536,8 +547,19 @@ impl Layout {
             .map(|c| c.to_string())
             .unwrap_or_else(|| "a signal".into());
         let host = host.map(|h| format!("host {h}, ")).unwrap_or_default();
+        // The script's own write on a full disk (`OSError: [Errno 28] ...`): name the disk.
+        let full = ["[Errno 28]", "No space left on device", "[Errno 122]"]
+            .iter()
+            .any(|m| message.contains(m))
+            .then(|| {
+                let error = std::io::Error::from_raw_os_error(libc::ENOSPC);
+                crate::local::disk::full(&self.model_dir, &error)
+            })
+            .flatten()
+            .map(|full| format!("; {full}"))
+            .unwrap_or_default();
         format!(
-            "AlgorithmError: {message} ({host}exit code {code}; log: {})",
+            "AlgorithmError: {message} ({host}exit code {code}; log: {}){full}",
             self.log.display()
         )
     }

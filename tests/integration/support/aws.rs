@@ -93,6 +93,46 @@ impl Env {
         )
     }
 
+    /// Puts `body` at `s3://bucket/key`, creating the bucket if need be.
+    pub fn put_object(&self, bucket: &str, key: &str, body: &str) {
+        let s3 = self.s3();
+        self.block_on(async {
+            let _ = s3
+                .create_bucket()
+                .bucket(bucket)
+                .create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                        .build(),
+                )
+                .send()
+                .await;
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(aws_sdk_s3::primitives::ByteStream::from(
+                    body.as_bytes().to_vec(),
+                ))
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// The data the example inputs name (`s3://stepfunctions-mlops/data/bank/...`), small:
+    /// `run` reads the head of each data location before it starts anything.
+    pub fn put_example_data(&self) {
+        let rows = "age,job,balance,y\n30,admin,100,no\n41,technician,250,yes\n";
+        for key in ["data/bank/train.csv", "data/bank/test.csv"] {
+            self.put_object("stepfunctions-mlops", key, rows);
+        }
+        self.put_object(
+            "stepfunctions-mlops",
+            "data/bank/test_batch.csv",
+            "30,admin,100\n",
+        );
+    }
+
     /// Logical id -> physical id of the stack's resources.
     pub fn resources(&self, stack: &str) -> std::collections::BTreeMap<String, String> {
         self.block_on(async {

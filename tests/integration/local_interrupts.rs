@@ -411,8 +411,12 @@ fn validate_local_checks_the_data_and_the_metric_before_anything_runs() {
 #[test]
 fn an_interrupted_setup_ends_its_pip_and_leaves_no_venv_that_looks_ready() {
     // The real setup in a fresh state directory, stopped by a signal to automl alone once
-    // its pip runs: pip (in its own process group) ends too, and the half-made venv goes.
-    for (number, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+    // its pip runs (SIGTERM), or while `python -m venv` and its ensurepip run (SIGINT): the
+    // step's process group ends too, and the half-made venv goes.
+    for (number, name, step) in [
+        (libc::SIGTERM, "SIGTERM", "/venv/bin/python -m pip"),
+        (libc::SIGINT, "SIGINT", "-m venv "),
+    ] {
         let sandbox = Sandbox::new();
         let state = sandbox.state();
         let stderr = sandbox.dir.path().join("setup.stderr");
@@ -426,16 +430,20 @@ fn an_interrupted_setup_ends_its_pip_and_leaves_no_venv_that_looks_ready() {
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .unwrap();
-        let pip = format!("{}/venv/bin/python -m pip", state.display());
+        let step = if step.starts_with('/') {
+            format!("{}{step}", state.display())
+        } else {
+            step.to_string()
+        };
         let until = Instant::now() + Duration::from_secs(120);
-        while !sandbox.processes_left().iter().any(|p| p.contains(&pip)) {
+        while !sandbox.processes_left().iter().any(|p| p.contains(&step)) {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!(
-                    "setup ended ({status}) before pip started:\n{}",
+                    "setup ended ({status}) before `{step}` started:\n{}",
                     std::fs::read_to_string(&stderr).unwrap_or_default()
                 );
             }
-            assert!(Instant::now() < until, "pip did not start within 120 s");
+            assert!(Instant::now() < until, "`{step}` did not start within 120 s");
             std::thread::sleep(Duration::from_millis(50));
         }
         signal(child.id(), number);

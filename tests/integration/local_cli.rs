@@ -13,7 +13,12 @@ fn write(dir: &Path, name: &str, value: serde_json::Value) -> PathBuf {
     path
 }
 
+/// A pretrained batch flow whose rows exist (in the default object root of
+/// `<dir>/state`) and whose model does not.
 fn batch_input(dir: &Path) -> PathBuf {
+    let rows = dir.join("state/objects/data/batch.csv");
+    std::fs::create_dir_all(rows.parent().unwrap()).unwrap();
+    std::fs::write(&rows, "39.1,18.7\n").unwrap();
     write(
         dir,
         "batch.json",
@@ -207,4 +212,80 @@ fn setup_refuses_an_unusable_base_python() {
         .status(1)
         .stderr_contains("cannot run /no/such/python3")
         .run();
+}
+
+#[test]
+fn concurrent_first_runs_in_a_fresh_state_directory_all_get_through() {
+    // 40 commands at once into a state directory none of them finds: each creates what it
+    // needs (create_dir_all races, claims, records) without a bare "No such file".
+    for round in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let input = batch_input(dir.path());
+        let python = fake_python(dir.path());
+        let state = dir.path().join("state");
+        // The rows exist but the state directory's other rooms do not: fresh.
+        let children: Vec<(String, std::process::Child)> = (0..40)
+            .map(|i| {
+                let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automl"));
+                let what = match i % 4 {
+                    0 => {
+                        command
+                            .args(["executions", "--local", "--state-dir"])
+                            .arg(&state);
+                        "executions"
+                    }
+                    1 => {
+                        command
+                            .args(["status", "--local", "--state-dir"])
+                            .arg(&state);
+                        "status"
+                    }
+                    _ => {
+                        command
+                            .args(["run", "--local"])
+                            .arg(&input)
+                            .args([
+                                "--name",
+                                &format!("r{round}-{i}"),
+                                "--max-wait",
+                                "0",
+                                "--state-dir",
+                            ])
+                            .arg(&state)
+                            .arg("--python")
+                            .arg(&python);
+                        "run"
+                    }
+                };
+                let child = command
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                (what.to_string(), child)
+            })
+            .collect();
+        for (what, child) in children {
+            let output = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                !stderr.contains("No such file") && !stderr.contains("os error"),
+                "{what}: {stderr}"
+            );
+            match what.as_str() {
+                // The run starts and fails like SageMaker (the model is missing).
+                "run" => assert!(
+                    stdout.contains("Could not find model"),
+                    "{what}: {stdout}\n{stderr}"
+                ),
+                _ => assert!(
+                    output.status.code().is_some_and(|c| c <= 1),
+                    "{what}: {:?} {stderr}",
+                    output.status
+                ),
+            }
+        }
+    }
 }

@@ -443,7 +443,10 @@ fn an_interrupted_setup_ends_its_pip_and_leaves_no_venv_that_looks_ready() {
                     std::fs::read_to_string(&stderr).unwrap_or_default()
                 );
             }
-            assert!(Instant::now() < until, "`{step}` did not start within 120 s");
+            assert!(
+                Instant::now() < until,
+                "`{step}` did not start within 120 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         signal(child.id(), number);

@@ -317,3 +317,57 @@ def test_through_the_sagemaker_inference_toolkit(trained, monkeypatch, serve_mod
     assert unsupported.status[0] == 415
     monkeypatch.delitem(sys.modules, "tabular_serve", raising=False)
 
+
+
+# --------------------------------------------------------------------------- never a 500
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError as err:  # a missing tool fails, never skips
+    raise ImportError(
+        "hypothesis is not installed in the test environment: run tests/tools/install-autogluon.sh"
+    ) from err
+
+_CONTENT_TYPES = ["text/csv", "text/csv; charset=utf-8", "application/json", "application/jsonlines",
+                  "application/x-ndjson", "", None, "text/plain", "application/json; x=\"", "TEXT/CSV"]
+_ACCEPTS = [None, "", "*/*", "text/csv", "application/json", "application/jsonlines", "text/*",
+            "application/xml", "text/csv;q=0.5, */*", ",,,", "application/*"]
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=9) | st.dictionaries(
+        st.sampled_from(["island", "bill_length_mm", "sex", "year", "field_notes", "instances", "x", ""]),
+        children, max_size=9),
+    max_leaves=40,
+)
+_CSV_ALPHABET = st.sampled_from(list(",\"\n\r \t\ufeff") + ["Dream", "36.0", "-1e309", "nan", "female", "2009",
+                                                          "\x00", "\u00e9", "1" * 30, "True"])
+_BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200),
+    st.lists(_CSV_ALPHABET, max_size=60).map("".join),
+    _JSON.map(json.dumps),
+    st.lists(_JSON.map(json.dumps), max_size=5).map("\n".join),
+    # Rows of the right width with hostile values in each column.
+    st.lists(st.lists(_CSV_ALPHABET, min_size=8, max_size=8).map(lambda r: ",".join(r)), min_size=1, max_size=4)
+    .map("\n".join),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=_BODIES, content_type=st.sampled_from(_CONTENT_TYPES) | st.text(max_size=20),
+       accept=st.sampled_from(_ACCEPTS) | st.text(max_size=20))
+def test_any_request_is_answered_or_refused_as_a_client_error(serve_module, loaded, body, content_type, accept):
+    """Whatever arrives, transform_fn answers it or raises RequestError (4xx): never another
+    exception, which the inference toolkit would turn into a 500 with a traceback."""
+    _, model = loaded("mixed")
+    try:
+        out, response_type = serve_module.transform_fn(model, body, content_type, accept)
+    except serve_module.RequestError as err:
+        assert 400 <= err.status_code < 500, err.status_code
+        assert err.message and "Traceback" not in err.message
+        return
+    assert isinstance(out, str)
+    assert response_type in ("text/csv", "application/json", "application/jsonlines")

@@ -20,7 +20,7 @@ LOCAL_REQS=scripts/autogluon/requirements-local.txt
 # tabular_serve.py through its real Transformer (model_fn/transform_fn contract, 4xx errors).
 # psutil: tests/python/test_distributed.py checks that no process of a failed cluster is
 # left behind (Ray depends on it too; pinned here so the tests do not rely on that).
-TEST_DEPS=(pytest==8.4.2 palmerpenguins==0.1.6 sagemaker-inference==1.10.1 psutil==7.0.0)
+TEST_DEPS=(pytest==8.4.2 palmerpenguins==0.1.6 sagemaker-inference==1.10.1 psutil==7.0.0 hypothesis==6.170.15)
 
 source tests/tools/venv.sh
 
@@ -32,6 +32,6 @@ fi
 start=$SECONDS
 venv_create "$VENV" -r "$REQS" -r "$LOCAL_REQS" "${TEST_DEPS[@]}"
 # Fail here, not in the middle of the test suite, when the install is unusable.
-"$VENV/bin/python" -c 'import autogluon.tabular, lightgbm, pytest, palmerpenguins, psutil, ray, ray.util.state, sagemaker_inference.transformer, sklearn.datasets; from autogluon.common.utils.try_import import try_import_ray; try_import_ray(); print("autogluon.tabular", autogluon.tabular.__version__, "ray", ray.__version__)'
+"$VENV/bin/python" -c 'import autogluon.tabular, lightgbm, pytest, hypothesis, palmerpenguins, psutil, ray, ray.util.state, sagemaker_inference.transformer, sklearn.datasets; from autogluon.common.utils.try_import import try_import_ray; try_import_ray(); print("autogluon.tabular", autogluon.tabular.__version__, "ray", ray.__version__)'
 venv_stamp "$VENV" "$want"
 echo "autogluon: installed into $VENV in $((SECONDS - start)) s"

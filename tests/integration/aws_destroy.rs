@@ -268,3 +268,66 @@ fn running_executions_are_refused_or_stopped_and_live_endpoints_are_named() {
         .stderr_contains("deleted endpoint automl-live-1-deploy")
         .run();
 }
+
+#[test]
+fn a_resource_whose_tags_cannot_be_read_is_reported_and_the_rest_goes_on() {
+    // moto enforces IAM after its first three requests: a user who may do everything but
+    // sagemaker:ListTags. Each resource is then reported and left alone; destroy goes on.
+    use crate::support::aws::{env_for, sdk_config, Moto};
+    let moto = Moto::start_enforcing(3);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (key, secret) = runtime.block_on(async {
+        let iam = aws_sdk_iam::Client::new(&sdk_config(&moto.endpoint(), "admin", "admin").await);
+        iam.create_user().user_name("ops").send().await.unwrap();
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                { "Effect": "Allow", "Action": "*", "Resource": "*" },
+                { "Effect": "Deny", "Action": "sagemaker:ListTags", "Resource": "*" },
+            ],
+        });
+        iam.put_user_policy()
+            .user_name("ops")
+            .policy_name("no-tags")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name("ops")
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        (key.access_key_id, key.secret_access_key)
+    });
+    runtime.block_on(async {
+        let sm = aws_sdk_sagemaker::Client::new(&sdk_config(&moto.endpoint(), &key, &secret).await);
+        for name in ["automl-a-deploy", "automl-b-deploy"] {
+            sm.create_model()
+                .model_name(name)
+                .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+                .primary_container(ContainerDefinition::builder().image("x").build())
+                .tags(Tag::builder().key("automl:stack").value("automl").build())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::Test::new()
+        .envs(env_for(&moto.endpoint(), &key, &secret))
+        .current_dir(dir.path())
+        .args(["destroy", "--yes", "--endpoints"])
+        .stderr_contains("warning: could not read the tags of model automl-a-deploy (")
+        .stderr_contains("warning: could not read the tags of model automl-b-deploy (")
+        .stderr_contains("sagemaker:ListTags")
+        .stderr_contains("left alone")
+        .stderr_contains("nothing to destroy")
+        .run();
+}

@@ -52,6 +52,19 @@ pub(crate) fn explain(path: &Path, error: &anyhow::Error) -> Option<String> {
         .find_map(|io| full(path, io))
 }
 
+/// The full-disk sentence for a child's own error message (`OSError: [Errno 28] No space
+/// left on device`), naming the file system of `path`, where the child wrote.
+pub(crate) fn in_message(message: &str, path: &Path) -> Option<String> {
+    let code = if message.contains("[Errno 28]") || message.contains("No space left on device") {
+        libc::ENOSPC
+    } else if message.contains("[Errno 122]") || message.contains("Disk quota exceeded") {
+        libc::EDQUOT
+    } else {
+        return None;
+    };
+    full(path, &std::io::Error::from_raw_os_error(code))
+}
+
 /// (free bytes for an unprivileged user, total bytes) of the file system of `dir`.
 fn statvfs(dir: &Path) -> Option<(u64, u64)> {
     use std::os::unix::ffi::OsStrExt;
@@ -180,5 +193,19 @@ mod tests {
             .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("record.json")]);
         drop(filler);
+        // A child's own words for it (Python's OSError) get the same sentence.
+        let said = super::in_message(
+            "OSError: [Errno 28] No space left on device: 'model.pkl'",
+            &record,
+        )
+        .unwrap();
+        assert!(
+            said.starts_with(&format!(
+                "the file system holding {} is full",
+                record.display()
+            )),
+            "{said}"
+        );
+        assert!(super::in_message("ValueError: bad", &record).is_none());
     }
 }

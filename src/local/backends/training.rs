@@ -548,14 +548,7 @@ impl Layout {
             .unwrap_or_else(|| "a signal".into());
         let host = host.map(|h| format!("host {h}, ")).unwrap_or_default();
         // The script's own write on a full disk (`OSError: [Errno 28] ...`): name the disk.
-        let full = ["[Errno 28]", "No space left on device", "[Errno 122]"]
-            .iter()
-            .any(|m| message.contains(m))
-            .then(|| {
-                let error = std::io::Error::from_raw_os_error(libc::ENOSPC);
-                crate::local::disk::full(&self.model_dir, &error)
-            })
-            .flatten()
+        let full = crate::local::disk::in_message(&message, &self.model_dir)
             .map(|full| format!("; {full}"))
             .unwrap_or_default();
         format!(

@@ -162,8 +162,9 @@ fn run(
         let target = env.objects.path(&output.join(&format!("{relative}.out")));
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
+                let why = crate::local::disk::full(parent, &e).unwrap_or_else(|| e.to_string());
                 Some(format!(
-                    "ClientError: cannot write {}: {e}",
+                    "ClientError: cannot write {}: {why}",
                     parent.display()
                 ))
             })?;
@@ -192,8 +193,11 @@ fn run(
                 } else {
                     "AlgorithmError"
                 };
+                let full = crate::local::disk::in_message(&message, &target)
+                    .map(|full| format!("; {full}"))
+                    .unwrap_or_default();
                 return Err(Some(format!(
-                    "{kind}: {relative}: {message} (log: {})",
+                    "{kind}: {relative}: {message} (log: {}){full}",
                     log.display()
                 )));
             }

@@ -191,6 +191,49 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     }
     sandbox.assert_requests_valid_for_aws();
 
+    // Predictions into a full disk (a 64 KiB tmpfs, filled): the job is recorded Failed
+    // with the file system named, and no partial file is left there.
+    let disk = sandbox.dir.path().join("full-disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&disk)
+        .status();
+    assert!(
+        mounted.is_ok_and(|s| s.success()),
+        "this test mounts a 64 KiB tmpfs to fill it: run it as root (or with CAP_SYS_ADMIN)"
+    );
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(disk.clone());
+    {
+        let mut filler = std::fs::File::create(disk.join("filler")).unwrap();
+        while std::io::Write::write_all(&mut filler, &[0u8; 4096]).is_ok() {}
+    }
+    let mut full =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
+    full["Parameters"]["Deploy"]["BatchOutputDataPath"] = json!(disk.join("out").display().to_string());
+    let full = sandbox.input("full.json", full);
+    sandbox
+        .run(&full, "penguins-full")
+        .status(1)
+        .stdout_contains(format!("the file system holding {}", disk.join("out").display()))
+        .run();
+    let job: Value = serde_json::from_str(
+        &std::fs::read_to_string(sandbox.state().join("sagemaker/transform-jobs/automl-penguins-full-deploy/record.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(job["TransformJobStatus"], "Failed", "{job:#}");
+    assert!(job["FailureReason"].as_str().unwrap().contains("is full"), "{job:#}");
+    let left: Vec<String> = std::fs::read_dir(disk.join("out"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "nothing half-written may stay: {left:?}");
+
     // A misspelt pretrained model fails at once (a validation error is not retried),
     // naming the models there are.
     let mut typo =

@@ -217,8 +217,10 @@ fn setup_refuses_an_unusable_base_python() {
 #[test]
 fn concurrent_first_runs_in_a_fresh_state_directory_all_get_through() {
     // 40 commands at once into a state directory none of them finds: each creates what it
-    // needs (create_dir_all races, claims, records) without a bare "No such file".
-    for round in 0..2 {
+    // needs (create_dir_all races, claims, records) without a bare "No such file". (The
+    // scripts asset once written under a fixed temporary name failed exactly so; with that
+    // code put back, this test fails.)
+    for round in 0..1 {
         let dir = tempfile::tempdir().unwrap();
         let input = batch_input(dir.path());
         let python = fake_python(dir.path());

@@ -216,21 +216,37 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     }
     let mut full =
         serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
-    full["Parameters"]["Deploy"]["BatchOutputDataPath"] = json!(disk.join("out").display().to_string());
+    full["Parameters"]["Deploy"]["BatchOutputDataPath"] =
+        json!(disk.join("out").display().to_string());
     let full = sandbox.input("full.json", full);
     sandbox
         .run(&full, "penguins-full")
         .status(1)
-        .stdout_contains(format!("the file system holding {}", disk.join("out").display()))
+        .stdout_contains(format!(
+            "the file system holding {}",
+            disk.join("out").display()
+        ))
         .run();
     let job: Value = serde_json::from_str(
-        &std::fs::read_to_string(sandbox.state().join("sagemaker/transform-jobs/automl-penguins-full-deploy/record.json")).unwrap(),
+        &std::fs::read_to_string(
+            sandbox
+                .state()
+                .join("sagemaker/transform-jobs/automl-penguins-full-deploy/record.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(job["TransformJobStatus"], "Failed", "{job:#}");
-    assert!(job["FailureReason"].as_str().unwrap().contains("is full"), "{job:#}");
+    assert!(
+        job["FailureReason"].as_str().unwrap().contains("is full"),
+        "{job:#}"
+    );
     let left: Vec<String> = std::fs::read_dir(disk.join("out"))
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(left.is_empty(), "nothing half-written may stay: {left:?}");
 

@@ -38,6 +38,53 @@ impl History {
         });
     }
 
+    /// An event without details (`ParallelStateStarted`, `MapStateSucceeded`, ...).
+    pub(crate) fn plain(&mut self, kind: &str) {
+        let id = self.events.len() as u64 + 1;
+        self.events.push(HistoryEvent {
+            id,
+            previous_event_id: id - 1,
+            timestamp: Timestamp::now().to_rfc3339(),
+            kind: kind.to_string(),
+            details: Map::new(),
+        });
+    }
+
+    /// `MapStateStarted` with the number of items, as AWS records it (LocalStack's
+    /// snapshot of AWS: test_base_scenarios.py::test_map_state_break_condition).
+    pub(crate) fn map_state_started(&mut self, length: usize) {
+        self.push(
+            "MapStateStarted".into(),
+            "mapStateStartedEventDetails",
+            json!({"length": length}),
+        );
+    }
+
+    /// `MapIterationStarted`, `MapIterationSucceeded` or `MapIterationFailed`: the Map
+    /// state's name and the item's index (the same recording).
+    pub(crate) fn map_iteration(&mut self, kind: &str, state: &str, index: usize) {
+        let key = format!("m{}EventDetails", &kind[1..]);
+        self.push(kind.into(), &key, json!({"index": index, "name": state}));
+    }
+
+    /// `MapRunStarted`: a Distributed Map's run of child executions.
+    pub(crate) fn map_run_started(&mut self, map_run_arn: &str) {
+        self.push(
+            "MapRunStarted".into(),
+            "mapRunStartedEventDetails",
+            json!({"mapRunArn": map_run_arn}),
+        );
+    }
+
+    /// `MapRunFailed`, with the error and cause of the Map state.
+    pub(crate) fn map_run_failed(&mut self, error: &str, cause: &str) {
+        self.push(
+            "MapRunFailed".into(),
+            "mapRunFailedEventDetails",
+            json!({"error": error, "cause": cause}),
+        );
+    }
+
     pub(crate) fn execution_started(&mut self, input: &Value, role_arn: &str, machine_arn: &str) {
         self.push(
             "ExecutionStarted".into(),
@@ -114,6 +161,7 @@ impl History {
         region: &str,
         parameters: &Value,
         timeout: Option<u64>,
+        heartbeat: Option<u64>,
     ) {
         let (resource_type, resource) = split_resource(resource);
         let mut details = json!({
@@ -124,6 +172,9 @@ impl History {
         });
         if let Some(timeout) = timeout {
             details["timeoutInSeconds"] = json!(timeout);
+        }
+        if let Some(heartbeat) = heartbeat {
+            details["heartbeatInSeconds"] = json!(heartbeat);
         }
         self.push("TaskScheduled".into(), "taskScheduledEventDetails", details);
     }

@@ -324,7 +324,10 @@ impl Loader<'_> {
         }
         let start_at = self
             .string(Some(state), fields, "StartAt")
-            .map_err(|e| LoadError { field: Some(at("StartAt")), ..e })?
+            .map_err(|e| LoadError {
+                field: Some(at("StartAt")),
+                ..e
+            })?
             .ok_or_else(|| self.error(Some(state), Some(&at("StartAt")), "required"))?;
         let raw_states = fields
             .get("States")
@@ -370,7 +373,12 @@ impl Loader<'_> {
     }
 
     /// A Map state's `key` (a non-negative integer) or `keyPath`, not both.
-    fn given_u64(&self, state: &str, fields: Fields, key: &str) -> Result<Option<Given<u64>>, LoadError> {
+    fn given_u64(
+        &self,
+        state: &str,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<Given<u64>>, LoadError> {
         let path_key = format!("{key}Path");
         match (fields.get(key), fields.get(&path_key)) {
             (Some(_), Some(_)) => Err(self.error(
@@ -631,7 +639,9 @@ impl Loader<'_> {
                         return Err(self.error(
                             Some(name),
                             Some("HeartbeatSeconds"),
-                            format!("must be smaller than TimeoutSeconds ({timeout}), got {heartbeat}"),
+                            format!(
+                                "must be smaller than TimeoutSeconds ({timeout}), got {heartbeat}"
+                            ),
                         ));
                     }
                 }
@@ -784,7 +794,11 @@ impl Loader<'_> {
                     .and_then(Value::as_array)
                     .filter(|b| !b.is_empty())
                     .ok_or_else(|| {
-                        self.error(Some(name), Some("Branches"), "required: a non-empty array of branches")
+                        self.error(
+                            Some(name),
+                            Some("Branches"),
+                            "required: a non-empty array of branches",
+                        )
                     })?;
                 let mut branches = Vec::new();
                 for (i, raw) in raw_branches.iter().enumerate() {
@@ -837,14 +851,37 @@ impl Loader<'_> {
                 ) {
                     (true, false) => ("ItemProcessor", "ItemSelector"),
                     (false, true) => ("Iterator", "Parameters"),
-                    (true, true) => return Err(self.error(Some(name), Some("Iterator"), "give `ItemProcessor` or the older `Iterator`, not both")),
-                    (false, false) => return Err(self.error(Some(name), Some("ItemProcessor"), "required: the states that process each item")),
+                    (true, true) => {
+                        return Err(self.error(
+                            Some(name),
+                            Some("Iterator"),
+                            "give `ItemProcessor` or the older `Iterator`, not both",
+                        ))
+                    }
+                    (false, false) => {
+                        return Err(self.error(
+                            Some(name),
+                            Some("ItemProcessor"),
+                            "required: the states that process each item",
+                        ))
+                    }
                 };
                 if fields.contains_key("ItemSelector") && fields.contains_key("Parameters") {
-                    return Err(self.error(Some(name), Some("Parameters"), "give `ItemSelector` or the older `Parameters`, not both"));
+                    return Err(self.error(
+                        Some(name),
+                        Some("Parameters"),
+                        "give `ItemSelector` or the older `Parameters`, not both",
+                    ));
                 }
-                let selector_key = if fields.contains_key("ItemSelector") { "ItemSelector" } else if fields.contains_key("Parameters") { "Parameters" } else { selector_key };
-                let (processor, distributed) = self.branch(name, processor_key, &fields[processor_key])?;
+                let selector_key = if fields.contains_key("ItemSelector") {
+                    "ItemSelector"
+                } else if fields.contains_key("Parameters") {
+                    "Parameters"
+                } else {
+                    selector_key
+                };
+                let (processor, distributed) =
+                    self.branch(name, processor_key, &fields[processor_key])?;
                 let tolerated_failure_percentage = match (fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
                     (Some(_), Some(_)) => return Err(self.error(Some(name), Some("ToleratedFailurePercentagePath"), "give `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`, not both")),
                     (Some(v), None) => Some(Given::Value(v.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| self.error(Some(name), Some("ToleratedFailurePercentage"), format!("must be a number from 0 to 100, got {}", compact(v))))?)),
@@ -860,7 +897,11 @@ impl Loader<'_> {
                     processor,
                     distributed,
                     max_concurrency: self.given_u64(name, fields, "MaxConcurrency")?,
-                    tolerated_failure_count: self.given_u64(name, fields, "ToleratedFailureCount")?,
+                    tolerated_failure_count: self.given_u64(
+                        name,
+                        fields,
+                        "ToleratedFailureCount",
+                    )?,
                     tolerated_failure_percentage,
                     outcome: self.outcome(name, fields)?,
                 }))

@@ -7,7 +7,7 @@
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, Next, Retrier, ResultSpec, State, Task, Text, WaitFor,
+    Catcher, Definition, IoPath, Kind, Next, ResultSpec, Retrier, State, Task, Text, WaitFor,
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
@@ -540,7 +540,11 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
-            if let Some(catcher) = rules.catch.iter().find(|c| failure.matches(&c.error_equals)) {
+            if let Some(catcher) = rules
+                .catch
+                .iter()
+                .find(|c| failure.matches(&c.error_equals))
+            {
                 return self.caught(state, catcher, input, failure);
             }
             return Err(unhandled);
@@ -832,7 +836,11 @@ pub(super) fn output_path(path: &IoPath, output: &Value, scope: Scope) -> Result
     input_path(path, output, scope)
 }
 
-pub(super) fn apply_result_path(spec: &ResultSpec, input: Value, result: Value) -> Result<Value, Stop> {
+pub(super) fn apply_result_path(
+    spec: &ResultSpec,
+    input: Value,
+    result: Value,
+) -> Result<Value, Stop> {
     match spec {
         ResultSpec::Default => Ok(result),
         ResultSpec::Discard => Ok(input),
@@ -1048,6 +1056,150 @@ mod tests {
             300
         );
         assert_eq!(outcome.cause.as_deref(), Some("because"));
+    }
+
+    /// Parallel and Map as AWS runs them (tests/fixtures/aws-recorded, LocalStack's
+    /// snapshots of AWS: test_base_scenarios.test_parallel_state_order,
+    /// test_map_state_break_condition, test_map_state_catch; test_assign_base.
+    /// test_base_cases_BASE_SCOPE_MAP).
+    #[test]
+    fn parallel_and_map_as_aws_runs_them() {
+        let mut echo = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let kinds = |outcome: &ExecutionOutcome| -> Vec<String> {
+            outcome.history.iter().map(|e| e.kind.clone()).collect()
+        };
+        // Branch outputs in branch order; the branch reads the outer variables, and what
+        // it assigns stays inside.
+        let def = json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Assign": {"x": 1}, "ResultSelector": {"all.$": "$"}, "Next": "Q", "Branches": [
+                {"StartAt": "B0", "States": {"B0": {"Type": "Pass", "Result": {"branch": 0}, "End": true}}},
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Parameters": {"seen.$": "$x"}, "Assign": {"x": 99}, "End": true}}}]},
+            "Q": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": true}}}], "End": true}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(outcome.status, ExecutionStatus::Failed, "{outcome:?}");
+        // `$x` is not set before P ends: B1 fails at run time, and with it P.
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        let def = json!({"StartAt": "S", "States": {
+            "S": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P"},
+            "P": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B0", "States": {"B0": {"Type": "Pass", "Result": {"branch": 0}, "End": true}}},
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Parameters": {"seen.$": "$x"}, "Assign": {"x": 99}, "Next": "B2"},
+                                             "B2": {"Type": "Pass", "Parameters": {"now.$": "$x"}, "End": true}}}]}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(
+            outcome.output,
+            Some(json!([{"branch": 0}, {"now": 99}])),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "ParallelStateEntered",
+                "ParallelStateStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ParallelStateSucceeded",
+                "ParallelStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        // Map: ItemSelector sees $$.Map.Item; the first failing item fails the state
+        // with its own error, after MapIterationFailed and MapStateFailed.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.arr", "End": true,
+            "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 3, "Next": "Break"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Break": {"Type": "Fail", "Error": "SomeFailure", "Cause": "3"}}}}}});
+        let outcome = run(def.clone(), json!({"arr": [1, 2]}), &mut echo);
+        assert_eq!(
+            outcome.output,
+            Some(json!([{"i": 0, "v": 1}, {"i": 1, "v": 2}]))
+        );
+        let started = &outcome.history[2];
+        assert_eq!(started.kind, "MapStateStarted");
+        assert_eq!(
+            started.details["mapStateStartedEventDetails"],
+            json!({"length": 2})
+        );
+        assert_eq!(
+            outcome.history[3].details["mapIterationStartedEventDetails"],
+            json!({"index": 0, "name": "M"})
+        );
+        let outcome = run(def, json!({"arr": [1, 3, 5]}), &mut echo);
+        assert_eq!(
+            (outcome.error.as_deref(), outcome.cause.as_deref()),
+            (Some("SomeFailure"), Some("3"))
+        );
+        let tail: Vec<String> = kinds(&outcome).into_iter().rev().take(4).collect();
+        assert_eq!(
+            tail,
+            [
+                "ExecutionFailed",
+                "MapStateFailed",
+                "MapIterationFailed",
+                "FailStateEntered"
+            ]
+        );
+        // A Distributed Map's items run as child executions: their events are not here;
+        // a failed item past the tolerated count fails the state.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 1, "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 2, "Next": "Break"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Break": {"Type": "Fail", "Error": "Big"}}}}}});
+        let outcome = run(def.clone(), json!([1, 3]), &mut echo);
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapRunStarted",
+                "MapRunSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        let outcome = run(def, json!([3, 4]), &mut echo);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold")
+        );
+        // Items that are not an array, in AWS's words.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+        let outcome = run(def, json!({"a": 1}), &mut echo);
+        assert_eq!(outcome.cause.as_deref(), Some("An error occurred while executing the state 'M' (entered at the event id #2). Map state input must be an array but was: {\"a\":1}"));
+        // A Map's Catch sees a failed item's error; Retry runs all items again.
+        let def = json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "Next": "Done", "ItemsPath": "$.items",
+                  "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+                  "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::x", "End": true}}}},
+            "Done": {"Type": "Pass", "End": true}}});
+        let mut flaky = Echo {
+            calls: 0,
+            fail_first: 3,
+        };
+        let outcome = run(def, json!({"items": [1]}), &mut flaky);
+        assert_eq!(flaky.calls, 2, "one try and one retry");
+        assert_eq!(
+            outcome.output,
+            Some(json!({"items": [1], "caught": {"Error": "Flaky", "Cause": "try again"}}))
+        );
     }
 
     #[test]

@@ -92,23 +92,20 @@ impl<'a> Run<'a> {
                 let result = if map.distributed {
                     // A child execution: its own history, from its own ExecutionStarted.
                     let parent = std::mem::take(&mut run.history);
-                    run.history
-                        .execution_started(&item_input, &run.info.role_arn, &run.info.machine_arn);
-                    let (result, _) = run.run_states(
-                        &map.processor.start_at,
-                        &map.processor.states,
-                        item_input,
+                    run.history.execution_started(
+                        &item_input,
+                        &run.info.role_arn,
+                        &run.info.machine_arn,
                     );
+                    let (result, _) =
+                        run.run_states(&map.processor.start_at, &map.processor.states, item_input);
                     run.history = parent;
                     result
                 } else {
                     run.history
                         .map_iteration("MapIterationStarted", &state.name, index);
-                    let (result, _) = run.run_states(
-                        &map.processor.start_at,
-                        &map.processor.states,
-                        item_input,
-                    );
+                    let (result, _) =
+                        run.run_states(&map.processor.start_at, &map.processor.states, item_input);
                     result
                 };
                 run.variables = outer.clone();

@@ -40,7 +40,8 @@ impl<'a> Run<'a> {
             let outer = run.variables.clone();
             let mut outputs = Vec::with_capacity(parallel.branches.len());
             for branch in &parallel.branches {
-                let (result, _) = run.run_states(&branch.start_at, &branch.states, effective.clone());
+                let (result, _) =
+                    run.run_states(&branch.start_at, &branch.states, effective.clone());
                 run.variables = outer.clone();
                 match result {
                     Ok(output) => outputs.push(output),

@@ -150,6 +150,8 @@ pub(crate) struct MapState {
     pub(crate) max_concurrency: Option<Given<u64>>,
     pub(crate) tolerated_failure_count: Option<Given<u64>>,
     pub(crate) tolerated_failure_percentage: Option<Given<f64>>,
+    /// `Label`: names a Distributed Map's runs.
+    pub(crate) label: Option<String>,
     pub(crate) outcome: Outcome,
 }
 
@@ -903,6 +905,7 @@ impl Loader<'_> {
                         "ToleratedFailureCount",
                     )?,
                     tolerated_failure_percentage,
+                    label: self.string(Some(name), fields, "Label")?,
                     outcome: self.outcome(name, fields)?,
                 }))
             }

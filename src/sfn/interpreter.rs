@@ -30,6 +30,14 @@ pub(super) struct Rules<'r> {
     pub(super) next: &'r Next,
     /// Whether the context gives `$$.State.RetryCount` (Task states only).
     pub(super) counts_retries: bool,
+    /// The event recorded once the state has failed for good, caught or not
+    /// (`ParallelStateFailed`, `MapStateFailed`; none for a Task or a `States.Runtime`
+    /// error), as AWS records it (LocalStack's snapshots of AWS: test_base_scenarios.
+    /// test_map_state_retry, test_map_state_catch, test_parallel_state_retry,
+    /// test_parallel_state_catch: not after a failed attempt that is retried;
+    /// test_max_concurrency_path, test_map_state_tolerated_failure_count_path: not for
+    /// a runtime error).
+    pub(super) failed_event: Option<&'static str>,
 }
 
 /// A Task invocation handed to the host.
@@ -474,6 +482,7 @@ impl<'a> Run<'a> {
             catch: &task.catch,
             next: &task.next,
             counts_retries: true,
+            failed_event: None,
         };
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             run.attempt(state, task, input, scope)
@@ -539,6 +548,9 @@ impl<'a> Run<'a> {
                     self.wait_until(until, None)?;
                     continue;
                 }
+            }
+            if let Some(kind) = rules.failed_event.filter(|_| !failure.is_terminal()) {
+                self.history.plain(kind);
             }
             if let Some(catcher) = rules
                 .catch
@@ -1113,6 +1125,31 @@ mod tests {
                 "ExecutionSucceeded"
             ]
         );
+        // test_parallel_state_retry: each attempt starts again; the state fails once.
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Retry": [{"ErrorEquals": ["FailureType"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1.0}],
+            "Branches": [{"StartAt": "Branch1", "States": {"Branch1": {"Type": "Fail", "Error": "FailureType", "Cause": "Cause description"}}}]}}});
+        let mut instant = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let outcome = run(def, json!({}), &mut instant);
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "ParallelStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateFailed",
+                "ExecutionFailed"
+            ]
+        );
+        assert_eq!(outcome.cause.as_deref(), Some("Cause description"));
         // Map: ItemSelector sees $$.Map.Item; the first failing item fails the state
         // with its own error, after MapIterationFailed and MapStateFailed.
         let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.arr", "End": true,

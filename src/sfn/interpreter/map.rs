@@ -38,6 +38,7 @@ impl<'a> Run<'a> {
             catch: &outcome.catch,
             next: &outcome.next,
             counts_retries: false,
+            failed_event: Some("MapStateFailed"),
         };
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
@@ -59,13 +60,19 @@ impl<'a> Run<'a> {
                     compact(&items)
                 ))));
             };
-            let limits = Limits::read(map, &effective, scope)?;
+            // MaxConcurrency is read before MapStateStarted, the tolerated failures after
+            // it (LocalStack's snapshots of AWS: test_max_concurrency_path[NoNumber] and
+            // test_map_state_tolerated_failure_count_path[NoNumber]).
+            max_concurrency(map, &effective, scope)?;
             run.history.map_state_started(items.len());
+            let limits = Limits::read(map, &effective, scope)?;
             if map.distributed {
+                // Named by the Label, else the state (test_map_state_label's recording:
+                // `mapRun:<machine>/TestMap:<id>`).
                 let map_run = format!(
                     "{}/{}:{}",
-                    run_info_map_run_prefix(&run.info.machine_arn),
-                    state.name,
+                    map_run_prefix(&run.info.machine_arn),
+                    map.label.as_deref().unwrap_or(&state.name),
                     crate::sfn::ids::uuid_v4()
                 );
                 run.history.map_run_started(&map_run);
@@ -121,7 +128,6 @@ impl<'a> Run<'a> {
                     Err(stop) if !map.distributed => {
                         run.history
                             .map_iteration("MapIterationFailed", &state.name, index);
-                        run.history.plain("MapStateFailed");
                         return Err(stop);
                     }
                     Err(stop) => {
@@ -132,7 +138,6 @@ impl<'a> Run<'a> {
                                 "The specified tolerated failure threshold was exceeded",
                             );
                             run.history.map_run_failed(&failure.error, &failure.cause);
-                            run.history.plain("MapStateFailed");
                             return Err(Stop::Failed(failure));
                         }
                         outputs.push(failed_item(stop));
@@ -157,7 +162,7 @@ impl<'a> Run<'a> {
 
 /// `arn:aws:states:r:a:stateMachine:M` -> `arn:aws:states:r:a:mapRun:M` (a Map Run's ARN
 /// is `...:mapRun:<machine>/<label or state>:<id>`, AWS's DescribeMapRun reference).
-fn run_info_map_run_prefix(machine_arn: &str) -> String {
+fn map_run_prefix(machine_arn: &str) -> String {
     machine_arn.replacen(":stateMachine:", ":mapRun:", 1)
 }
 
@@ -170,6 +175,24 @@ fn failed_item(stop: Stop) -> Value {
     }
 }
 
+/// Checks `MaxConcurrencyPath`'s value, as AWS does (test_max_concurrency_path_*); the
+/// items run one at a time whatever it says.
+fn max_concurrency(map: &MapState, input: &Value, scope: Scope) -> Result<(), Stop> {
+    if let Some(Given::Path(path)) = &map.max_concurrency {
+        let value = select(path, input, scope)?;
+        if integer(&value).is_none() {
+            return Err(not_a_number("MaxConcurrencyPath", &value, "integer", path));
+        }
+        if integer(&value).is_some_and(|n| n < 0) {
+            return Err(Stop::Failed(Failure::runtime(format!(
+                "Expected non-negative integer for MaxConcurrency, got '{}' instead.",
+                compact(&value)
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// The numbers a Map state reads before its items run, each checked as AWS checks it.
 struct Limits {
     tolerated_count: Option<u64>,
@@ -177,23 +200,11 @@ struct Limits {
 }
 
 impl Limits {
-    /// Reads `MaxConcurrency(Path)`, `ToleratedFailureCount(Path)` and
+    /// Reads `ToleratedFailureCount(Path)` and
     /// `ToleratedFailurePercentage(Path)`; the causes as AWS words them (LocalStack's
     /// snapshots of AWS: test_base_scenarios.test_max_concurrency_path_*,
     /// test_map_state_tolerated_failure_count_path_*, ..._percentage_path_*).
     fn read(map: &MapState, input: &Value, scope: Scope) -> Result<Limits, Stop> {
-        if let Some(Given::Path(path)) = &map.max_concurrency {
-            let value = select(path, input, scope)?;
-            if integer(&value).is_none() {
-                return Err(not_a_number("MaxConcurrencyPath", &value, "integer", path));
-            }
-            if integer(&value).is_some_and(|n| n < 0) {
-                return Err(Stop::Failed(Failure::runtime(format!(
-                    "Expected non-negative integer for MaxConcurrency, got '{}' instead.",
-                    compact(&value)
-                ))));
-            }
-        }
         let tolerated_count = match &map.tolerated_failure_count {
             None => None,
             Some(Given::Value(n)) => Some(*n),

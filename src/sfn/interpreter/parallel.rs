@@ -7,7 +7,8 @@
 //! As AWS runs it (LocalStack's snapshots of AWS, tests/fixtures/aws-recorded:
 //! test_base_scenarios.test_parallel_state_order: `ParallelStateEntered`,
 //! `ParallelStateStarted`, the branches' events, `ParallelStateSucceeded`,
-//! `ParallelStateExited`, and the outputs in branch order; test_assign_base.
+//! `ParallelStateExited`, and the outputs in branch order; test_parallel_state_fail:
+//! the failing branch's error, `ParallelStateFailed`; test_assign_base.
 //! test_base_parallel_cases_BASE_SCOPE_PARALLEL: branches read the outer variables).
 
 use super::{input_path, Rules, Run, Step, Stop};
@@ -29,6 +30,7 @@ impl<'a> Run<'a> {
             catch: &outcome.catch,
             next: &outcome.next,
             counts_retries: false,
+            failed_event: Some("ParallelStateFailed"),
         };
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
@@ -45,11 +47,7 @@ impl<'a> Run<'a> {
                 run.variables = outer.clone();
                 match result {
                     Ok(output) => outputs.push(output),
-                    Err(stop @ (Stop::TimedOut | Stop::Aborted(_))) => return Err(stop),
-                    Err(stop) => {
-                        run.history.plain("ParallelStateFailed");
-                        return Err(stop);
-                    }
+                    Err(stop) => return Err(stop),
                 }
             }
             run.history.plain("ParallelStateSucceeded");

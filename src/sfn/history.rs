@@ -163,6 +163,22 @@ impl History {
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     ) {
+        if is_lambda_function(resource) {
+            let mut details = json!({
+                "resource": resource,
+                "input": compact(parameters),
+                "inputDetails": {"truncated": false},
+            });
+            if let Some(timeout) = timeout {
+                details["timeoutInSeconds"] = json!(timeout);
+            }
+            self.push(
+                "LambdaFunctionScheduled".into(),
+                "lambdaFunctionScheduledEventDetails",
+                details,
+            );
+            return;
+        }
         let (resource_type, resource) = split_resource(resource);
         let mut details = json!({
             "resourceType": resource_type,
@@ -180,6 +196,9 @@ impl History {
     }
 
     pub(crate) fn task_started(&mut self, resource: &str) {
+        if is_lambda_function(resource) {
+            return self.plain("LambdaFunctionStarted");
+        }
         let (resource_type, resource) = split_resource(resource);
         self.push(
             "TaskStarted".into(),
@@ -189,6 +208,13 @@ impl History {
     }
 
     pub(crate) fn task_succeeded(&mut self, resource: &str, output: &Value) {
+        if is_lambda_function(resource) {
+            return self.push(
+                "LambdaFunctionSucceeded".into(),
+                "lambdaFunctionSucceededEventDetails",
+                json!({"output": compact(output), "outputDetails": {"truncated": false}}),
+            );
+        }
         let (resource_type, resource) = split_resource(resource);
         self.push(
             "TaskSucceeded".into(),
@@ -204,6 +230,17 @@ impl History {
         cause: &str,
         timed_out: bool,
     ) {
+        if is_lambda_function(resource) {
+            let (kind, key) = if timed_out {
+                (
+                    "LambdaFunctionTimedOut",
+                    "lambdaFunctionTimedOutEventDetails",
+                )
+            } else {
+                ("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails")
+            };
+            return self.push(kind.into(), key, json!({"error": error, "cause": cause}));
+        }
         let (resource_type, resource) = split_resource(resource);
         let (kind, key) = if timed_out {
             ("TaskTimedOut", "taskTimedOutEventDetails")
@@ -216,6 +253,16 @@ impl History {
             json!({"resourceType": resource_type, "resource": resource, "error": error, "cause": cause}),
         );
     }
+}
+
+/// A Lambda function's own ARN as a Task's `Resource` (not the `lambda:invoke`
+/// integration): AWS records its calls as `LambdaFunctionScheduled`, `...Started`,
+/// `...Succeeded`, `...Failed` (LocalStack's snapshots of AWS: test_lambda_task.py,
+/// test_task_lambda.py; the shapes are botocore's `LambdaFunction*EventDetails`).
+fn is_lambda_function(resource: &str) -> bool {
+    resource.starts_with("arn:")
+        && resource.split(':').nth(2) == Some("lambda")
+        && resource.split(':').nth(5) == Some("function")
 }
 
 /// `arn:aws:states:::sagemaker:createTrainingJob.sync` -> (`sagemaker`, `createTrainingJob.sync`).

@@ -166,7 +166,8 @@ fn map_run_prefix(machine_arn: &str) -> String {
     machine_arn.replacen(":stateMachine:", ":mapRun:", 1)
 }
 
-/// A tolerated failed item's place in the results: its error and cause.
+/// A tolerated failed item's place in the results: its error and cause. No recording
+/// shows what AWS puts there; this keeps one entry per item, saying why it failed.
 fn failed_item(stop: Stop) -> Value {
     match stop {
         Stop::Failed(failure) => failure.to_value(),
@@ -183,6 +184,8 @@ fn max_concurrency(map: &MapState, input: &Value, scope: Scope) -> Result<(), St
         if integer(&value).is_none() {
             return Err(not_a_number("MaxConcurrencyPath", &value, "integer", path));
         }
+        // No recording says how AWS words a negative value (its history of
+        // test_max_concurrency_path_negative ends at ExecutionStarted): LocalStack's words.
         if integer(&value).is_some_and(|n| n < 0) {
             return Err(Stop::Failed(Failure::runtime(format!(
                 "Expected non-negative integer for MaxConcurrency, got '{}' instead.",

@@ -2,8 +2,10 @@
 //! applying the States Language's input and output processing to every state
 //! (InputPath -> Parameters -> task -> ResultSelector -> ResultPath -> OutputPath),
 //! Retry (interval, backoff, max delay, jitter) and Catch on failures, Wait states, the
-//! machine's `TimeoutSeconds`, and recording a history like the AWS one. What a Task
-//! does is up to the [`Host`]; the interpreter itself never touches files or processes.
+//! machine's `TimeoutSeconds`, and recording a history like the AWS one. Parallel
+//! branches and Map items run through the same loop ([`parallel`], [`map`]), one after
+//! the other. What a Task does is up to the [`Host`]; the interpreter itself never
+//! touches files or processes.
 
 use super::context::ExecutionInfo;
 use super::definition::{

@@ -1,8 +1,10 @@
 //! Loading a state machine definition (ASL JSON) into what the interpreter runs. Every
-//! field is checked here, before anything runs: unknown fields, state types the runner
-//! does not implement (Parallel, Map), JSONata, malformed paths, templates, intrinsic
-//! calls and choice rules, transitions to missing states, unreachable states, and Task
-//! resources no local back-end serves are all [`LoadError`]s naming state and field.
+//! field is checked here, before anything runs: unknown fields, what the runner does not
+//! implement (JSONata; a Map's ItemReader, ItemBatcher and ResultWriter, which read and
+//! write S3), malformed paths, templates, intrinsic calls and choice rules, transitions
+//! to missing states, unreachable states (in the machine and in every Parallel branch
+//! and Map item processor), and Task resources no local back-end serves are all
+//! [`LoadError`]s naming state and field.
 
 use super::choice::Rule;
 use super::errors::LoadError;
@@ -19,6 +21,14 @@ pub struct Definition {
     pub(crate) name: String,
     pub(crate) start_at: String,
     pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) states: BTreeMap<String, State>,
+}
+
+/// A Parallel branch or a Map's item processor: states of their own, run from `StartAt`;
+/// their transitions stay inside.
+#[derive(Debug, Clone)]
+pub(crate) struct Branch {
+    pub(crate) start_at: String,
     pub(crate) states: BTreeMap<String, State>,
 }
 
@@ -65,6 +75,8 @@ pub(crate) enum Kind {
         next: Next,
     },
     Task(Box<Task>),
+    Parallel(Box<Parallel>),
+    Map(Box<MapState>),
     Choice {
         /// Each rule, where it leads, and the variables it sets when it matches.
         choices: Vec<(Rule, String, Option<Template>)>,
@@ -90,9 +102,57 @@ pub(crate) struct Task {
     pub(crate) timeout_seconds: Option<u64>,
     /// `TimeoutSecondsPath`: the timeout read from the state's input.
     pub(crate) timeout_seconds_path: Option<Path>,
+    /// `HeartbeatSeconds` / `HeartbeatSecondsPath`: recorded in `TaskScheduled`. The
+    /// local back-ends answer each call before it returns (no activities or callbacks
+    /// to wait for), so no heartbeat can be missed.
+    pub(crate) heartbeat_seconds: Option<u64>,
+    pub(crate) heartbeat_seconds_path: Option<Path>,
     pub(crate) retry: Vec<Retrier>,
     pub(crate) catch: Vec<Catcher>,
     pub(crate) next: Next,
+}
+
+/// What a Parallel state, a Map state and a Task share after their work: the result
+/// processing and the error handling.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub(crate) result_selector: Option<Template>,
+    pub(crate) result_path: ResultSpec,
+    pub(crate) retry: Vec<Retrier>,
+    pub(crate) catch: Vec<Catcher>,
+    pub(crate) next: Next,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Parallel {
+    pub(crate) branches: Vec<Branch>,
+    pub(crate) parameters: Option<Template>,
+    pub(crate) outcome: Outcome,
+}
+
+/// A number a Map state reads from its definition or, with `...Path`, from its input.
+#[derive(Debug, Clone)]
+pub(crate) enum Given<T> {
+    Value(T),
+    Path(Path),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MapState {
+    pub(crate) items_path: Option<Path>,
+    /// `ItemSelector` (or the legacy `Parameters`): each item's input, rendered from the
+    /// state's input with `$$.Map.Item.Index` and `$$.Map.Item.Value`.
+    pub(crate) item_selector: Option<Template>,
+    pub(crate) processor: Branch,
+    /// `ProcessorConfig.Mode` is `DISTRIBUTED`: each item runs as a child execution,
+    /// whose events are not in this execution's history.
+    pub(crate) distributed: bool,
+    pub(crate) max_concurrency: Option<Given<u64>>,
+    pub(crate) tolerated_failure_count: Option<Given<u64>>,
+    pub(crate) tolerated_failure_percentage: Option<Given<f64>>,
+    /// `Label`: names a Distributed Map's runs.
+    pub(crate) label: Option<String>,
+    pub(crate) outcome: Outcome,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +194,8 @@ impl State {
         match self.kind {
             Kind::Pass { .. } => "Pass",
             Kind::Task(_) => "Task",
+            Kind::Parallel(_) => "Parallel",
+            Kind::Map(_) => "Map",
             Kind::Choice { .. } => "Choice",
             Kind::Wait { .. } => "Wait",
             Kind::Succeed => "Succeed",
@@ -224,6 +286,17 @@ impl Loader<'_> {
                     "required: an object of at least one state",
                 )
             })?;
+        let states = self.states(raw_states)?;
+        self.check_graph(None, &start_at, &states)?;
+        Ok(Definition {
+            name: self.machine.to_string(),
+            start_at,
+            timeout_seconds,
+            states,
+        })
+    }
+
+    fn states(&self, raw_states: Fields) -> Result<BTreeMap<String, State>, LoadError> {
         let mut states = BTreeMap::new();
         for (name, raw) in raw_states {
             if name.chars().count() > 80 {
@@ -231,14 +304,111 @@ impl Loader<'_> {
             }
             states.insert(name.clone(), self.state(name, raw)?);
         }
-        let definition = Definition {
-            name: self.machine.to_string(),
-            start_at,
-            timeout_seconds,
-            states,
+        Ok(states)
+    }
+
+    /// A Parallel branch or a Map's `ItemProcessor`/`Iterator` (`field` names it in
+    /// errors): `StartAt`, `States`, and for a processor its `ProcessorConfig`, whose
+    /// mode is returned (true: `DISTRIBUTED`).
+    fn branch(&self, state: &str, field: &str, raw: &Value) -> Result<(Branch, bool), LoadError> {
+        let fields = raw
+            .as_object()
+            .ok_or_else(|| self.error(Some(state), Some(field), "must be an object"))?;
+        let at = |key: &str| format!("{field}.{key}");
+        for key in fields.keys() {
+            if !["StartAt", "States", "Comment", "ProcessorConfig"].contains(&key.as_str()) {
+                return Err(self.error(
+                    Some(state),
+                    Some(&at(key)),
+                    format!("`{key}` is not a field of a branch (allowed: StartAt, States, Comment, ProcessorConfig)"),
+                ));
+            }
+        }
+        let start_at = self
+            .string(Some(state), fields, "StartAt")
+            .map_err(|e| LoadError {
+                field: Some(at("StartAt")),
+                ..e
+            })?
+            .ok_or_else(|| self.error(Some(state), Some(&at("StartAt")), "required"))?;
+        let raw_states = fields
+            .get("States")
+            .and_then(Value::as_object)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                self.error(
+                    Some(state),
+                    Some(&at("States")),
+                    "required: an object of at least one state",
+                )
+            })?;
+        let distributed = match fields.get("ProcessorConfig") {
+            None | Some(Value::Null) => false,
+            Some(Value::Object(config)) => {
+                for (key, value) in config {
+                    let ok = match key.as_str() {
+                        "Mode" => value == "INLINE" || value == "DISTRIBUTED",
+                        "ExecutionType" => value == "STANDARD" || value == "EXPRESS",
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(self.error(
+                            Some(state),
+                            Some(&at(&format!("ProcessorConfig.{key}"))),
+                            format!("{}: ProcessorConfig has Mode (INLINE or DISTRIBUTED) and ExecutionType (STANDARD or EXPRESS)", compact(value)),
+                        ));
+                    }
+                }
+                config.get("Mode").is_some_and(|m| m == "DISTRIBUTED")
+            }
+            Some(other) => {
+                return Err(self.error(
+                    Some(state),
+                    Some(&at("ProcessorConfig")),
+                    format!("must be an object, got {}", compact(other)),
+                ))
+            }
         };
-        self.check_graph(&definition)?;
-        Ok(definition)
+        let states = self.states(raw_states)?;
+        self.check_graph(Some((state, field)), &start_at, &states)?;
+        Ok((Branch { start_at, states }, distributed))
+    }
+
+    /// A Map state's `key` (a non-negative integer) or `keyPath`, not both.
+    fn given_u64(
+        &self,
+        state: &str,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<Given<u64>>, LoadError> {
+        let path_key = format!("{key}Path");
+        match (fields.get(key), fields.get(&path_key)) {
+            (Some(_), Some(_)) => Err(self.error(
+                Some(state),
+                Some(&path_key),
+                format!("give `{key}` or `{path_key}`, not both"),
+            )),
+            (Some(v), None) => v.as_u64().map(|n| Some(Given::Value(n))).ok_or_else(|| {
+                self.error(
+                    Some(state),
+                    Some(key),
+                    format!("must be a non-negative integer, got {}", compact(v)),
+                )
+            }),
+            (None, Some(v)) => Ok(Some(Given::Path(self.path(state, &path_key, v)?))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The result processing and error handling of a Task, Parallel or Map state.
+    fn outcome(&self, name: &str, fields: Fields) -> Result<Outcome, LoadError> {
+        Ok(Outcome {
+            result_selector: self.template(name, fields, "ResultSelector")?,
+            result_path: self.result_spec(name, fields, "ResultPath")?,
+            retry: self.retriers(name, fields)?,
+            catch: self.catchers(name, fields)?,
+            next: self.next(name, fields)?,
+        })
     }
 
     fn only(&self, state: Option<&str>, fields: Fields, allowed: &[&str]) -> Result<(), LoadError> {
@@ -251,9 +421,9 @@ impl Loader<'_> {
                     | "Arguments"
                     | "Output"
                     | "QueryLanguage"
-                    | "ItemProcessor"
-                    | "Iterator"
-                    | "Branches" => "is not supported by the local runner",
+                    | "ItemReader"
+                    | "ItemBatcher"
+                    | "ResultWriter" => "is not supported by the local runner",
                     _ => "is not a field of this state type",
                 };
                 return Err(self.error(
@@ -438,6 +608,8 @@ impl Loader<'_> {
                         "ResultPath",
                         "TimeoutSeconds",
                         "TimeoutSecondsPath",
+                        "HeartbeatSeconds",
+                        "HeartbeatSecondsPath",
                         "Retry",
                         "Catch",
                         "Assign",
@@ -452,6 +624,29 @@ impl Loader<'_> {
                         "give `TimeoutSeconds` or `TimeoutSecondsPath`, not both",
                     ));
                 }
+                if fields.contains_key("HeartbeatSeconds")
+                    && fields.contains_key("HeartbeatSecondsPath")
+                {
+                    return Err(self.error(
+                        Some(name),
+                        Some("HeartbeatSecondsPath"),
+                        "give `HeartbeatSeconds` or `HeartbeatSecondsPath`, not both",
+                    ));
+                }
+                let timeout_seconds = self.positive(Some(name), fields, "TimeoutSeconds")?;
+                let heartbeat_seconds = self.positive(Some(name), fields, "HeartbeatSeconds")?;
+                // The States Language: "HeartbeatSeconds ... MUST be smaller than TimeoutSeconds".
+                if let (Some(heartbeat), Some(timeout)) = (heartbeat_seconds, timeout_seconds) {
+                    if heartbeat >= timeout {
+                        return Err(self.error(
+                            Some(name),
+                            Some("HeartbeatSeconds"),
+                            format!(
+                                "must be smaller than TimeoutSeconds ({timeout}), got {heartbeat}"
+                            ),
+                        ));
+                    }
+                }
                 let resource = self
                     .string(Some(name), fields, "Resource")?
                     .ok_or_else(|| self.error(Some(name), Some("Resource"), "required"))?;
@@ -462,10 +657,15 @@ impl Loader<'_> {
                     parameters: self.template(name, fields, "Parameters")?,
                     result_selector: self.template(name, fields, "ResultSelector")?,
                     result_path: self.result_spec(name, fields, "ResultPath")?,
-                    timeout_seconds: self.positive(Some(name), fields, "TimeoutSeconds")?,
+                    timeout_seconds,
                     timeout_seconds_path: fields
                         .get("TimeoutSecondsPath")
                         .map(|v| self.path(name, "TimeoutSecondsPath", v))
+                        .transpose()?,
+                    heartbeat_seconds,
+                    heartbeat_seconds_path: fields
+                        .get("HeartbeatSecondsPath")
+                        .map(|v| self.path(name, "HeartbeatSecondsPath", v))
                         .transpose()?,
                     retry: self.retriers(name, fields)?,
                     catch: self.catchers(name, fields)?,
@@ -575,12 +775,139 @@ impl Loader<'_> {
                     cause: self.fail_text(name, fields, "Cause")?,
                 }
             }
-            "Parallel" | "Map" => {
-                return Err(self.error(
+            "Parallel" => {
+                self.only(
                     Some(name),
-                    Some("Type"),
-                    format!("{kind} states are not supported by the local runner"),
-                ))
+                    fields,
+                    &with(&[
+                        "Next",
+                        "End",
+                        "Branches",
+                        "Parameters",
+                        "ResultSelector",
+                        "ResultPath",
+                        "Retry",
+                        "Catch",
+                        "Assign",
+                    ]),
+                )?;
+                let raw_branches = fields
+                    .get("Branches")
+                    .and_then(Value::as_array)
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| {
+                        self.error(
+                            Some(name),
+                            Some("Branches"),
+                            "required: a non-empty array of branches",
+                        )
+                    })?;
+                let mut branches = Vec::new();
+                for (i, raw) in raw_branches.iter().enumerate() {
+                    let (branch, _) = self.branch(name, &format!("Branches[{i}]"), raw)?;
+                    branches.push(branch);
+                }
+                Kind::Parallel(Box::new(Parallel {
+                    branches,
+                    parameters: self.template(name, fields, "Parameters")?,
+                    outcome: self.outcome(name, fields)?,
+                }))
+            }
+            "Map" => {
+                self.only(
+                    Some(name),
+                    fields,
+                    &with(&[
+                        "Next",
+                        "End",
+                        "ItemsPath",
+                        "ItemSelector",
+                        "Parameters",
+                        "ItemProcessor",
+                        "Iterator",
+                        "MaxConcurrency",
+                        "MaxConcurrencyPath",
+                        "ToleratedFailureCount",
+                        "ToleratedFailureCountPath",
+                        "ToleratedFailurePercentage",
+                        "ToleratedFailurePercentagePath",
+                        "Label",
+                        "ResultSelector",
+                        "ResultPath",
+                        "Retry",
+                        "Catch",
+                        "Assign",
+                    ]),
+                )
+                .map_err(|e| match e.field.as_deref() {
+                    Some(field @ ("ItemReader" | "ItemBatcher" | "ResultWriter")) => self.error(
+                        Some(name),
+                        Some(field),
+                        format!("`{field}` is not supported by the local runner: it reads or writes S3 objects, which the local runner does not serve (give the items in the state's input, with ItemsPath)"),
+                    ),
+                    _ => e,
+                })?;
+                let (processor_key, selector_key) = match (
+                    fields.contains_key("ItemProcessor"),
+                    fields.contains_key("Iterator"),
+                ) {
+                    (true, false) => ("ItemProcessor", "ItemSelector"),
+                    (false, true) => ("Iterator", "Parameters"),
+                    (true, true) => {
+                        return Err(self.error(
+                            Some(name),
+                            Some("Iterator"),
+                            "give `ItemProcessor` or the older `Iterator`, not both",
+                        ))
+                    }
+                    (false, false) => {
+                        return Err(self.error(
+                            Some(name),
+                            Some("ItemProcessor"),
+                            "required: the states that process each item",
+                        ))
+                    }
+                };
+                if fields.contains_key("ItemSelector") && fields.contains_key("Parameters") {
+                    return Err(self.error(
+                        Some(name),
+                        Some("Parameters"),
+                        "give `ItemSelector` or the older `Parameters`, not both",
+                    ));
+                }
+                let selector_key = if fields.contains_key("ItemSelector") {
+                    "ItemSelector"
+                } else if fields.contains_key("Parameters") {
+                    "Parameters"
+                } else {
+                    selector_key
+                };
+                let (processor, distributed) =
+                    self.branch(name, processor_key, &fields[processor_key])?;
+                let tolerated_failure_percentage = match (fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
+                    (Some(_), Some(_)) => return Err(self.error(Some(name), Some("ToleratedFailurePercentagePath"), "give `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`, not both")),
+                    (Some(v), None) => Some(Given::Value(v.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| self.error(Some(name), Some("ToleratedFailurePercentage"), format!("must be a number from 0 to 100, got {}", compact(v))))?)),
+                    (None, Some(v)) => Some(Given::Path(self.path(name, "ToleratedFailurePercentagePath", v)?)),
+                    (None, None) => None,
+                };
+                Kind::Map(Box::new(MapState {
+                    items_path: fields
+                        .get("ItemsPath")
+                        .map(|v| self.path(name, "ItemsPath", v))
+                        .transpose()?,
+                    item_selector: self.template(name, fields, selector_key)?,
+                    processor,
+                    distributed,
+                    max_concurrency: self.given_u64(name, fields, "MaxConcurrency")?,
+                    tolerated_failure_count: self.given_u64(
+                        name,
+                        fields,
+                        "ToleratedFailureCount",
+                    )?,
+                    tolerated_failure_percentage,
+                    label: self.string(Some(name), fields, "Label")?,
+                    outcome: self.outcome(name, fields)?,
+                }))
             }
             other => {
                 return Err(self.error(
@@ -806,21 +1133,34 @@ impl Loader<'_> {
         Ok(out)
     }
 
-    fn check_graph(&self, definition: &Definition) -> Result<(), LoadError> {
+    /// Every transition of `states` leads to one of them, and every one is reachable
+    /// from `start_at`. `branch`: the state and field holding them, for a branch.
+    fn check_graph(
+        &self,
+        branch: Option<(&str, &str)>,
+        start_at: &str,
+        states: &BTreeMap<String, State>,
+    ) -> Result<(), LoadError> {
+        let inside = branch
+            .map(|(state, field)| format!(" in `{state}`.{field}"))
+            .unwrap_or_default();
         let exists = |target: &str, state: Option<&str>, field: &str| {
-            if definition.states.contains_key(target) {
+            if states.contains_key(target) {
                 Ok(())
             } else {
                 Err(self.error(
                     state,
                     Some(field),
-                    format!("there is no state named `{target}`"),
+                    format!("there is no state named `{target}`{inside}"),
                 ))
             }
         };
-        exists(&definition.start_at, None, "StartAt")?;
+        match branch {
+            None => exists(start_at, None, "StartAt")?,
+            Some((state, field)) => exists(start_at, Some(state), &format!("{field}.StartAt"))?,
+        }
         let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (name, state) in &definition.states {
+        for (name, state) in states {
             let mut targets: Vec<(&str, String)> = Vec::new();
             fn next(n: &Next) -> Option<&str> {
                 match n {
@@ -828,16 +1168,11 @@ impl Loader<'_> {
                     Next::End => None,
                 }
             }
-            match &state.kind {
-                Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } => {
-                    targets.extend(next(n).map(|s| (s, "Next".to_string())))
-                }
-                Kind::Task(task) => {
-                    targets.extend(next(&task.next).map(|s| (s, "Next".to_string())));
-                    for (i, catcher) in task.catch.iter().enumerate() {
-                        targets.push((&catcher.next, format!("Catch[{i}].Next")));
-                    }
-                }
+            let (n, catch): (Option<&Next>, &[Catcher]) = match &state.kind {
+                Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } => (Some(n), &[]),
+                Kind::Task(task) => (Some(&task.next), &task.catch),
+                Kind::Parallel(parallel) => (Some(&parallel.outcome.next), &parallel.outcome.catch),
+                Kind::Map(map) => (Some(&map.outcome.next), &map.outcome.catch),
                 Kind::Choice { choices, default } => {
                     for (i, (_, n, _)) in choices.iter().enumerate() {
                         targets.push((n, format!("Choices[{i}].Next")));
@@ -845,8 +1180,13 @@ impl Loader<'_> {
                     if let Some(d) = default {
                         targets.push((d, "Default".to_string()));
                     }
+                    (None, &[])
                 }
-                Kind::Succeed | Kind::Fail { .. } => {}
+                Kind::Succeed | Kind::Fail { .. } => (None, &[]),
+            };
+            targets.extend(n.and_then(next).map(|s| (s, "Next".to_string())));
+            for (i, catcher) in catch.iter().enumerate() {
+                targets.push((&catcher.next, format!("Catch[{i}].Next")));
             }
             for (target, field) in &targets {
                 exists(target, Some(name), field)?;
@@ -854,18 +1194,18 @@ impl Loader<'_> {
             edges.insert(name, targets.into_iter().map(|(t, _)| t).collect());
         }
         let mut seen = BTreeSet::new();
-        let mut stack = vec![definition.start_at.as_str()];
+        let mut stack = vec![start_at];
         while let Some(state) = stack.pop() {
             if seen.insert(state) {
                 stack.extend(edges.get(state).into_iter().flatten());
             }
         }
-        if let Some(unreachable) = definition
-            .states
-            .keys()
-            .find(|s| !seen.contains(s.as_str()))
-        {
-            return Err(self.error(Some(unreachable), None, "no transition leads to this state"));
+        if let Some(unreachable) = states.keys().find(|s| !seen.contains(s.as_str())) {
+            return Err(self.error(
+                Some(unreachable),
+                None,
+                format!("no transition leads to this state{inside}"),
+            ));
         }
         Ok(())
     }
@@ -927,8 +1267,12 @@ mod tests {
     fn rejects_what_it_cannot_run() {
         let cases = [
             (
-                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true}}}),
-                "not supported",
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {}, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "reads or writes S3",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "A"}}}]}}}),
+                "no state named `A` in `A`.Branches[0]",
             ),
             (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "End": true}}}),
@@ -955,8 +1299,8 @@ mod tests {
                 "unknown intrinsic",
             ),
             (
-                json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ok", "HeartbeatSeconds": 5, "End": true}}}),
-                "not supported",
+                json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ok", "HeartbeatSeconds": 5, "TimeoutSeconds": 5, "End": true}}}),
+                "smaller than TimeoutSeconds",
             ),
             (
                 json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Succeed"}}}),

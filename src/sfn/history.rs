@@ -38,6 +38,53 @@ impl History {
         });
     }
 
+    /// An event without details (`ParallelStateStarted`, `MapStateSucceeded`, ...).
+    pub(crate) fn plain(&mut self, kind: &str) {
+        let id = self.events.len() as u64 + 1;
+        self.events.push(HistoryEvent {
+            id,
+            previous_event_id: id - 1,
+            timestamp: Timestamp::now().to_rfc3339(),
+            kind: kind.to_string(),
+            details: Map::new(),
+        });
+    }
+
+    /// `MapStateStarted` with the number of items, as AWS records it (LocalStack's
+    /// snapshot of AWS: test_base_scenarios.py::test_map_state_break_condition).
+    pub(crate) fn map_state_started(&mut self, length: usize) {
+        self.push(
+            "MapStateStarted".into(),
+            "mapStateStartedEventDetails",
+            json!({"length": length}),
+        );
+    }
+
+    /// `MapIterationStarted`, `MapIterationSucceeded` or `MapIterationFailed`: the Map
+    /// state's name and the item's index (the same recording).
+    pub(crate) fn map_iteration(&mut self, kind: &str, state: &str, index: usize) {
+        let key = format!("m{}EventDetails", &kind[1..]);
+        self.push(kind.into(), &key, json!({"index": index, "name": state}));
+    }
+
+    /// `MapRunStarted`: a Distributed Map's run of child executions.
+    pub(crate) fn map_run_started(&mut self, map_run_arn: &str) {
+        self.push(
+            "MapRunStarted".into(),
+            "mapRunStartedEventDetails",
+            json!({"mapRunArn": map_run_arn}),
+        );
+    }
+
+    /// `MapRunFailed`, with the error and cause of the Map state.
+    pub(crate) fn map_run_failed(&mut self, error: &str, cause: &str) {
+        self.push(
+            "MapRunFailed".into(),
+            "mapRunFailedEventDetails",
+            json!({"error": error, "cause": cause}),
+        );
+    }
+
     pub(crate) fn execution_started(&mut self, input: &Value, role_arn: &str, machine_arn: &str) {
         self.push(
             "ExecutionStarted".into(),
@@ -114,7 +161,24 @@ impl History {
         region: &str,
         parameters: &Value,
         timeout: Option<u64>,
+        heartbeat: Option<u64>,
     ) {
+        if is_lambda_function(resource) {
+            let mut details = json!({
+                "resource": resource,
+                "input": compact(parameters),
+                "inputDetails": {"truncated": false},
+            });
+            if let Some(timeout) = timeout {
+                details["timeoutInSeconds"] = json!(timeout);
+            }
+            self.push(
+                "LambdaFunctionScheduled".into(),
+                "lambdaFunctionScheduledEventDetails",
+                details,
+            );
+            return;
+        }
         let (resource_type, resource) = split_resource(resource);
         let mut details = json!({
             "resourceType": resource_type,
@@ -125,10 +189,16 @@ impl History {
         if let Some(timeout) = timeout {
             details["timeoutInSeconds"] = json!(timeout);
         }
+        if let Some(heartbeat) = heartbeat {
+            details["heartbeatInSeconds"] = json!(heartbeat);
+        }
         self.push("TaskScheduled".into(), "taskScheduledEventDetails", details);
     }
 
     pub(crate) fn task_started(&mut self, resource: &str) {
+        if is_lambda_function(resource) {
+            return self.plain("LambdaFunctionStarted");
+        }
         let (resource_type, resource) = split_resource(resource);
         self.push(
             "TaskStarted".into(),
@@ -138,6 +208,13 @@ impl History {
     }
 
     pub(crate) fn task_succeeded(&mut self, resource: &str, output: &Value) {
+        if is_lambda_function(resource) {
+            return self.push(
+                "LambdaFunctionSucceeded".into(),
+                "lambdaFunctionSucceededEventDetails",
+                json!({"output": compact(output), "outputDetails": {"truncated": false}}),
+            );
+        }
         let (resource_type, resource) = split_resource(resource);
         self.push(
             "TaskSucceeded".into(),
@@ -153,6 +230,17 @@ impl History {
         cause: &str,
         timed_out: bool,
     ) {
+        if is_lambda_function(resource) {
+            let (kind, key) = if timed_out {
+                (
+                    "LambdaFunctionTimedOut",
+                    "lambdaFunctionTimedOutEventDetails",
+                )
+            } else {
+                ("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails")
+            };
+            return self.push(kind.into(), key, json!({"error": error, "cause": cause}));
+        }
         let (resource_type, resource) = split_resource(resource);
         let (kind, key) = if timed_out {
             ("TaskTimedOut", "taskTimedOutEventDetails")
@@ -165,6 +253,16 @@ impl History {
             json!({"resourceType": resource_type, "resource": resource, "error": error, "cause": cause}),
         );
     }
+}
+
+/// A Lambda function's own ARN as a Task's `Resource` (not the `lambda:invoke`
+/// integration): AWS records its calls as `LambdaFunctionScheduled`, `...Started`,
+/// `...Succeeded`, `...Failed` (LocalStack's snapshots of AWS: test_lambda_task.py,
+/// test_task_lambda.py; the shapes are botocore's `LambdaFunction*EventDetails`).
+fn is_lambda_function(resource: &str) -> bool {
+    resource.starts_with("arn:")
+        && resource.split(':').nth(2) == Some("lambda")
+        && resource.split(':').nth(5) == Some("function")
 }
 
 /// `arn:aws:states:::sagemaker:createTrainingJob.sync` -> (`sagemaker`, `createTrainingJob.sync`).

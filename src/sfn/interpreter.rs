@@ -2,12 +2,14 @@
 //! applying the States Language's input and output processing to every state
 //! (InputPath -> Parameters -> task -> ResultSelector -> ResultPath -> OutputPath),
 //! Retry (interval, backoff, max delay, jitter) and Catch on failures, Wait states, the
-//! machine's `TimeoutSeconds`, and recording a history like the AWS one. What a Task
-//! does is up to the [`Host`]; the interpreter itself never touches files or processes.
+//! machine's `TimeoutSeconds`, and recording a history like the AWS one. Parallel
+//! branches and Map items run through the same loop ([`parallel`], [`map`]), one after
+//! the other. What a Task does is up to the [`Host`]; the interpreter itself never
+//! touches files or processes.
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, Next, ResultSpec, State, Task, Text, WaitFor,
+    Catcher, Definition, IoPath, Kind, Next, ResultSpec, Retrier, State, Task, Text, WaitFor,
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
@@ -16,7 +18,29 @@ use super::payload::Template;
 use super::time::Timestamp;
 use crate::sfn::{Event, ExecutionStatus};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+mod map;
+mod parallel;
+
+/// A state's Retry and Catch rules and where it goes on success.
+#[derive(Clone, Copy)]
+pub(super) struct Rules<'r> {
+    pub(super) retry: &'r [Retrier],
+    pub(super) catch: &'r [Catcher],
+    pub(super) next: &'r Next,
+    /// Whether the context gives `$$.State.RetryCount` (Task states only).
+    pub(super) counts_retries: bool,
+    /// The event recorded once the state has failed for good, caught or not
+    /// (`ParallelStateFailed`, `MapStateFailed`; none for a Task or a `States.Runtime`
+    /// error), as AWS records it (LocalStack's snapshots of AWS: test_base_scenarios.
+    /// test_map_state_retry, test_map_state_catch, test_parallel_state_retry,
+    /// test_parallel_state_catch: not after a failed attempt that is retried;
+    /// test_max_concurrency_path, test_map_state_tolerated_failure_count_path: not for
+    /// a runtime error).
+    pub(super) failed_event: Option<&'static str>,
+}
 
 /// A Task invocation handed to the host.
 pub struct TaskCall<'a> {
@@ -94,6 +118,7 @@ pub fn execute(
     };
     let mut run = Run {
         definition,
+        states: &definition.states,
         info,
         depth,
         host,
@@ -104,25 +129,27 @@ pub fn execute(
     run.run()
 }
 
-struct Run<'a> {
+pub(super) struct Run<'a> {
     definition: &'a Definition,
+    /// The states running now: the machine's, a branch's or an item processor's.
+    states: &'a BTreeMap<String, State>,
     info: ExecutionInfo,
     depth: usize,
-    host: &'a mut dyn Host,
-    history: History,
+    pub(super) host: &'a mut dyn Host,
+    pub(super) history: History,
     deadline: Option<std::time::Instant>,
     /// The variables `Assign` has set so far (`$name`).
-    variables: Map<String, Value>,
+    pub(super) variables: Map<String, Value>,
 }
 
 /// How one state ended.
-enum Step {
+pub(super) enum Step {
     Next(String, Value),
     End(Value),
 }
 
 /// Why a state did not end normally.
-enum Stop {
+pub(super) enum Stop {
     Failed(Failure),
     /// A Fail state: its `Error` and `Cause`, each absent when the state gives none.
     Fail(Option<String>, Option<String>),
@@ -130,7 +157,7 @@ enum Stop {
     Aborted(String),
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     fn machine(&self) -> String {
         self.definition.name.clone()
     }
@@ -148,96 +175,26 @@ impl Run<'_> {
             name: self.info.name.clone(),
             arn: self.info.arn.clone(),
         });
-        let mut data = self.info.input.clone();
-        let mut current = self.definition.start_at.clone();
-        let (status, output, failure) = loop {
-            if let Some(cause) = self.host.aborted() {
-                break (
-                    ExecutionStatus::Aborted,
-                    None,
-                    Some(known(abort_failure(cause))),
-                );
-            }
-            if self.timed_out() {
-                break (
-                    ExecutionStatus::TimedOut,
-                    None,
-                    Some(known(timeout_failure(self.definition))),
-                );
-            }
-            let state = &self.definition.states[&current];
-            self.history
-                .state_entered(state.type_name(), &state.name, &data);
-            let entered_id = self.history.events.len();
-            self.host.event(&Event::StateEntered {
-                depth: self.depth,
-                machine: machine.clone(),
-                state: state.name.clone(),
-            });
-            let result = match self.state(state, &data) {
-                Err(Stop::Failed(failure)) if failure.error == names::RUNTIME => {
-                    Err(Stop::Failed(located(failure, &state.name, entered_id)))
-                }
-                other => other,
-            };
-            match result {
-                Ok(step) => {
-                    let output = match &step {
-                        Step::Next(_, output) | Step::End(output) => output.clone(),
-                    };
-                    self.history
-                        .state_exited(state.type_name(), &state.name, &output);
-                    self.host.event(&Event::StateSucceeded {
-                        depth: self.depth,
-                        machine: machine.clone(),
-                        state: state.name.clone(),
-                    });
-                    match step {
-                        Step::Next(next, output) => {
-                            data = output;
-                            current = next;
-                        }
-                        Step::End(output) => {
-                            data = output.clone();
-                            break (ExecutionStatus::Succeeded, Some(output), None);
-                        }
-                    }
-                }
-                Err(Stop::Aborted(cause)) => {
-                    break (
-                        ExecutionStatus::Aborted,
-                        None,
-                        Some(known(abort_failure(cause))),
-                    )
-                }
-                Err(Stop::TimedOut) => {
-                    break (
-                        ExecutionStatus::TimedOut,
-                        None,
-                        Some(known(timeout_failure(self.definition))),
-                    )
-                }
-                Err(Stop::Failed(failure)) => {
-                    self.host.event(&Event::StateFailed {
-                        depth: self.depth,
-                        machine: machine.clone(),
-                        state: state.name.clone(),
-                        error: failure.error.clone(),
-                        cause: failure.cause.clone(),
-                    });
-                    break (ExecutionStatus::Failed, None, Some(known(failure)));
-                }
-                Err(Stop::Fail(error, cause)) => {
-                    self.host.event(&Event::StateFailed {
-                        depth: self.depth,
-                        machine: machine.clone(),
-                        state: state.name.clone(),
-                        error: error.clone().unwrap_or_default(),
-                        cause: cause.clone().unwrap_or_default(),
-                    });
-                    break (ExecutionStatus::Failed, None, Some((error, cause)));
-                }
-            }
+        let definition = self.definition;
+        let (result, data) = self.run_states(
+            &definition.start_at,
+            &definition.states,
+            self.info.input.clone(),
+        );
+        let (status, output, failure) = match result {
+            Ok(output) => (ExecutionStatus::Succeeded, Some(output), None),
+            Err(Stop::Aborted(cause)) => (
+                ExecutionStatus::Aborted,
+                None,
+                Some(known(abort_failure(cause))),
+            ),
+            Err(Stop::TimedOut) => (
+                ExecutionStatus::TimedOut,
+                None,
+                Some(known(timeout_failure(definition))),
+            ),
+            Err(Stop::Failed(failure)) => (ExecutionStatus::Failed, None, Some(known(failure))),
+            Err(Stop::Fail(error, cause)) => (ExecutionStatus::Failed, None, Some((error, cause))),
         };
         let (error, cause) = failure.unwrap_or_default();
         match (&status, &output) {
@@ -274,12 +231,98 @@ impl Run<'_> {
         }
     }
 
+    /// Runs `states` (the machine's, a Parallel branch's or a Map item processor's) from
+    /// `start_at` until a state ends them: their output, or why they stopped; and the
+    /// data at that point (the output, else the input of the state that failed).
+    pub(super) fn run_states(
+        &mut self,
+        start_at: &str,
+        states: &'a BTreeMap<String, State>,
+        input: Value,
+    ) -> (Result<Value, Stop>, Value) {
+        let outer = std::mem::replace(&mut self.states, states);
+        let machine = self.machine();
+        let mut data = input;
+        let mut current = start_at.to_string();
+        let result = loop {
+            if let Some(cause) = self.host.aborted() {
+                break Err(Stop::Aborted(cause));
+            }
+            if self.timed_out() {
+                break Err(Stop::TimedOut);
+            }
+            let state = &states[&current];
+            self.history
+                .state_entered(state.type_name(), &state.name, &data);
+            let entered_id = self.history.events.len();
+            self.host.event(&Event::StateEntered {
+                depth: self.depth,
+                machine: machine.clone(),
+                state: state.name.clone(),
+            });
+            let result = match self.state(state, &data) {
+                Err(Stop::Failed(failure)) if failure.error == names::RUNTIME => {
+                    Err(Stop::Failed(located(failure, &state.name, entered_id)))
+                }
+                other => other,
+            };
+            match result {
+                Ok(step) => {
+                    let output = match &step {
+                        Step::Next(_, output) | Step::End(output) => output.clone(),
+                    };
+                    self.history
+                        .state_exited(state.type_name(), &state.name, &output);
+                    self.host.event(&Event::StateSucceeded {
+                        depth: self.depth,
+                        machine: machine.clone(),
+                        state: state.name.clone(),
+                    });
+                    match step {
+                        Step::Next(next, output) => {
+                            data = output;
+                            current = next;
+                        }
+                        Step::End(output) => {
+                            data = output.clone();
+                            break Ok(output);
+                        }
+                    }
+                }
+                Err(stop) => {
+                    let failed = match &stop {
+                        Stop::Failed(failure) => {
+                            Some((failure.error.clone(), failure.cause.clone()))
+                        }
+                        Stop::Fail(error, cause) => Some((
+                            error.clone().unwrap_or_default(),
+                            cause.clone().unwrap_or_default(),
+                        )),
+                        Stop::TimedOut | Stop::Aborted(_) => None,
+                    };
+                    if let Some((error, cause)) = failed {
+                        self.host.event(&Event::StateFailed {
+                            depth: self.depth,
+                            machine: machine.clone(),
+                            state: state.name.clone(),
+                            error,
+                            cause,
+                        });
+                    }
+                    break Err(stop);
+                }
+            }
+        };
+        self.states = outer;
+        (result, data)
+    }
+
     fn timed_out(&self) -> bool {
         self.deadline
             .is_some_and(|d| std::time::Instant::now() >= d)
     }
 
-    fn state(&mut self, state: &State, input: &Value) -> Result<Step, Stop> {
+    fn state(&mut self, state: &'a State, input: &Value) -> Result<Step, Stop> {
         let entered = Timestamp::now();
         let context = self.info.context(&state.name, entered, None);
         let variables = self.variables.clone();
@@ -307,6 +350,8 @@ impl Run<'_> {
                 Ok(step(next, output))
             }
             Kind::Task(task) => self.task(state, task, input, entered),
+            Kind::Parallel(parallel) => self.parallel(state, parallel, input, entered),
+            Kind::Map(map) => self.map(state, map, input, entered),
             Kind::Choice { choices, default } => {
                 let effective = input_path(&state.input_path, input, scope)?;
                 let mut chosen = None;
@@ -434,31 +479,61 @@ impl Run<'_> {
         input: &Value,
         entered: Timestamp,
     ) -> Result<Step, Stop> {
-        let mut counts = vec![0u32; task.retry.len()];
+        let rules = Rules {
+            retry: &task.retry,
+            catch: &task.catch,
+            next: &task.next,
+            counts_retries: true,
+            failed_event: None,
+        };
+        self.retrying(state, rules, input, entered, &mut |run, scope| {
+            run.attempt(state, task, input, scope)
+        })
+    }
+
+    /// Runs `attempt` (one try at a Task, Parallel or Map state's work) under the
+    /// state's Retry and Catch rules. A Fail state inside a branch fails the branch's
+    /// state, where Retry and Catch see its error (none: the empty name).
+    pub(super) fn retrying(
+        &mut self,
+        state: &State,
+        rules: Rules,
+        input: &Value,
+        entered: Timestamp,
+        attempt: &mut dyn FnMut(&mut Run<'a>, Scope) -> Result<Value, Stop>,
+    ) -> Result<Step, Stop> {
+        let mut counts = vec![0u32; rules.retry.len()];
         let mut retries = 0u32;
         loop {
-            let context = self.info.context(&state.name, entered, Some(retries));
+            let retry_count = rules.counts_retries.then_some(retries);
+            let context = self.info.context(&state.name, entered, retry_count);
             let variables = self.variables.clone();
             let scope = Scope {
                 context: &context,
                 variables: &variables,
             };
-            let failure = match self.attempt(state, task, input, scope) {
-                Ok(output) => return Ok(step(&task.next, output)),
+            let (failure, unhandled) = match attempt(self, scope) {
+                Ok(output) => return Ok(step(rules.next, output)),
                 Err(stop @ (Stop::TimedOut | Stop::Aborted(_))) => return Err(stop),
-                Err(Stop::Failed(failure)) => failure,
-                Err(fail @ Stop::Fail(..)) => return Err(fail),
+                Err(Stop::Failed(failure)) => (failure.clone(), Stop::Failed(failure)),
+                Err(Stop::Fail(error, cause)) => (
+                    Failure::new(
+                        error.clone().unwrap_or_default(),
+                        cause.clone().unwrap_or_default(),
+                    ),
+                    Stop::Fail(error, cause),
+                ),
             };
             if self.timed_out() {
                 return Err(Stop::TimedOut);
             }
             // Retry: the first retrier whose ErrorEquals matches decides.
-            if let Some(index) = task
+            if let Some(index) = rules
                 .retry
                 .iter()
                 .position(|r| failure.matches(&r.error_equals))
             {
-                let retrier = &task.retry[index];
+                let retrier = &rules.retry[index];
                 if counts[index] < retrier.max_attempts {
                     let mut delay = retrier.interval_seconds as f64
                         * retrier.backoff_rate.powi(counts[index] as i32);
@@ -476,11 +551,41 @@ impl Run<'_> {
                     continue;
                 }
             }
-            if let Some(catcher) = task.catch.iter().find(|c| failure.matches(&c.error_equals)) {
+            if let Some(kind) = rules.failed_event.filter(|_| !failure.is_terminal()) {
+                self.history.plain(kind);
+            }
+            if let Some(catcher) = rules
+                .catch
+                .iter()
+                .find(|c| failure.matches(&c.error_equals))
+            {
                 return self.caught(state, catcher, input, failure);
             }
-            return Err(Stop::Failed(failure));
+            return Err(unhandled);
         }
+    }
+
+    /// A state's result, processed as the States Language says: `ResultSelector`, then
+    /// `Assign` (from the selected result), `ResultPath` (into the state's raw input),
+    /// `OutputPath`.
+    pub(super) fn finish(
+        &mut self,
+        state: &State,
+        result_selector: Option<&Template>,
+        result_path: &ResultSpec,
+        input: &Value,
+        result: Value,
+        scope: Scope,
+    ) -> Result<Value, Stop> {
+        let selected = match result_selector {
+            Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
+            None => result,
+        };
+        let assigned = assign(state.assign.as_ref(), &selected, scope)?;
+        let combined = apply_result_path(result_path, input.clone(), selected)?;
+        let output = output_path(&state.output_path, &combined, scope)?;
+        self.variables.extend(assigned);
+        Ok(output)
     }
 
     /// One attempt at a Task state: the whole input/output processing around the call.
@@ -514,6 +619,25 @@ impl Run<'_> {
                 })?)
             }
         };
+        let heartbeat_seconds = match &task.heartbeat_seconds_path {
+            None => task.heartbeat_seconds,
+            // As AWS words it (LocalStack's snapshot of AWS: test_base_scenarios.py::
+            // test_invalid_jsonpath, INVALID_JSONPATH_IN_HEARTBEATSECONDSPATH).
+            Some(path) => {
+                let value = path.select(input, scope).map_err(|_| {
+                    Stop::Failed(Failure::runtime(format!(
+                        "Invalid path '{path}' : {}",
+                        path.why_nothing(scope.document(path, input))
+                    )))
+                })?;
+                Some(value.as_u64().filter(|s| *s > 0).ok_or_else(|| {
+                    Stop::Failed(Failure::runtime(format!(
+                        "The HeartbeatSecondsPath parameter references an invalid value: {path} == {}",
+                        compact(&value)
+                    )))
+                })?)
+            }
+        };
         let now = std::time::Instant::now();
         let task_deadline = timeout_seconds.map(|s| now + Duration::from_secs(s));
         let deadline = match (task_deadline, self.deadline) {
@@ -525,6 +649,7 @@ impl Run<'_> {
             super::names::region_of(&self.info.arn),
             &parameters,
             timeout_seconds,
+            heartbeat_seconds,
         );
         self.history.task_started(&task.resource);
         let call = TaskCall {
@@ -555,15 +680,14 @@ impl Run<'_> {
         if let Some(cause) = self.host.aborted() {
             return Err(Stop::Aborted(cause));
         }
-        let selected = match &task.result_selector {
-            Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
-            None => result,
-        };
-        let assigned = assign(state.assign.as_ref(), &selected, scope)?;
-        let combined = apply_result_path(&task.result_path, input.clone(), selected)?;
-        let output = output_path(&state.output_path, &combined, scope)?;
-        self.variables.extend(assigned);
-        Ok(output)
+        self.finish(
+            state,
+            task.result_selector.as_ref(),
+            &task.result_path,
+            input,
+            result,
+            scope,
+        )
     }
 
     fn caught(
@@ -588,7 +712,7 @@ impl Run<'_> {
     /// The next state's resource and task input, when it is a Task (for early wake-ups).
     fn peek_task(&self, next: &Next, output: &Value) -> Option<(String, Value)> {
         let Next::State(name) = next else { return None };
-        let state = self.definition.states.get(name)?;
+        let state = self.states.get(name)?;
         let Kind::Task(task) = &state.kind else {
             return None;
         };
@@ -695,7 +819,7 @@ fn known(failure: Failure) -> (Option<String>, Option<String>) {
 /// Choice or Wait state's input) with the variables as they were when the state began
 /// (LocalStack's snapshots of AWS: test_assign_reference_variables.py::
 /// test_state_assign_evaluation_order, test_assign_from_value).
-fn assign(
+pub(super) fn assign(
     template: Option<&Template>,
     value: &Value,
     scope: Scope,
@@ -708,7 +832,7 @@ fn assign(
     }
 }
 
-fn input_path(path: &IoPath, input: &Value, scope: Scope) -> Result<Value, Stop> {
+pub(super) fn input_path(path: &IoPath, input: &Value, scope: Scope) -> Result<Value, Stop> {
     match path {
         IoPath::Default => Ok(input.clone()),
         IoPath::Null => Ok(json!({})),
@@ -722,11 +846,15 @@ fn input_path(path: &IoPath, input: &Value, scope: Scope) -> Result<Value, Stop>
     }
 }
 
-fn output_path(path: &IoPath, output: &Value, scope: Scope) -> Result<Value, Stop> {
+pub(super) fn output_path(path: &IoPath, output: &Value, scope: Scope) -> Result<Value, Stop> {
     input_path(path, output, scope)
 }
 
-fn apply_result_path(spec: &ResultSpec, input: Value, result: Value) -> Result<Value, Stop> {
+pub(super) fn apply_result_path(
+    spec: &ResultSpec,
+    input: Value,
+    result: Value,
+) -> Result<Value, Stop> {
     match spec {
         ResultSpec::Default => Ok(result),
         ResultSpec::Discard => Ok(input),
@@ -942,6 +1070,175 @@ mod tests {
             300
         );
         assert_eq!(outcome.cause.as_deref(), Some("because"));
+    }
+
+    /// Parallel and Map as AWS runs them (tests/fixtures/aws-recorded, LocalStack's
+    /// snapshots of AWS: test_base_scenarios.test_parallel_state_order,
+    /// test_map_state_break_condition, test_map_state_catch; test_assign_base.
+    /// test_base_cases_BASE_SCOPE_MAP).
+    #[test]
+    fn parallel_and_map_as_aws_runs_them() {
+        let mut echo = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let kinds = |outcome: &ExecutionOutcome| -> Vec<String> {
+            outcome.history.iter().map(|e| e.kind.clone()).collect()
+        };
+        // Branch outputs in branch order; the branch reads the outer variables, and what
+        // it assigns stays inside.
+        let def = json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Assign": {"x": 1}, "ResultSelector": {"all.$": "$"}, "Next": "Q", "Branches": [
+                {"StartAt": "B0", "States": {"B0": {"Type": "Pass", "Result": {"branch": 0}, "End": true}}},
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Parameters": {"seen.$": "$x"}, "Assign": {"x": 99}, "End": true}}}]},
+            "Q": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": true}}}], "End": true}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(outcome.status, ExecutionStatus::Failed, "{outcome:?}");
+        // `$x` is not set before P ends: B1 fails at run time, and with it P.
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        let def = json!({"StartAt": "S", "States": {
+            "S": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P"},
+            "P": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B0", "States": {"B0": {"Type": "Pass", "Result": {"branch": 0}, "End": true}}},
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Parameters": {"seen.$": "$x"}, "Assign": {"x": 99}, "Next": "B2"},
+                                             "B2": {"Type": "Pass", "Parameters": {"now.$": "$x"}, "End": true}}}]}}});
+        let outcome = run(def, json!({}), &mut echo);
+        assert_eq!(
+            outcome.output,
+            Some(json!([{"branch": 0}, {"now": 99}])),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "ParallelStateEntered",
+                "ParallelStateStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ParallelStateSucceeded",
+                "ParallelStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        // test_parallel_state_retry: each attempt starts again; the state fails once.
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Retry": [{"ErrorEquals": ["FailureType"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1.0}],
+            "Branches": [{"StartAt": "Branch1", "States": {"Branch1": {"Type": "Fail", "Error": "FailureType", "Cause": "Cause description"}}}]}}});
+        let mut instant = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let outcome = run(def, json!({}), &mut instant);
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "ParallelStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateStarted",
+                "FailStateEntered",
+                "ParallelStateFailed",
+                "ExecutionFailed"
+            ]
+        );
+        assert_eq!(outcome.cause.as_deref(), Some("Cause description"));
+        // Map: ItemSelector sees $$.Map.Item; the first failing item fails the state
+        // with its own error, after MapIterationFailed and MapStateFailed.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.arr", "End": true,
+            "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 3, "Next": "Break"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Break": {"Type": "Fail", "Error": "SomeFailure", "Cause": "3"}}}}}});
+        let outcome = run(def.clone(), json!({"arr": [1, 2]}), &mut echo);
+        assert_eq!(
+            outcome.output,
+            Some(json!([{"i": 0, "v": 1}, {"i": 1, "v": 2}]))
+        );
+        let started = &outcome.history[2];
+        assert_eq!(started.kind, "MapStateStarted");
+        assert_eq!(
+            started.details["mapStateStartedEventDetails"],
+            json!({"length": 2})
+        );
+        assert_eq!(
+            outcome.history[3].details["mapIterationStartedEventDetails"],
+            json!({"index": 0, "name": "M"})
+        );
+        let outcome = run(def, json!({"arr": [1, 3, 5]}), &mut echo);
+        assert_eq!(
+            (outcome.error.as_deref(), outcome.cause.as_deref()),
+            (Some("SomeFailure"), Some("3"))
+        );
+        let tail: Vec<String> = kinds(&outcome).into_iter().rev().take(4).collect();
+        assert_eq!(
+            tail,
+            [
+                "ExecutionFailed",
+                "MapStateFailed",
+                "MapIterationFailed",
+                "FailStateEntered"
+            ]
+        );
+        // A Distributed Map's items run as child executions: their events are not here;
+        // a failed item past the tolerated count fails the state.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 1, "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 2, "Next": "Break"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Break": {"Type": "Fail", "Error": "Big"}}}}}});
+        let outcome = run(def.clone(), json!([1, 3]), &mut echo);
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+        assert_eq!(
+            kinds(&outcome),
+            [
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapRunStarted",
+                "MapRunSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        let outcome = run(def, json!([3, 4]), &mut echo);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold")
+        );
+        // Items that are not an array, in AWS's words.
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+        let outcome = run(def, json!({"a": 1}), &mut echo);
+        assert_eq!(outcome.cause.as_deref(), Some("An error occurred while executing the state 'M' (entered at the event id #2). Map state input must be an array but was: {\"a\":1}"));
+        // A Map's Catch sees a failed item's error; Retry runs all items again.
+        let def = json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "Next": "Done", "ItemsPath": "$.items",
+                  "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+                  "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::x", "End": true}}}},
+            "Done": {"Type": "Pass", "End": true}}});
+        let mut flaky = Echo {
+            calls: 0,
+            fail_first: 3,
+        };
+        let outcome = run(def, json!({"items": [1]}), &mut flaky);
+        assert_eq!(flaky.calls, 2, "one try and one retry");
+        assert_eq!(
+            outcome.output,
+            Some(json!({"items": [1], "caught": {"Error": "Flaky", "Cause": "try again"}}))
+        );
     }
 
     #[test]

@@ -158,13 +158,13 @@ impl Call {
         use Function::*;
         match self.function {
             Format => {
+                // The format string may also come from a path or a variable (AWS formats
+                // with `$.AnswerTemplate` and `$AnswerTemplate`: LocalStack's snapshots of
+                // AWS, test_assign_reference_variables.py::test_reference_in_map_state);
+                // there each `{}` is a placeholder and the rest is text.
                 let pieces = match &self.args[0] {
                     Arg::Str { pieces, .. } => pieces.clone(),
-                    _ => {
-                        return Err(
-                            "the first argument of States.Format must be a string literal".into(),
-                        )
-                    }
+                    _ => slots_of(string(&args[0], "the format string of States.Format")?),
                 };
                 let slots = pieces.iter().filter(|p| **p == Piece::Slot).count();
                 if slots != args.len() - 1 {
@@ -365,6 +365,20 @@ impl Call {
     }
 }
 
+/// A format string read at run time, cut at each `{}`.
+fn slots_of(text: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for (i, part) in text.split("{}").enumerate() {
+        if i > 0 {
+            pieces.push(Piece::Slot);
+        }
+        if !part.is_empty() {
+            pieces.push(Piece::Text(part.to_string()));
+        }
+    }
+    pieces
+}
+
 /// A value as Java's `String.valueOf` writes the parsed JSON AWS's interpreter holds
 /// (a `LinkedHashMap`, a `List`): `{a=1, b=[x, null]}`, strings bare. AWS renders
 /// `States.Format` arguments so (LocalStack's snapshot of AWS:
@@ -516,8 +530,8 @@ impl Parser<'_> {
                 args.len()
             )));
         }
-        if function == Function::Format && !matches!(args[0], Arg::Str { .. }) {
-            return Err(self.error("the first argument of States.Format must be a string literal"));
+        if function == Function::Format && matches!(args[0], Arg::Literal(_)) {
+            return Err(self.error("the first argument of States.Format must be a string (a literal, a path or a variable)"));
         }
         if function == Function::Hash {
             if let Arg::Str { value, .. } = &args[1] {
@@ -830,7 +844,7 @@ mod tests {
         for bad in [
             "States.Nope(1)",
             "States.UUID(1)",
-            "States.Format($.a)",
+            "States.Format(1, 2)",
             "States.Array(1",
             "States.Array(1) x",
             "States.Hash('a', 'CRC32')",

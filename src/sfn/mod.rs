@@ -1,9 +1,10 @@
 //! The States Language interpreter: loads and checks a machine ([`definition`]), runs it
-//! ([`interpreter`]) with reference paths ([`path`]), payload templates ([`payload`]),
-//! intrinsic functions ([`intrinsics`]), Choice rules ([`choice`]), the context object
-//! ([`context`]) and an execution history in the API's shape ([`history`]). It also owns
-//! what every runner shares about executions: the one status and the events ([`events`]),
-//! the execution-name rule and ARNs ([`names`]), ids and timestamps ([`ids`], [`time`]).
+//! ([`interpreter`], Parallel and Map states included) with reference paths ([`path`]),
+//! payload templates ([`payload`]), intrinsic functions ([`intrinsics`]), Choice rules
+//! ([`choice`]), the context object ([`context`]) and an execution history in the API's
+//! shape ([`history`]). It also owns what every runner shares about executions: the one
+//! status and the events ([`events`]), the execution-name rule and ARNs ([`names`]), ids
+//! and timestamps ([`ids`], [`time`]).
 //!
 //! This module never does I/O: Tasks go through the [`interpreter::Host`] trait, which
 //! the local runner (`crate::local`) implements. It imports nothing of the crate but

@@ -3,9 +3,10 @@
 //! `convert.py` there says how they were made) runs through the interpreter, and the
 //! status, the output (as JSON), the error and the cause (as strings) must be exactly
 //! what AWS recorded. Task states get the result AWS's service gave, replayed in order
-//! by a host that also checks the task's input is the one AWS scheduled. Fixtures that
-//! need what the interpreter does not run (Map, Parallel, JSONata) must be refused at
-//! load, with an error.
+//! by a host that also checks the task's input is the one AWS scheduled; the history's
+//! event types must be the ones AWS recorded, in order. Fixtures that
+//! need what the interpreter does not run (JSONata; a Map's ItemReader, which reads S3)
+//! must be refused at load, with an error.
 
 use automl::sfn::{
     execute, Definition, ExecutionInfo, ExecutionStatus, Failure, Host, TaskCall, Timestamp,
@@ -154,6 +155,28 @@ fn is_timestamp(text: &str) -> bool {
         && text.ends_with('Z')
 }
 
+/// The events of an execution with Parallel states, against a recording that cannot be
+/// compared in order. AWS runs the branches at once, so their events interleave as they
+/// happen; and LocalStack's `SfnNoneRecursiveParallelTransformer`, which sorts each
+/// Parallel state's events to make the snapshot stable, loses some: every
+/// `ParallelStateSucceeded`, and more when Parallel states nest (the ids show the gaps:
+/// test_parallel_state_order's ParallelStateExited is #13, after #11). So: every event
+/// AWS recorded is ours too (as many times), and ours are only of the kinds it recorded,
+/// or `ParallelStateSucceeded`.
+fn parallel_events_agree(recorded: &[&str], ours: &[&str]) -> bool {
+    let mut left: Vec<&str> = ours.to_vec();
+    for kind in recorded {
+        match left.iter().position(|k| k == kind) {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => return false,
+        }
+    }
+    left.iter()
+        .all(|kind| *kind == "ParallelStateSucceeded" || recorded.contains(kind))
+}
+
 /// Runs one fixture; the differences from AWS, empty when it matches.
 fn check(fixture: &Value) -> Vec<String> {
     let loaded = Definition::load("Recorded", &fixture["definition"], &|_| Ok(()));
@@ -203,6 +226,18 @@ fn check(fixture: &Value) -> Vec<String> {
             host.next,
             host.tasks.len()
         ));
+    }
+    if let Some(recorded) = fixture.get("events").and_then(Value::as_array) {
+        let recorded: Vec<&str> = recorded.iter().filter_map(Value::as_str).collect();
+        let ours: Vec<&str> = outcome.history.iter().map(|e| e.kind.as_str()).collect();
+        let agree = if fixture["definition"].to_string().contains("\"Parallel\"") {
+            parallel_events_agree(&recorded, &ours)
+        } else {
+            recorded == ours
+        };
+        if !agree {
+            differences.push(format!("events {ours:?}\n    AWS    {recorded:?}"));
+        }
     }
     let status = status_name(outcome.status);
     if expected["status"] != status {
@@ -281,17 +316,18 @@ fn the_interpreter_does_what_aws_recorded() {
     }
     eprintln!(
         "{} fixtures: {run} executions run, {refused} definitions AWS refused, {unsupported} \
-         that need what the local runner refuses (Map, Parallel, JSONata, heartbeats); {} differ",
+         that need what the local runner refuses (JSONata, a Map's ItemReader); {} differ",
         files.len(),
         failures.len()
     );
     if let Ok(out) = std::env::var("AWS_RECORDED_REPORT") {
         std::fs::write(out, failures.join("\n")).unwrap();
     }
-    // What convert.py made from LocalStack's recordings (1014 fixtures, 780 of them
-    // executions the interpreter runs): far fewer means fixtures went missing.
+    // What convert.py made from LocalStack's recordings (1012 fixtures, 845 of them
+    // executions the interpreter runs, Parallel and Map included): far fewer means
+    // fixtures went missing.
     assert!(
-        run >= 700,
+        run >= 800,
         "only {run} recorded executions ran: fixtures missing?"
     );
     assert!(

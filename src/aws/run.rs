@@ -590,7 +590,7 @@ mod tests {
                         .build(),
                 )
                 .output_data_config(
-                    OutputDataConfig::builder().s3_output_path("s3://automl-data/output").build().unwrap(),
+                    OutputDataConfig::builder().s3_output_path("s3://automl-data/output").build(),
                 )
                 .resource_config(
                     ResourceConfig::builder()

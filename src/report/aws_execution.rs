@@ -111,7 +111,7 @@ mod tests {
             "leaderboard (accuracy, higher is better; 3 of 3 models):",
             "  WeightedEnsemble_L2  0.9580      0.9889",
             "most important features",
-            "  worst_concave_points  0.04790",
+            "  worst_concave_points   0.04790",
             "  model            s3://automl-data/output/automl-run-1-train/output/model.tar.gz",
             "  outputs archive  s3://automl-data/output/automl-run-1-train/output/output.tar.gz",
             "streams automl-run-1-train/algo-*",

@@ -155,7 +155,7 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
         .stdout_contains("evaluation: accuracy = 0.9748 (threshold 0.6000): accepted")
         .stdout_contains("leaderboard (accuracy, higher is better; 3 of 3 models):")
         .stdout_contains("  WeightedEnsemble_L2  0.9580      0.9889")
-        .stdout_contains("  worst_concave_points  0.04790")
+        .stdout_contains("  worst_concave_points   0.04790")
         .stdout_contains("outputs archive  s3://automl-data/output/automl-rep-train/output/output.tar.gz")
         .run();
     let output = env.automl().args(["status", &arn, "--json"]).run();

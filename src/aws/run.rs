@@ -195,14 +195,23 @@ impl HistorySource for AwsHistory<'_> {
             .send();
         'pages: while let Some(page) = pages.next().await {
             let page = page.explain("states:GetExecutionHistory")?;
+            // Newest first, as asked; an emulator may ignore reverseOrder (moto's execute
+            // mode answers oldest first), so stop early only on a page that is in order.
+            let newest_first = match (page.events.first(), page.events.last()) {
+                (Some(first), Some(last)) => first.id >= last.id,
+                _ => true,
+            };
             for event in &page.events {
                 if event.id <= after {
-                    break 'pages;
+                    if newest_first {
+                        break 'pages;
+                    }
+                    continue;
                 }
                 events.push(history::from_sdk(event));
             }
         }
-        events.reverse();
+        events.sort_by_key(|e| e.id);
         Ok(events)
     }
 

@@ -67,7 +67,10 @@ fn now() -> f64 {
 
 /// The ARN of an execution of the stack's Main machine: as given when it is an ARN (no
 /// stack needed), else the execution of that name, else the latest one.
-pub(crate) async fn main_execution_arn(aws: &Aws, execution: Option<&str>) -> anyhow::Result<String> {
+pub(crate) async fn main_execution_arn(
+    aws: &Aws,
+    execution: Option<&str>,
+) -> anyhow::Result<String> {
     if let Some(arn) = execution.filter(|e| e.starts_with("arn:")) {
         return Ok(arn.to_string());
     }
@@ -169,16 +172,17 @@ async fn outputs(aws: &Aws, uri: &str, progress: &mut dyn Progress) -> Option<Tr
         .key(&location.key)
         .send()
         .await;
-    let object = match object {
-        Ok(object) => object,
-        Err(e) if error::code(&e) == Some("NoSuchKey") => {
-            return note(
+    let object =
+        match object {
+            Ok(object) => object,
+            Err(e) if error::code(&e) == Some("NoSuchKey") => return note(
                 progress,
-                format!("{uri} does not exist (the training job wrote no output, or it was removed)"),
-            )
-        }
-        Err(e) => return note(progress, error::translate(&e, "s3:GetObject").to_string()),
-    };
+                format!(
+                    "{uri} does not exist (the training job wrote no output, or it was removed)"
+                ),
+            ),
+            Err(e) => return note(progress, error::translate(&e, "s3:GetObject").to_string()),
+        };
     let bytes = match object.body.collect().await {
         Ok(bytes) => bytes.into_bytes(),
         Err(e) => return note(progress, format!("reading {uri}: {e}")),

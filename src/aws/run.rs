@@ -530,7 +530,10 @@ mod tests {
             transitions: vec![
                 transition("Starting", "Preparing the instances for training"),
                 transition("Downloading", "Downloading input data"),
-                transition("Training", "Training image download completed. Training in progress."),
+                transition(
+                    "Training",
+                    "Training image download completed. Training in progress.",
+                ),
                 transition("Uploading", "Uploading generated training model"),
             ],
             calls: Mutex::new(0),
@@ -539,13 +542,24 @@ mod tests {
         let mut record = |e: &Event| match e {
             Event::TaskProgress { text } => seen.push(text.clone()),
             Event::StateEntered { machine, state, .. } => seen.push(format!("{machine} > {state}")),
-            Event::StateSucceeded { machine, state, .. } => seen.push(format!("{machine} ok {state}")),
+            Event::StateSucceeded { machine, state, .. } => {
+                seen.push(format!("{machine} ok {state}"))
+            }
             _ => {}
         };
-        let followed = block_on(follow(&source, MAIN, &mut record, Some(Duration::from_secs(30)))).unwrap();
+        let followed = block_on(follow(
+            &source,
+            MAIN,
+            &mut record,
+            Some(Duration::from_secs(30)),
+        ))
+        .unwrap();
         assert_eq!(followed.status, ExecutionStatus::Failed);
         let from = seen.iter().position(|s| s == "Train > TrainModel").unwrap();
-        let to = seen.iter().position(|s| s == "Train ok TrainModel").unwrap();
+        let to = seen
+            .iter()
+            .position(|s| s == "Train ok TrainModel")
+            .unwrap();
         let during: Vec<&str> = seen[from + 1..to].iter().map(String::as_str).collect();
         assert_eq!(
             during,
@@ -621,8 +635,14 @@ mod tests {
                     message: Some("Preparing the instances for training".into()),
                 }]
             );
-            let error = source.training_transitions("no-such-job").await.unwrap_err();
-            assert!(format!("{error:#}").contains("sagemaker:DescribeTrainingJob"), "{error:#}");
+            let error = source
+                .training_transitions("no-such-job")
+                .await
+                .unwrap_err();
+            assert!(
+                format!("{error:#}").contains("sagemaker:DescribeTrainingJob"),
+                "{error:#}"
+            );
         });
     }
 }

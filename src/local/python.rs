@@ -222,12 +222,16 @@ pub(crate) fn setup(
             )
         },
     )?;
-    step(4, "checking that autogluon.tabular, lightgbm and ray import", &mut || {
-        run(
+    step(
+        4,
+        "checking that autogluon.tabular, lightgbm and ray import",
+        &mut || {
+            run(
             Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
             "import autogluon.tabular, ray",
         )
-    })?;
+        },
+    )?;
     std::fs::write(&stamp_file, want)?;
     progress.line(&format!(
         "{} is ready ({} s)",

@@ -99,7 +99,12 @@ fn host_logs(dir: &Path) -> Vec<(String, PathBuf)> {
         .map(|entries| {
             entries
                 .flatten()
-                .map(|e| (e.file_name().to_string_lossy().to_string(), e.path().join("log")))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().to_string(),
+                        e.path().join("log"),
+                    )
+                })
                 .filter(|(_, log)| log.is_file())
                 .collect()
         })

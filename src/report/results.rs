@@ -58,7 +58,9 @@ impl Results {
             if let Some(archive) = super::artifacts::outputs_archive(model) {
                 put(
                     "outputs archive",
-                    format!("{archive} (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"),
+                    format!(
+                        "{archive} (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"
+                    ),
                 );
             }
         }
@@ -350,9 +352,20 @@ mod tests {
             .into(),
         };
         let text = hosts(&cluster);
-        assert!(text.starts_with("hosts (2 as one Ray cluster, formed in 2.345 s; folds and models fit in parallel"), "{text}");
+        assert!(
+            text.starts_with(
+                "hosts (2 as one Ray cluster, formed in 2.345 s; folds and models fit in parallel"
+            ),
+            "{text}"
+        );
         assert!(text.contains("one model is never split"), "{text}");
-        assert!(text.contains("  algo-1 (head)  3 folds   1.500 s  LightGBM_BAG_L1\n"), "{text}");
-        assert!(text.contains("  algo-2         1 fold   0.2500 s  LightGBM_BAG_L1\n"), "{text}");
+        assert!(
+            text.contains("  algo-1 (head)  3 folds   1.500 s  LightGBM_BAG_L1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  algo-2         1 fold   0.2500 s  LightGBM_BAG_L1\n"),
+            "{text}"
+        );
     }
 }

@@ -22,7 +22,9 @@ const MODEL: &str = "s3://automl-data/output/automl-rep-train/output/model.tar.g
 /// Puts the recorded outputs archive (a real AutoGluon fit's) beside `MODEL`, switches
 /// Step Functions to execute mode and runs a Main stand-in to its end; returns its ARN.
 fn finished_execution(env: &Env, name: &str, model_path: &str) -> String {
-    let archive = std::fs::read(crate::support::root().join("tests/fixtures/aws-history/output.tar.gz")).unwrap();
+    let archive =
+        std::fs::read(crate::support::root().join("tests/fixtures/aws-history/output.tar.gz"))
+            .unwrap();
     env.moto.moto_api(
         "/moto-api/config",
         &json!({"stepfunctions": {"execute_state_machine": true}}),
@@ -54,7 +56,11 @@ fn finished_execution(env: &Env, name: &str, model_path: &str) -> String {
                 .unwrap();
             s3.put_object()
                 .bucket("automl-data")
-                .key(MODEL.trim_start_matches("s3://automl-data/").replace("model.tar.gz", "output.tar.gz"))
+                .key(
+                    MODEL
+                        .trim_start_matches("s3://automl-data/")
+                        .replace("model.tar.gz", "output.tar.gz"),
+                )
                 .body(ByteStream::from(archive))
                 .send()
                 .await
@@ -74,19 +80,30 @@ fn finished_execution(env: &Env, name: &str, model_path: &str) -> String {
             .start_execution()
             .state_machine_arn(&machine)
             .name(name)
-            .input(json!({"Parameters": {"Flow": {"Train": true, "Evaluate": true, "Deploy": false}}}).to_string())
+            .input(
+                json!({"Parameters": {"Flow": {"Train": true, "Evaluate": true, "Deploy": false}}})
+                    .to_string(),
+            )
             .send()
             .await
             .unwrap()
             .execution_arn;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let described = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
+            let described = sfn
+                .describe_execution()
+                .execution_arn(&arn)
+                .send()
+                .await
+                .unwrap();
             if described.status.as_str() != "RUNNING" {
                 assert_eq!(described.status.as_str(), "SUCCEEDED", "{described:?}");
                 break;
             }
-            assert!(Instant::now() < deadline, "the execution did not end within 20 s");
+            assert!(
+                Instant::now() < deadline,
+                "the execution did not end within 20 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         arn
@@ -161,7 +178,9 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
         .stdout_contains("leaderboard (accuracy, higher is better; 3 of 3 models):")
         .stdout_contains("  WeightedEnsemble_L2  0.9580      0.9889")
         .stdout_contains("  worst_concave_points   0.04790")
-        .stdout_contains("outputs archive  s3://automl-data/output/automl-rep-train/output/output.tar.gz")
+        .stdout_contains(
+            "outputs archive  s3://automl-data/output/automl-rep-train/output/output.tar.gz",
+        )
         .run();
     let output = env.automl().args(["status", &arn, "--json"]).run();
     let summary: Value = String::from_utf8_lossy(&output.stdout)
@@ -169,6 +188,9 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .last()
         .unwrap();
-    assert_eq!(summary["results"]["leaderboard"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        summary["results"]["leaderboard"].as_array().unwrap().len(),
+        3
+    );
     assert_eq!(summary["results"]["best_model"], "WeightedEnsemble_L2");
 }

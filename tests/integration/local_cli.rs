@@ -236,7 +236,10 @@ fn setup_reports_each_step_with_its_time() {
         .find(|l| l.starts_with("✓ [1/4] creating "))
         .unwrap_or_else(|| panic!("no finished venv step in:\n{stderr}"));
     assert!(done.ends_with(" s)"), "{done}");
-    assert!(!stderr.contains("[4/4]"), "a failed step ends the setup:\n{stderr}");
+    assert!(
+        !stderr.contains("[4/4]"),
+        "a failed step ends the setup:\n{stderr}"
+    );
     assert!(dir.path().join("venv/bin/python").exists());
     // The failed setup's venv is its own: running it again starts over, no --force needed.
     Test::new()

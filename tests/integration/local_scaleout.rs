@@ -82,9 +82,15 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
             .lines()
             .find(|l| l.trim_start().starts_with(host))
             .unwrap_or_else(|| panic!("no line for {host} in:\n{text}"));
-        assert!(line.contains(" fold") && line.contains("LightGBM_BAG_L1"), "{line}");
+        assert!(
+            line.contains(" fold") && line.contains("LightGBM_BAG_L1"),
+            "{line}"
+        );
     }
-    assert!(text.contains("leaderboard ("), "the head's outputs are the summary's: {text}");
+    assert!(
+        text.contains("leaderboard ("),
+        "the head's outputs are the summary's: {text}"
+    );
     assert!(text.contains("training log (algo-2)"), "{text}");
     let status = Test::new()
         .args(["status", "--local", "two", "--json", "--state-dir"])
@@ -101,7 +107,10 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
         .sum();
     assert_eq!(json_folds, 4, "{hosts}");
     let report = std::fs::read_to_string(state.join("executions/two/report.html")).unwrap();
-    assert!(report.contains("<h2>Hosts</h2>") && report.contains("algo-2"), "no hosts in the report");
+    assert!(
+        report.contains("<h2>Hosts</h2>") && report.contains("algo-2"),
+        "no hosts in the report"
+    );
 
     let jobs = state.join("sagemaker/training-jobs");
     let two = jobs.join("automl-two-train");

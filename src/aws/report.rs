@@ -172,17 +172,18 @@ async fn outputs(aws: &Aws, uri: &str, progress: &mut dyn Progress) -> Option<Tr
         .key(&location.key)
         .send()
         .await;
-    let object =
-        match object {
-            Ok(object) => object,
-            Err(e) if error::code(&e) == Some("NoSuchKey") => return note(
+    let object = match object {
+        Ok(object) => object,
+        Err(e) if error::code(&e) == Some("NoSuchKey") => {
+            return note(
                 progress,
                 format!(
                     "{uri} does not exist (the training job wrote no output, or it was removed)"
                 ),
-            ),
-            Err(e) => return note(progress, error::translate(&e, "s3:GetObject").to_string()),
-        };
+            )
+        }
+        Err(e) => return note(progress, error::translate(&e, "s3:GetObject").to_string()),
+    };
     let bytes = match object.body.collect().await {
         Ok(bytes) => bytes.into_bytes(),
         Err(e) => return note(progress, format!("reading {uri}: {e}")),

@@ -194,3 +194,105 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
     );
     assert_eq!(summary["results"]["best_model"], "WeightedEnsemble_L2");
 }
+
+/// The README's policy for `report` and `run --wait` (the JSON block after "These
+/// read-only calls"), for a bucket and prefix.
+fn readme_read_policy(bucket: &str, prefix: &str) -> Value {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let from = readme
+        .find("These read-only calls")
+        .expect("the README's read policy");
+    let block = &readme[from..];
+    let start = block.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + block[start..].find("```").unwrap();
+    let text = block[start..end]
+        .replace("<data-bucket>", bucket)
+        .replace("<training-output-prefix>", prefix);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("the README's read policy: {e}\n{text}"))
+}
+
+#[test]
+fn the_readme_read_policy_is_enough_for_a_report_and_its_s3_grant_is_needed() {
+    use crate::support::aws::{env_for, sdk_config};
+    // moto enforces IAM after its first requests: an admin is created in them, who
+    // then sets the execution up; readers get the README's policy and the Step
+    // Functions reads.
+    let moto = automl_testkit::Moto::start_enforcing(3);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let endpoint = moto.endpoint();
+    // (the caller's keys: free requests need none, later ones the admin's)
+    let user = |runtime: &tokio::runtime::Runtime, by: (&str, &str), name: &str, policy: Value| {
+        runtime.block_on(async {
+            let iam = aws_sdk_iam::Client::new(&sdk_config(&endpoint, by.0, by.1).await);
+            iam.create_user().user_name(name).send().await.unwrap();
+            iam.put_user_policy()
+                .user_name(name)
+                .policy_name("p")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+            let key = iam
+                .create_access_key()
+                .user_name(name)
+                .send()
+                .await
+                .unwrap()
+                .access_key
+                .unwrap();
+            (key.access_key_id, key.secret_access_key)
+        })
+    };
+    let (key, secret) = user(
+        &runtime,
+        ("free", "free"),
+        "admin",
+        json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    );
+    let admin = (key.clone(), secret.clone());
+    let sdk = runtime.block_on(sdk_config(&moto.endpoint(), &key, &secret));
+    let env = Env {
+        moto,
+        dir: tempfile::tempdir().unwrap(),
+        sdk,
+        runtime,
+    };
+    let arn = finished_execution(&env, "iam", MODEL);
+    let reader = |name: &str, prefix: &str| {
+        let mut policy = readme_read_policy("automl-data", prefix);
+        // moto's evaluator matches Step Functions actions against Resource "*" only (it
+        // knows S3's object ARNs, not these), so this grant is wide here.
+        policy["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Effect": "Allow",
+            "Action": ["states:GetExecutionHistory", "states:DescribeExecution"],
+            "Resource": "*"}));
+        user(&env.runtime, (&admin.0, &admin.1), name, policy)
+    };
+    let (key, secret) = reader("reader", "output");
+    let path = env.path("iam.html");
+    crate::support::Test::new()
+        .envs(env_for(&env.moto.endpoint(), &key, &secret))
+        .current_dir(env.dir.path())
+        .args(["report", &arn, "-o"])
+        .arg(&path)
+        .stderr_lacks("note:")
+        .run();
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("WeightedEnsemble_L2"));
+    // The same policy for another prefix: no leaderboard, and the note names the action.
+    let (key, secret) = reader("elsewhere", "other");
+    crate::support::Test::new()
+        .envs(env_for(&env.moto.endpoint(), &key, &secret))
+        .current_dir(env.dir.path())
+        .args(["report", &arn, "-o"])
+        .arg(env.path("elsewhere.html"))
+        .stderr_contains("note: no leaderboard or feature importance: access denied: your AWS identity may not call s3:GetObject")
+        .run();
+}

@@ -37,6 +37,21 @@ impl RecordedEvent {
         }
     }
 
+    /// Back into the API's JSON shape, for the report's readers of a history (they find
+    /// the details by the `EventDetails` suffix of its key).
+    pub(crate) fn to_api_json(&self) -> Value {
+        let mut kind = self.kind.clone();
+        if let Some(first) = kind.get(..1) {
+            kind.replace_range(..1, &first.to_ascii_lowercase());
+        }
+        serde_json::json!({
+            "id": self.id,
+            "type": self.kind,
+            "timestamp": self.timestamp,
+            format!("{kind}EventDetails"): self.details,
+        })
+    }
+
     fn text(&self, field: &str) -> Option<&str> {
         self.details.get(field).and_then(Value::as_str)
     }
@@ -165,6 +180,9 @@ pub(crate) struct Translator {
     /// Executions started by this one's `startExecution` tasks, not yet taken.
     pub(crate) children: Vec<String>,
     known_children: Vec<String>,
+    /// The SageMaker training job a `createTrainingJob.sync` task submitted and that has
+    /// not ended yet: its progress is worth following.
+    pub(crate) training_job: Option<String>,
 }
 
 impl Translator {
@@ -183,6 +201,7 @@ impl Translator {
             cause: None,
             children: Vec::new(),
             known_children: Vec::new(),
+            training_job: None,
         }
     }
 
@@ -218,6 +237,7 @@ impl Translator {
             _ if kind.ends_with("StateExited") => {
                 let state = event.text("name").unwrap_or("?").to_string();
                 self.open = None;
+                self.training_job = None;
                 match self.pending.take() {
                     // A failure caught by a Catch: the state failed, the flow goes on.
                     Some((error, cause)) => out.push(Event::StateFailed {
@@ -238,6 +258,21 @@ impl Translator {
                 self.pending = None
             }
             "TaskSubmitted" | "TaskSucceeded" => {
+                let trains = event.text("resourceType") == Some("sagemaker")
+                    && event
+                        .text("resource")
+                        .is_some_and(|r| r.starts_with("createTrainingJob"));
+                if trains {
+                    self.training_job = match kind {
+                        // The submission's output is CreateTrainingJob's: the job's ARN,
+                        // `arn:aws:sagemaker:<region>:<account>:training-job/<name>`.
+                        "TaskSubmitted" => event.text("output").and_then(parse).and_then(|o| {
+                            let arn = o.get("TrainingJobArn")?.as_str()?;
+                            Some(arn.rsplit('/').next()?.to_string())
+                        }),
+                        _ => None,
+                    };
+                }
                 let starts_execution = event.text("resourceType") == Some("states")
                     && event
                         .text("resource")
@@ -287,6 +322,7 @@ impl Translator {
                         cause: state_cause,
                     });
                 }
+                self.training_job = None;
                 self.status = Some(status);
                 self.error = Some(error.clone());
                 self.cause = Some(cause.clone());
@@ -299,6 +335,7 @@ impl Translator {
                 });
             }
             _ if is_failure(kind) => {
+                self.training_job = None;
                 self.pending = Some(plain_failure(event.text("error"), event.text("cause")));
             }
             _ => {}

@@ -8,6 +8,7 @@ use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error::Explain;
 use super::history::{self, RecordedEvent, Translator};
 use super::stack::{self, Poll};
+use crate::report::artifacts::TrainingOutput;
 use crate::report::{Progress, Started, Summary};
 use crate::s3uri::S3Uri;
 use crate::sfn::{Event, ExecutionStatus};
@@ -85,7 +86,9 @@ pub(crate) fn run(
         }
         let source = AwsHistory { aws: &aws };
         let followed = follow(&source, &arn, &mut |e| progress.event(e), None).await?;
-        Ok(Some(followed.summary(name)))
+        let model = followed.summary(name, None).model_path;
+        let output = super::report::outputs_of_model(&aws, model.as_deref(), progress).await;
+        Ok(Some(followed.summary(name, output.as_ref())))
     })
 }
 
@@ -161,6 +164,28 @@ async fn warn_outside_data_locations(
 pub(crate) trait HistorySource {
     /// Events of `arn` with an id above `after`, oldest first.
     async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<RecordedEvent>>;
+    /// A training job's secondary status transitions so far, oldest first.
+    async fn training_transitions(&self, job: &str) -> anyhow::Result<Vec<Transition>>;
+}
+
+/// One of a training job's secondary status transitions (DescribeTrainingJob's
+/// `SecondaryStatusTransitions`: Starting, Downloading, Training, Uploading, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Transition {
+    pub(crate) status: String,
+    pub(crate) message: Option<String>,
+}
+
+/// Where a training job logs: SageMaker sends each instance's output to the log group
+/// `/aws/sagemaker/TrainingJobs`, stream `[training-job-name]/algo-[instance-number]-[epoch]`
+/// (SageMaker Developer Guide, "Log Amazon SageMaker Events with Amazon CloudWatch",
+/// logging-cloudwatch.html); `aws logs tail` takes a stream prefix (AWS CLI reference,
+/// logs/tail.html: `--log-stream-name-prefix`, `--follow`).
+pub(crate) fn training_log(job: &str) -> String {
+    format!(
+        "training log: CloudWatch Logs /aws/sagemaker/TrainingJobs, streams {job}/algo-1-… (one per instance); \
+         follow it with `aws logs tail /aws/sagemaker/TrainingJobs --log-stream-name-prefix {job}/ --follow`"
+    )
 }
 
 /// GetExecutionHistory, newest first, reading back only as far as the last event seen.
@@ -182,15 +207,46 @@ impl HistorySource for AwsHistory<'_> {
             .send();
         'pages: while let Some(page) = pages.next().await {
             let page = page.explain("states:GetExecutionHistory")?;
+            // Newest first, as asked; an emulator may ignore reverseOrder (moto's execute
+            // mode answers oldest first), so stop early only on a page that is in order.
+            let newest_first = match (page.events.first(), page.events.last()) {
+                (Some(first), Some(last)) => first.id >= last.id,
+                _ => true,
+            };
             for event in &page.events {
                 if event.id <= after {
-                    break 'pages;
+                    if newest_first {
+                        break 'pages;
+                    }
+                    continue;
                 }
                 events.push(history::from_sdk(event));
             }
         }
-        events.reverse();
+        events.sort_by_key(|e| e.id);
         Ok(events)
+    }
+
+    async fn training_transitions(&self, job: &str) -> anyhow::Result<Vec<Transition>> {
+        let described = self
+            .aws
+            .sagemaker()
+            .describe_training_job()
+            .training_job_name(job)
+            .send()
+            .await
+            .explain("sagemaker:DescribeTrainingJob")?;
+        Ok(described
+            .secondary_status_transitions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| {
+                Some(Transition {
+                    status: t.status?.as_str().to_string(),
+                    message: t.status_message.filter(|m| !m.is_empty()),
+                })
+            })
+            .collect())
     }
 }
 
@@ -205,15 +261,16 @@ pub(crate) struct Followed {
 }
 
 impl Followed {
-    /// The summary: from the output when it succeeded, else from the last data it had.
-    pub(crate) fn summary(&self, name: &str) -> Summary {
+    /// The summary: from the output when it succeeded, else from the last data it had;
+    /// with the leaderboard and importance of `output`, the training job's outputs archive.
+    pub(crate) fn summary(&self, name: &str, output: Option<&TrainingOutput>) -> Summary {
         let data = match self.status {
             ExecutionStatus::Succeeded => self.output.as_ref(),
             _ => self.last_input.as_ref().or(self.output.as_ref()),
         };
         let summary = Summary::from_data(name, self.status, data.unwrap_or(&Value::Null))
             .with_failure(self.error.clone(), self.cause.clone());
-        let results = crate::report::results::Results::on_aws(&summary);
+        let results = crate::report::results::Results::on_aws(&summary, output);
         summary.with_results(results)
     }
 }
@@ -227,6 +284,9 @@ pub(crate) async fn follow<S: HistorySource>(
     timeout: Option<Duration>,
 ) -> anyhow::Result<Followed> {
     let mut followers: Vec<(Translator, i64)> = vec![(Translator::new(0, arn), 0)];
+    // Training jobs followed: how many of their transitions were shown (None: their
+    // progress cannot be read, said once).
+    let mut jobs: Vec<(String, Option<usize>)> = Vec::new();
     let mut poll = Poll::new();
     loop {
         // Events of every execution followed, merged by time.
@@ -259,6 +319,47 @@ pub(crate) async fn follow<S: HistorySource>(
                 }
                 queue.extend(events.into_iter().map(|e| (index, e)));
                 sort(&mut queue);
+            }
+        }
+        for (translator, _) in &followers {
+            let Some(job) = &translator.training_job else {
+                continue;
+            };
+            let index = match jobs.iter().position(|(j, _)| j == job) {
+                Some(index) => index,
+                None => {
+                    on_event(&Event::TaskProgress {
+                        text: training_log(job),
+                    });
+                    jobs.push((job.clone(), Some(0)));
+                    jobs.len() - 1
+                }
+            };
+            let Some(shown) = jobs[index].1 else {
+                continue;
+            };
+            match source.training_transitions(job).await {
+                Ok(transitions) => {
+                    for t in transitions.iter().skip(shown) {
+                        let message = t
+                            .message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default();
+                        on_event(&Event::TaskProgress {
+                            text: format!("SageMaker {job}: {}{message}", t.status),
+                        });
+                    }
+                    jobs[index].1 = Some(shown.max(transitions.len()));
+                }
+                Err(error) => {
+                    on_event(&Event::TaskProgress {
+                        text: format!(
+                            "cannot follow training job {job} (its progress is not shown): {error:#}"
+                        ),
+                    });
+                    jobs[index].1 = None;
+                }
             }
         }
         let main = &followers[0].0;
@@ -323,6 +424,10 @@ mod tests {
                 })
                 .unwrap_or_default())
         }
+
+        async fn training_transitions(&self, _job: &str) -> anyhow::Result<Vec<Transition>> {
+            Ok(Vec::new())
+        }
     }
 
     use super::history::fixture;
@@ -378,7 +483,7 @@ mod tests {
         assert!(at("Train Failed") < at("Main ok TrainModel"));
         assert_eq!(seen.last().map(String::as_str), Some("Main Failed"));
         assert_eq!(followed.status, ExecutionStatus::Failed);
-        let summary = followed.summary("run-1");
+        let summary = followed.summary("run-1", None);
         assert_eq!(summary.is_valid, Some(false));
         assert_eq!(summary.value, Some(0.9021));
         assert_eq!(summary.model_name.as_deref(), Some("automl-run-1-train"));
@@ -391,5 +496,165 @@ mod tests {
             summary.render()
         );
         assert!(!summary.succeeded());
+    }
+
+    /// The Main and Train histories held at the training job's submission until the job
+    /// has reported its transitions, two more (and the old ones again) per call.
+    struct Training {
+        histories: BTreeMap<String, Vec<RecordedEvent>>,
+        transitions: Vec<Transition>,
+        calls: Mutex<usize>,
+    }
+
+    impl HistorySource for Training {
+        async fn events(&self, arn: &str, after: i64) -> anyhow::Result<Vec<RecordedEvent>> {
+            let open = *self.calls.lock().unwrap() >= 3;
+            // Main's TaskSubmitted of the Train execution is event 7, Train's TaskSubmitted
+            // of the training job event 9.
+            let held = if arn == MAIN { 7 } else { 9 };
+            Ok(self.histories[arn]
+                .iter()
+                .filter(|e| e.id > after && (open || e.id <= held))
+                .cloned()
+                .collect())
+        }
+
+        async fn training_transitions(&self, job: &str) -> anyhow::Result<Vec<Transition>> {
+            assert_eq!(job, "automl-run-1-train");
+            let mut calls = self.calls.lock().unwrap();
+            *calls += 1;
+            Ok(self.transitions[..(*calls * 2).min(self.transitions.len())].to_vec())
+        }
+    }
+
+    #[test]
+    fn a_training_job_shows_each_secondary_status_once_and_its_log_stream() {
+        let transition = |status: &str, message: &str| Transition {
+            status: status.into(),
+            message: Some(message.into()),
+        };
+        let source = Training {
+            histories: BTreeMap::from([
+                (MAIN.to_string(), fixture("main-rejected.json")),
+                (TRAIN.to_string(), fixture("train-succeeded.json")),
+            ]),
+            // As DescribeTrainingJob words them (SageMaker API reference, SecondaryStatusTransition).
+            transitions: vec![
+                transition("Starting", "Preparing the instances for training"),
+                transition("Downloading", "Downloading input data"),
+                transition(
+                    "Training",
+                    "Training image download completed. Training in progress.",
+                ),
+                transition("Uploading", "Uploading generated training model"),
+            ],
+            calls: Mutex::new(0),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut record = |e: &Event| match e {
+            Event::TaskProgress { text } => seen.push(text.clone()),
+            Event::StateEntered { machine, state, .. } => seen.push(format!("{machine} > {state}")),
+            Event::StateSucceeded { machine, state, .. } => {
+                seen.push(format!("{machine} ok {state}"))
+            }
+            _ => {}
+        };
+        let followed = block_on(follow(
+            &source,
+            MAIN,
+            &mut record,
+            Some(Duration::from_secs(30)),
+        ))
+        .unwrap();
+        assert_eq!(followed.status, ExecutionStatus::Failed);
+        let from = seen.iter().position(|s| s == "Train > TrainModel").unwrap();
+        let to = seen
+            .iter()
+            .position(|s| s == "Train ok TrainModel")
+            .unwrap();
+        let during: Vec<&str> = seen[from + 1..to].iter().map(String::as_str).collect();
+        assert_eq!(
+            during,
+            [
+                training_log("automl-run-1-train").as_str(),
+                "SageMaker automl-run-1-train: Starting: Preparing the instances for training",
+                "SageMaker automl-run-1-train: Downloading: Downloading input data",
+                "SageMaker automl-run-1-train: Training: Training image download completed. Training in progress.",
+                "SageMaker automl-run-1-train: Uploading: Uploading generated training model",
+            ],
+            "{seen:#?}"
+        );
+        assert!(during[0].contains(
+            "aws logs tail /aws/sagemaker/TrainingJobs --log-stream-name-prefix automl-run-1-train/ --follow"
+        ));
+        // Once the job's task ended, nothing asks for its progress again.
+        assert_eq!(*source.calls.lock().unwrap(), 3);
+    }
+
+    /// DescribeTrainingJob through the real SDK against moto, which records a job's
+    /// first transition (Starting) only: the parsing, not SageMaker's sequence.
+    #[test]
+    fn transitions_are_read_with_describe_training_job() {
+        let moto = automl_testkit::Moto::start();
+        block_on(async {
+            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .endpoint_url(moto.endpoint())
+                .region(aws_config::Region::new(automl_testkit::REGION))
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .load()
+                .await;
+            let aws = Aws {
+                sdk,
+                region: automl_testkit::REGION.into(),
+                stack_name: "automl".into(),
+            };
+            use aws_sdk_sagemaker::types::{
+                AlgorithmSpecification, OutputDataConfig, ResourceConfig, StoppingCondition,
+                TrainingInputMode, TrainingInstanceType,
+            };
+            aws.sagemaker()
+                .create_training_job()
+                .training_job_name("automl-t-train")
+                .role_arn("arn:aws:iam::123456789012:role/automl-SageMakerExecutionRole-A")
+                .algorithm_specification(
+                    AlgorithmSpecification::builder()
+                        .training_image("763104351884.dkr.ecr.eu-west-1.amazonaws.com/autogluon-training:1.4.0-cpu-py311")
+                        .training_input_mode(TrainingInputMode::File)
+                        .build(),
+                )
+                .output_data_config(
+                    OutputDataConfig::builder().s3_output_path("s3://automl-data/output").build(),
+                )
+                .resource_config(
+                    ResourceConfig::builder()
+                        .instance_type(TrainingInstanceType::MlM5Xlarge)
+                        .instance_count(1)
+                        .volume_size_in_gb(30)
+                        .build(),
+                )
+                .stopping_condition(StoppingCondition::builder().max_runtime_in_seconds(3600).build())
+                .send()
+                .await
+                .unwrap();
+            let source = AwsHistory { aws: &aws };
+            let transitions = source.training_transitions("automl-t-train").await.unwrap();
+            assert_eq!(
+                transitions,
+                [Transition {
+                    status: "Starting".into(),
+                    message: Some("Preparing the instances for training".into()),
+                }]
+            );
+            let error = source
+                .training_transitions("no-such-job")
+                .await
+                .unwrap_err();
+            assert!(
+                format!("{error:#}").contains("sagemaker:DescribeTrainingJob"),
+                "{error:#}"
+            );
+        });
     }
 }

@@ -35,28 +35,7 @@ pub(crate) fn status(
     block_on(async {
         let aws = Aws::connect(config, RegionCheck::Stack).await?;
         let info = stack::require(&aws).await?;
-        let machine = stack::machine_arn(&aws, &info, crate::stack::MachineId::Main).await?;
-        let arn = match &args.execution {
-            Some(e) if e.starts_with("arn:") => e.clone(),
-            Some(name) => crate::sfn::names::execution_arn(&machine, name),
-            None => {
-                let latest = aws
-                    .sfn()
-                    .list_executions()
-                    .state_machine_arn(&machine)
-                    .max_results(1)
-                    .send()
-                    .await
-                    .explain("states:ListExecutions")?;
-                match latest.executions.into_iter().next() {
-                    Some(e) => e.execution_arn,
-                    None => anyhow::bail!(
-                        "stack `{}` has no executions yet; start one with `automl run INPUT`",
-                        info.name
-                    ),
-                }
-            }
-        };
+        let arn = super::report::main_execution_arn(&aws, args.execution.as_deref()).await?;
         let described = aws
             .sfn()
             .describe_execution()
@@ -107,7 +86,9 @@ pub(crate) fn status(
                 .as_deref()
                 .and_then(|o| serde_json::from_str(o).ok());
         }
-        Ok(followed.summary(&name))
+        let model = followed.summary(&name, None).model_path;
+        let output = super::report::outputs_of_model(&aws, model.as_deref(), progress).await;
+        Ok(followed.summary(&name, output.as_ref()))
     })
 }
 

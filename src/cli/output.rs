@@ -139,6 +139,14 @@ impl Progress for Output {
         }
     }
 
+    fn step(&mut self, text: &str) {
+        if std::io::stderr().is_terminal() {
+            self.status(text);
+        } else {
+            self.stderr(format!("{text} …"));
+        }
+    }
+
     fn output(&mut self, text: &str) {
         if !self.json {
             self.stdout(text);

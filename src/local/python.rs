@@ -163,21 +163,35 @@ pub(crate) fn setup(
         std::fs::remove_dir_all(venv)
             .with_context(|| format!("cannot remove the old {}", venv.display()))?;
     }
-    progress.line(&format!(
-        "creating {} with {}",
-        venv.display(),
-        base.display()
-    ));
     // From here on an interrupt stops the step that runs (its whole process group) and
     // removes the half-made venv: nothing is left running or looking ready.
     super::interrupt::install();
+    let total = 4;
+    let mut step = |number: usize, what: &str, work: &mut dyn FnMut() -> anyhow::Result<()>| {
+        let text = format!("[{number}/{total}] {what}");
+        progress.step(&text);
+        let began = std::time::Instant::now();
+        let result = work();
+        let took = began.elapsed().as_secs_f64();
+        match &result {
+            Ok(()) => progress.line(&format!("✓ {text} ({took:.1} s)")),
+            Err(_) => progress.line(&format!("✗ {text}: failed after {took:.1} s")),
+        }
+        result
+    };
     let mut steps = || -> anyhow::Result<()> {
-        run(
-            Command::new(&base).arg("-m").arg("venv").arg(venv),
-            "python -m venv",
+        step(
+            1,
+            &format!("creating {} with {}", venv.display(), base.display()),
+            &mut || {
+                run(
+                    Command::new(&base).arg("-m").arg("venv").arg(venv),
+                    "python -m venv",
+                )
+            },
         )?;
-        // Ours from now on, not ready until the stamp says so: a setup killed outright
-        // (SIGKILL) is redone by the next one without --force.
+        // Ours from now on, not ready until the stamp says so: a setup that fails later (PyPI
+        // unreachable) or is killed outright (SIGKILL) is redone by the next one without --force.
         std::fs::write(&stamp_file, "incomplete\n")
             .with_context(|| format!("cannot write {}", stamp_file.display()))?;
         let requirements = venv.join("requirements.txt");
@@ -186,29 +200,41 @@ pub(crate) fn setup(
         let local_requirements = venv.join("requirements-local.txt");
         std::fs::write(&local_requirements, LOCAL_REQUIREMENTS)
             .with_context(|| format!("cannot write {}", local_requirements.display()))?;
-        progress.line(
+        let pip = || {
+            let mut pip = Command::new(&python);
+            pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+                .env("PIP_NO_INPUT", "1");
+            pip
+        };
+        step(2, "upgrading pip (PyPI)", &mut || {
+            run(
+                pip().args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
+                "pip install --upgrade pip",
+            )
+        })?;
+        step(
+            3,
             "installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB",
-        );
-        let mut pip = Command::new(&python);
-        pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .env("PIP_NO_INPUT", "1");
-        run(
-            pip.args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]),
-            "pip install --upgrade pip",
+            &mut || {
+                run(
+                    pip()
+                        .args(["-m", "pip", "install", "--quiet", "-r"])
+                        .arg(&requirements)
+                        .arg("-r")
+                        .arg(&local_requirements),
+                    "pip install -r requirements.txt -r requirements-local.txt",
+                )
+            },
         )?;
-        let mut pip = Command::new(&python);
-        pip.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .env("PIP_NO_INPUT", "1");
-        run(
-            pip.args(["-m", "pip", "install", "--quiet", "-r"])
-                .arg(&requirements)
-                .arg("-r")
-                .arg(&local_requirements),
-            "pip install -r requirements.txt -r requirements-local.txt",
-        )?;
-        run(
-            Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
-            "import autogluon.tabular, ray",
+        step(
+            4,
+            "checking that autogluon.tabular, lightgbm and ray import",
+            &mut || {
+                run(
+                Command::new(&python).args(["-c", "import autogluon.tabular, lightgbm, ray; print('autogluon.tabular', autogluon.tabular.__version__, 'ray', ray.__version__)"]),
+                "import autogluon.tabular, ray",
+            )
+            },
         )
     };
     let done = steps();

@@ -8,13 +8,11 @@ use super::store::{ResourceKind, Store};
 use super::LocalConfig;
 use crate::report::artifacts::TrainingOutput;
 use crate::report::execution::{started_executions, ExecutionRecord};
-use crate::report::html::{self, Artifact};
+use crate::report::html::{self, Artifact, ReportWritten};
 use crate::report::results::Results;
 use crate::report::Summary;
 use anyhow::{anyhow, Context, Result};
-use serde::Serialize;
 use serde_json::Value;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -78,11 +76,45 @@ pub(crate) fn read_execution(store: &Store, name: &str) -> Result<ExecutionRecor
     Ok(ExecutionRecord::from_history(name, history, children))
 }
 
-/// The training job's directory and output directory.
+/// The training job's directory and output directory: a multi-host job's is its head's
+/// (`hosts/algo-1/`, the only host that writes the outputs).
 pub(crate) fn job_dirs(store: &Store, job: &str) -> (PathBuf, PathBuf) {
     let dir = store.resource_dir(ResourceKind::TrainingJob, job);
-    let output = dir.join("output").join("data");
+    let single = dir.join("output").join("data");
+    let head = dir.join("hosts").join(HEAD).join("output").join("data");
+    let output = if !single.is_dir() && head.is_dir() {
+        head
+    } else {
+        single
+    };
     (dir, output)
+}
+
+/// The first host, which runs the Ray head (SageMaker names hosts `algo-1`, `algo-2`, ...).
+const HEAD: &str = "algo-1";
+
+/// Each host's log of a multi-host job: (host, path), in host order.
+fn host_logs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut logs: Vec<(String, PathBuf)> = std::fs::read_dir(dir.join("hosts"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().to_string(),
+                        e.path().join("log"),
+                    )
+                })
+                .filter(|(_, log)| log.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    // algo-2 before algo-10.
+    logs.sort_by_key(|(host, _)| {
+        let number: u32 = host.trim_start_matches("algo-").parse().unwrap_or(u32::MAX);
+        (number, host.clone())
+    });
+    logs
 }
 
 /// A URI of the run as the local path it maps to (plain paths stay as they are).
@@ -129,6 +161,9 @@ pub(crate) fn artifacts(
         if log.is_file() {
             put("training log", log.display().to_string());
         }
+        for (host, log) in host_logs(&dir) {
+            put(&format!("training log ({host})"), log.display().to_string());
+        }
     }
     for artifact in execution.deployment_artifacts() {
         let location = if artifact.what == "endpoint" {
@@ -172,24 +207,6 @@ pub(crate) struct ReportRequest {
     pub(crate) execution: Option<String>,
     /// Default: `<state-dir>/executions/<name>/report.html`.
     pub(crate) output: Option<PathBuf>,
-}
-
-/// A report written.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ReportWritten {
-    pub(crate) execution: String,
-    pub(crate) path: String,
-    pub(crate) bytes: usize,
-}
-
-impl fmt::Display for ReportWritten {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "report of {}: {} (open it in a browser; it needs no network)",
-            self.execution, self.path
-        )
-    }
 }
 
 fn now() -> f64 {

@@ -41,6 +41,42 @@ pub(crate) struct TrainingSummary {
     pub(crate) class_labels: Option<Vec<serde_json::Value>>,
     #[serde(default)]
     pub(crate) fit_seconds: Option<f64>,
+    /// A multi-host fit (`InstanceCount` > 1): the Ray cluster and what each host fitted.
+    #[serde(default)]
+    pub(crate) hosts: Option<Cluster>,
+}
+
+/// `training_summary.json`'s `hosts`: the Ray cluster of a multi-host training job, from
+/// Ray's own task records (`scripts/autogluon/ray_cluster.py`, `Cluster.summary`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Cluster {
+    /// The host that ran the Ray head and wrote the outputs.
+    pub(crate) head: String,
+    /// Seconds from the first host's start until every host had joined.
+    #[serde(default)]
+    pub(crate) formed_seconds: Option<f64>,
+    /// How the hosts shared fitted models: `s3` or `shared_dir`.
+    #[serde(default)]
+    pub(crate) sync: Option<String>,
+    /// Host name -> what it fitted.
+    pub(crate) per_host: BTreeMap<String, HostWork>,
+}
+
+/// What one host of the cluster fitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub(crate) struct HostWork {
+    /// Bagged folds it fitted.
+    #[serde(default)]
+    pub(crate) folds: u64,
+    /// Seconds those folds took, summed.
+    #[serde(default)]
+    pub(crate) fold_seconds: f64,
+    /// The bagged models those folds belong to (`LightGBM_BAG_L1`, ...).
+    #[serde(default)]
+    pub(crate) models: Vec<String>,
+    /// Whole models it fitted when AutoGluon spread models rather than folds.
+    #[serde(default)]
+    pub(crate) parallel_model_fits: u64,
 }
 
 /// One model of `leaderboard.csv`. Scores are higher-is-better (AutoGluon negates losses).
@@ -138,8 +174,7 @@ impl TrainingOutput {
     }
 
     /// Reads an `output.tar.gz` file as SageMaker writes it (the files at its top level).
-    /// For the report of an AWS execution (its outputs archive from S3), not built yet.
-    #[allow(dead_code)]
+    #[cfg(test)] // the AWS report reads the S3 object's bytes
     pub(crate) fn from_archive(path: &Path) -> Result<TrainingOutput> {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -147,7 +182,7 @@ impl TrainingOutput {
     }
 
     /// Reads an `output.tar.gz` from bytes (an S3 object); `source` names it in errors.
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // the AWS commands read S3 objects
     pub(crate) fn from_archive_reader(source: &str, reader: impl Read) -> Result<TrainingOutput> {
         let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
         let mut files = BTreeMap::new();
@@ -225,6 +260,16 @@ impl TrainingOutput {
             .filter(|(_, path)| path.is_file())
             .collect()
     }
+}
+
+/// The outputs archive beside a model archive: SageMaker writes both under
+/// `<S3OutputPath>/<job>/output/` (`model.tar.gz` from `/opt/ml/model`, `output.tar.gz`
+/// from `/opt/ml/output/data`; SageMaker Developer Guide, "How Amazon SageMaker Processes
+/// Training Output", your-algorithms-training-algo-output.html).
+pub(crate) fn outputs_archive(model_archive: &str) -> Option<String> {
+    model_archive
+        .strip_suffix("model.tar.gz")
+        .map(|dir| format!("{dir}output.tar.gz"))
 }
 
 /// A CSV table by column name.

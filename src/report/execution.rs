@@ -49,6 +49,19 @@ pub(crate) fn details(event: &Value) -> &Value {
 /// Executions a history started (`states:startExecution.sync:2` tasks): (name, machine
 /// label), from the `ExecutionArn` of the task's submission or output.
 pub(crate) fn started_executions(history: &Value) -> Vec<(String, String)> {
+    started_execution_arns(history)
+        .into_iter()
+        .map(|(arn, label)| {
+            // arn:aws:states:<region>:<account>:execution:<machine>:<name>
+            let name = arn.rsplit(':').next().unwrap_or_default().to_string();
+            (name, label)
+        })
+        .collect()
+}
+
+/// The same as [`started_executions`], with each execution's whole ARN (what
+/// GetExecutionHistory needs): (ARN, machine label), in the order they started.
+pub(crate) fn started_execution_arns(history: &Value) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     for event in events(history) {
         let details = details(event);
@@ -68,16 +81,14 @@ pub(crate) fn started_executions(history: &Value) -> Vec<(String, String)> {
             continue;
         };
         // arn:aws:states:<region>:<account>:execution:<machine>:<name>
-        let mut parts = arn.rsplitn(3, ':');
-        let name = parts.next().unwrap_or_default().to_string();
-        let machine = parts.next().unwrap_or_default();
+        let machine = arn.rsplitn(3, ':').nth(1).unwrap_or_default();
         let label = ["Train", "Deploy", "Main"]
             .into_iter()
             .find(|m| machine.contains(&format!("{m}StateMachine")))
             .unwrap_or(machine)
             .to_string();
-        if !found.iter().any(|(n, _)| *n == name) {
-            found.push((name, label));
+        if !found.iter().any(|(a, _)| a == arn) {
+            found.push((arn.to_string(), label));
         }
     }
     found
@@ -147,10 +158,8 @@ impl ExecutionRecord {
     }
 
     pub(crate) fn outputs_archive(&self) -> Option<String> {
-        self.model_path().and_then(|m| {
-            m.strip_suffix("model.tar.gz")
-                .map(|dir| format!("{dir}output.tar.gz"))
-        })
+        self.model_path()
+            .and_then(|m| super::artifacts::outputs_archive(&m))
     }
 
     pub(crate) fn evaluation(&self) -> Option<Evaluation> {

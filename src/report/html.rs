@@ -10,6 +10,7 @@ use super::numbers::{duration, sig4};
 use super::timeline::{StepOutcome, Timeline};
 use anyhow::{Context, Result};
 use serde::Serialize;
+use std::fmt;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 /// [`ReportInput::place`] of a local run.
@@ -31,6 +32,24 @@ pub(crate) struct Evaluation {
 pub(crate) struct Artifact {
     pub(crate) what: String,
     pub(crate) location: String,
+}
+
+/// A report written.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ReportWritten {
+    pub(crate) execution: String,
+    pub(crate) path: String,
+    pub(crate) bytes: usize,
+}
+
+impl fmt::Display for ReportWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "report of {}: {} (open it in a browser; it needs no network)",
+            self.execution, self.path
+        )
+    }
 }
 
 /// Everything one report shows, gathered by the caller (local state or AWS).
@@ -215,6 +234,30 @@ pub(crate) fn render(input: &ReportInput) -> Result<String> {
         }
     });
 
+    let hosts = summary.and_then(|s| s.hosts.as_ref()).map(|cluster| {
+        let rows: Vec<minijinja::Value> = cluster
+            .per_host
+            .iter()
+            .map(|(host, work)| {
+                minijinja::context! {
+                    host => host, head => *host == cluster.head, folds => work.folds,
+                    fold_seconds => sig4(work.fold_seconds), models => work.models.join(", "),
+                    parallel_model_fits => work.parallel_model_fits,
+                }
+            })
+            .collect();
+        minijinja::context! {
+            count => cluster.per_host.len(),
+            formed => cluster.formed_seconds.map(duration),
+            sync => match cluster.sync.as_deref() {
+                Some("shared_dir") => "a shared directory",
+                Some("s3") => "an S3 prefix of the job",
+                _ => "",
+            },
+            rows => rows,
+        }
+    });
+
     let timeline = &input.timeline;
     let origin = timeline
         .started
@@ -315,6 +358,7 @@ pub(crate) fn render(input: &ReportInput) -> Result<String> {
             scatter_chart => scatter_chart,
             residuals_chart => residuals_chart,
             data => data,
+            hosts => hosts,
             steps => steps,
             timeline_chart => timeline_chart,
             training_bills => training_bills,

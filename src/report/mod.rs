@@ -2,11 +2,13 @@
 //! read from the data the Main machine writes, with the [`results`] of its training (the
 //! test-set leaderboard, feature importance, where each artifact is); the self-contained
 //! [`html`] report of one execution ([`artifacts`] read back, its [`timeline`] and bill
-//! from the [`execution`]'s histories, [`charts`] drawn as SVG); and how long work
+//! from the [`execution`]'s histories, [`charts`] drawn as SVG), for an execution on AWS
+//! from its fetched histories and outputs archive ([`aws_execution`]); and how long work
 //! reports [`progress`]. Nothing here prints: the command line's output module renders
 //! these.
 
 pub(crate) mod artifacts;
+pub(crate) mod aws_execution;
 pub(crate) mod charts;
 pub(crate) mod execution;
 pub(crate) mod html;

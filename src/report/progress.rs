@@ -26,8 +26,11 @@ pub(crate) struct Started {
 pub(crate) trait Progress {
     /// A line worth keeping: a step done, a stack event, a note.
     fn line(&mut self, text: &str);
-    /// What is happening now: a spinner's message on a terminal, else a line when it changes.
+    /// What is happening now: a spinner's message on a terminal (nothing otherwise).
     fn status(&mut self, text: &str);
+    /// A step of long work begins: the spinner's message on a terminal, a plain line
+    /// otherwise (so a log shows what was running when it stopped).
+    fn step(&mut self, text: &str);
     #[cfg_attr(not(feature = "aws"), allow(dead_code))] // used by the AWS commands only
     /// A line of the result that is known before the work ends (text mode only), printed
     /// on stdout as it comes: e.g. an execution's status before its events follow.

@@ -2,7 +2,7 @@
 //! leaderboard, the most important features, and one aligned list of where each artifact
 //! is. `Serialize` for `--json` (all of it), `Display` for people (the top of it).
 
-use super::artifacts::{Importance, LeaderboardRow, TrainingOutput};
+use super::artifacts::{Cluster, Importance, LeaderboardRow, TrainingOutput};
 use super::html::Artifact;
 use super::numbers::sig4;
 use serde::Serialize;
@@ -22,6 +22,9 @@ pub(crate) struct Results {
     /// Every feature, most important first.
     pub(crate) feature_importance: Vec<Importance>,
     pub(crate) artifacts: Vec<Artifact>,
+    /// A multi-host fit: what each host of the Ray cluster fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hosts: Option<Cluster>,
 }
 
 impl Results {
@@ -34,13 +37,15 @@ impl Results {
             leaderboard: output.map(|o| o.leaderboard.clone()).unwrap_or_default(),
             feature_importance: output.map(|o| o.importance.clone()).unwrap_or_default(),
             artifacts,
+            hosts: summary.and_then(|s| s.hosts.clone()),
         }
     }
 
-    /// Where an AWS execution's artifacts are, from its summary: the S3 archives and the
-    /// CloudWatch logs (the leaderboard and importance are inside the outputs archive).
+    /// An AWS execution's results: the leaderboard and importance from its outputs
+    /// archive (`output`, when it was read), and where its artifacts are, from its summary:
+    /// the S3 archives, the CloudWatch logs, the endpoint or batch output.
     #[cfg_attr(not(feature = "aws"), allow(dead_code))]
-    pub(crate) fn on_aws(summary: &super::Summary) -> Results {
+    pub(crate) fn on_aws(summary: &super::Summary, output: Option<&TrainingOutput>) -> Results {
         let mut artifacts = Vec::new();
         let mut put = |what: &str, location: String| {
             artifacts.push(Artifact {
@@ -50,10 +55,12 @@ impl Results {
         };
         if let Some(model) = &summary.model_path {
             put("model", model.clone());
-            if let Some(dir) = model.strip_suffix("model.tar.gz") {
+            if let Some(archive) = super::artifacts::outputs_archive(model) {
                 put(
                     "outputs archive",
-                    format!("{dir}output.tar.gz (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"),
+                    format!(
+                        "{archive} (leaderboard.csv, feature_importance.csv, predictions.csv, ...)"
+                    ),
                 );
             }
         }
@@ -72,10 +79,7 @@ impl Results {
         if let Some(output) = &summary.batch_output {
             put("batch predictions", output.clone());
         }
-        Results {
-            artifacts,
-            ..Results::default()
-        }
+        Results::new(output, artifacts)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -108,6 +112,45 @@ fn table(rows: &[Vec<String>], numeric: &[bool]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What each host of a Ray cluster fitted, and what scales across hosts.
+pub(crate) fn hosts(cluster: &Cluster) -> String {
+    let formed = cluster
+        .formed_seconds
+        .map(|s| format!(", formed in {} s", sig4(s)))
+        .unwrap_or_default();
+    let mut text = format!(
+        "hosts ({} as one Ray cluster{formed}; folds and models fit in parallel across hosts, \
+         one model is never split and the data must fit in one host's memory):\n",
+        cluster.per_host.len()
+    );
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let rows: Vec<Vec<String>> = cluster
+        .per_host
+        .iter()
+        .map(|(host, work)| {
+            let mut fitted = plural(work.folds, "fold", "folds");
+            if work.parallel_model_fits > 0 {
+                fitted.push_str(&format!(
+                    ", {}",
+                    plural(work.parallel_model_fits, "model", "models")
+                ));
+            }
+            vec![
+                if *host == cluster.head {
+                    format!("{host} (head)")
+                } else {
+                    host.clone()
+                },
+                fitted,
+                format!("{} s", sig4(work.fold_seconds)),
+                work.models.join(", "),
+            ]
+        })
+        .collect();
+    text.push_str(&table(&rows, &[false, false, true, false]));
+    text
 }
 
 impl fmt::Display for Results {
@@ -167,6 +210,9 @@ impl fmt::Display for Results {
                 })
                 .collect();
             f.write_str(&table(&rows, &[false, true, false]))?;
+        }
+        if let Some(cluster) = &self.hosts {
+            f.write_str(&hosts(cluster))?;
         }
         if !self.artifacts.is_empty() {
             writeln!(f, "artifacts:")?;
@@ -229,6 +275,7 @@ mod tests {
                     location: "j/train.log".into(),
                 },
             ],
+            hosts: None,
         };
         let text = results.to_string();
         assert!(
@@ -275,12 +322,49 @@ mod tests {
             crate::sfn::ExecutionStatus::Succeeded,
             &data,
         );
-        let text = Results::on_aws(&summary).to_string();
+        let text = Results::on_aws(&summary, None).to_string();
         assert!(text.contains("  model            s3://automl-data/output/automl-run-1-train/output/model.tar.gz\n"), "{text}");
         assert!(text.contains("  outputs archive  s3://automl-data/output/automl-run-1-train/output/output.tar.gz"), "{text}");
         assert!(text.contains("streams automl-run-1-train/algo-*"), "{text}");
         assert!(
             text.contains("  endpoint         automl-run-1-deploy\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_multi_host_fit_says_what_each_host_fitted() {
+        use super::super::artifacts::HostWork;
+        let work = |folds, seconds, models: &[&str]| HostWork {
+            folds,
+            fold_seconds: seconds,
+            models: models.iter().map(|m| m.to_string()).collect(),
+            parallel_model_fits: 0,
+        };
+        let cluster = Cluster {
+            head: "algo-1".into(),
+            formed_seconds: Some(2.345),
+            sync: Some("shared_dir".into()),
+            per_host: [
+                ("algo-1".to_string(), work(3, 1.5, &["LightGBM_BAG_L1"])),
+                ("algo-2".to_string(), work(1, 0.25, &["LightGBM_BAG_L1"])),
+            ]
+            .into(),
+        };
+        let text = hosts(&cluster);
+        assert!(
+            text.starts_with(
+                "hosts (2 as one Ray cluster, formed in 2.345 s; folds and models fit in parallel"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("one model is never split"), "{text}");
+        assert!(
+            text.contains("  algo-1 (head)  3 folds   1.500 s  LightGBM_BAG_L1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  algo-2         1 fold   0.2500 s  LightGBM_BAG_L1\n"),
             "{text}"
         );
     }

@@ -291,3 +291,50 @@ fn concurrent_first_runs_in_a_fresh_state_directory_all_get_through() {
         }
     }
 }
+
+#[test]
+fn setup_reports_each_step_with_its_time() {
+    // A real setup up to where PyPI is needed, with pip pointed at a closed port: the
+    // venv is really created, then the install fails fast, and each step said what it
+    // did and how long it took (plain lines: stderr is not a terminal here).
+    let dir = tempfile::tempdir().unwrap();
+    let closed = automl_testkit::free_port();
+    let output = Test::new()
+        .args(["local", "setup", "--base-python"])
+        .arg(crate::support::python())
+        .arg("--state-dir")
+        .arg(dir.path())
+        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
+        .env("PIP_RETRIES", "0")
+        .env("PIP_TIMEOUT", "2")
+        .status(1)
+        .stderr_contains("[1/4] creating ")
+        .stderr_contains("[3/4] installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB …")
+        .stderr_contains("✗ [3/4] installing AutoGluon")
+        .stderr_contains("pip install -r requirements.txt -r requirements-local.txt failed")
+        .run();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let done = stderr
+        .lines()
+        .find(|l| l.starts_with("✓ [1/4] creating "))
+        .unwrap_or_else(|| panic!("no finished venv step in:\n{stderr}"));
+    assert!(done.ends_with(" s)"), "{done}");
+    assert!(
+        !stderr.contains("[4/4]"),
+        "a failed step ends the setup:\n{stderr}"
+    );
+    assert!(dir.path().join("venv/bin/python").exists());
+    // The failed setup's venv is its own: running it again starts over, no --force needed.
+    Test::new()
+        .args(["local", "setup", "--base-python"])
+        .arg(crate::support::python())
+        .arg("--state-dir")
+        .arg(dir.path())
+        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
+        .env("PIP_RETRIES", "0")
+        .env("PIP_TIMEOUT", "2")
+        .status(1)
+        .stderr_lacks("was not created by")
+        .stderr_contains("✓ [1/4] creating ")
+        .run();
+}

@@ -70,8 +70,47 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
             .stdout_contains("accepted")
             .run()
     };
-    run("two", 2);
+    let two_run = run("two", 2);
     run("one", 1);
+
+    // The summary says what each host fitted (issue 13), as text, JSON and in the report.
+    let text = String::from_utf8_lossy(&two_run.stdout);
+    assert!(text.contains("hosts (2 as one Ray cluster"), "{text}");
+    assert!(text.contains("one model is never split"), "{text}");
+    for host in ["algo-1 (head)", "algo-2"] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(host))
+            .unwrap_or_else(|| panic!("no line for {host} in:\n{text}"));
+        assert!(
+            line.contains(" fold") && line.contains("LightGBM_BAG_L1"),
+            "{line}"
+        );
+    }
+    assert!(
+        text.contains("leaderboard ("),
+        "the head's outputs are the summary's: {text}"
+    );
+    assert!(text.contains("training log (algo-2)"), "{text}");
+    let status = Test::new()
+        .args(["status", "--local", "two", "--json", "--state-dir"])
+        .arg(&state)
+        .arg("--object-root")
+        .arg(&objects)
+        .run();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let hosts = &status["results"]["hosts"];
+    assert_eq!(hosts["head"], "algo-1", "{status}");
+    let json_folds: u64 = ["algo-1", "algo-2"]
+        .iter()
+        .map(|h| hosts["per_host"][h]["folds"].as_u64().unwrap())
+        .sum();
+    assert_eq!(json_folds, 4, "{hosts}");
+    let report = std::fs::read_to_string(state.join("executions/two/report.html")).unwrap();
+    assert!(
+        report.contains("<h2>Hosts</h2>") && report.contains("algo-2"),
+        "no hosts in the report"
+    );
 
     let jobs = state.join("sagemaker/training-jobs");
     let two = jobs.join("automl-two-train");

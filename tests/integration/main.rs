@@ -11,7 +11,8 @@
 //!   (tests/fixtures/aws-recorded).
 //! - [`report`]: what a person sees of a local run: the summary's results, and the HTML
 //!   report in headless Chromium.
-//! - `aws_*`: every AWS command against moto (feature `aws`).
+//! - `aws_*`: every AWS command against moto (feature `aws`); `aws_report`: the report and
+//!   summary of an AWS execution from its history and outputs archive.
 //!
 //! [`support`] is the one harness: a fluent builder for a run of the binary, and (`support::aws`)
 //! the emulator.
@@ -26,6 +27,8 @@ mod aws_errors;
 #[cfg(feature = "aws")]
 mod aws_invoke;
 mod aws_recorded;
+#[cfg(feature = "aws")]
+mod aws_report;
 #[cfg(feature = "aws")]
 mod aws_run;
 mod cli;

@@ -9,6 +9,7 @@ pub(crate) mod deploy;
 pub(crate) mod destroy;
 pub(crate) mod error;
 pub(crate) mod history;
+pub(crate) mod models;
 pub mod invoke;
 pub(crate) mod run;
 pub(crate) mod stack;

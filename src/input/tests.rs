@@ -276,8 +276,15 @@ fn reachable(path: &str, n: &Normalized) -> Result<bool, String> {
             n.deploy_mode() == Some(DeployMode::Batch)
         }
         ["Parameters", "Deploy", ..] => flow.deploy,
-        // Filled by the Main machine after training.
-        ["Parameters", "PretrainedModel", ..] => flow.deploy && !flow.train,
+        // Filled by the Main machine after training (or after creating a model from a
+        // registered version).
+        ["Parameters", "PretrainedModel", "ModelPackage"] => n.pretrained_package().is_some(),
+        ["Parameters", "PretrainedModel", ..] => {
+            flow.deploy && !flow.train && n.pretrained_package().is_none()
+        }
+        // Whether to register is decided by the section's presence.
+        ["Parameters", "Registry"] => false,
+        ["Parameters", "Registry", ..] => n.registry().is_some(),
         _ => {
             return Err(format!(
                 "a machine reads $.{path}, which the input contract lacks"

@@ -12,6 +12,7 @@
 //!       endpoint-configs/<config>/ record.json
 //!       endpoints/<endpoint>/      record.json, the unpacked model, serve.log
 //!       transform-jobs/<job>/      record.json, the unpacked model, transform.log
+//!       model-package-groups/<group>/ record.json, versions/<n>/record.json (the registry)
 //! ```
 //!
 //! Names are claimed by creating their directory, which is atomic: two runs never take
@@ -35,6 +36,7 @@ pub(crate) enum ResourceKind {
     EndpointConfig,
     Endpoint,
     TransformJob,
+    ModelPackageGroup,
 }
 
 impl ResourceKind {
@@ -45,6 +47,7 @@ impl ResourceKind {
             ResourceKind::EndpointConfig => "endpoint-configs",
             ResourceKind::Endpoint => "endpoints",
             ResourceKind::TransformJob => "transform-jobs",
+            ResourceKind::ModelPackageGroup => "model-package-groups",
         }
     }
 
@@ -56,6 +59,7 @@ impl ResourceKind {
             ResourceKind::EndpointConfig => "endpoint-config",
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::TransformJob => "transform-job",
+            ResourceKind::ModelPackageGroup => "model-package-group",
         }
     }
 }

@@ -30,8 +30,8 @@ enum Action {
 #[derive(Debug, clap::Args)]
 struct Change {
     /// `<model>/<version>` as `automl models` lists it (e.g. penguins/2), or the version's ARN.
-    #[arg(value_parser = parse_reference)]
-    version: String,
+    #[arg(value_name = "MODEL/VERSION", value_parser = parse_reference)]
+    package: String,
     /// The local registry `run --local` keeps in the state directory.
     #[arg(long)]
     local: bool,
@@ -70,13 +70,13 @@ fn set_status(
         let done = crate::local::backends::registry::set_status(
             &store,
             &global.stack_name,
-            &change.version,
+            &change.package,
             status,
         )?;
         out.result(&done);
         return Ok(ExitCode::SUCCESS);
     }
-    set_status_aws(&change.version, status, global, out)
+    set_status_aws(&change.package, status, global, out)
 }
 
 #[cfg(feature = "aws")]

@@ -260,14 +260,14 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     // naming the models there are.
     let mut typo =
         serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
-    typo["Parameters"]["PretrainedModel"]["Name"] = json!("automl-penguins-trian");
+    typo["Parameters"]["PretrainedModel"] = json!({"Name": "automl-penguins-trian"});
     let typo = sandbox.input("typo.json", typo);
     let started = std::time::Instant::now();
     sandbox
         .run(&typo, "penguins-typo")
         .status(1)
         .stdout_contains("Could not find model")
-        .stdout_contains("local models: automl-penguins-train")
+        .stdout_contains("local models: automl-penguins-again-train, automl-penguins-batch-model, automl-penguins-train")
         .run();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),

@@ -50,7 +50,10 @@ pub(crate) fn list(config: &AwsConfig) -> anyhow::Result<ModelVersions> {
                     .model_package_summary_list
                     .unwrap_or_default()
                 {
-                    arns.push((summary.model_package_version.unwrap_or(0), summary.model_package_arn));
+                    arns.push((
+                        summary.model_package_version.unwrap_or(0),
+                        summary.model_package_arn,
+                    ));
                 }
             }
             arns.sort_by_key(|(version, _)| *version);

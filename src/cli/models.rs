@@ -92,7 +92,11 @@ fn set_status_aws(
     global: &Global,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
-    out.result(&crate::aws::models::set_status(&global.aws(), reference, status)?);
+    out.result(&crate::aws::models::set_status(
+        &global.aws(),
+        reference,
+        status,
+    )?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -157,8 +157,7 @@ pub(crate) fn check_registry_model_name(name: &str) -> Result<(), String> {
 
 /// A model package version's ARN (botocore sagemaker `VersionedArnOrName`, the versioned
 /// form): `arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>`.
-const MODEL_PACKAGE_ARN: &str =
-    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:model-package/[a-z0-9](-*[a-z0-9]){0,62}/[0-9]{1,9}$";
+const MODEL_PACKAGE_ARN: &str = r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:model-package/[a-z0-9](-*[a-z0-9]){0,62}/[0-9]{1,9}$";
 
 /// Checks `PretrainedModel.ModelPackage`: `<model>/<version>` (a group of this stack,
 /// `<stack>-<model>`) or a version's ARN.

@@ -358,7 +358,11 @@ fn every_path_the_machines_read_exists_in_the_normalised_inputs() {
             "the path collector missed {expected}: {paths:?}"
         );
     }
-    for file in SEEDS.iter().chain(EXAMPLES.iter()).chain(REGISTRY_EXAMPLES.iter()) {
+    for file in SEEDS
+        .iter()
+        .chain(EXAMPLES.iter())
+        .chain(REGISTRY_EXAMPLES.iter())
+    {
         let normalized = valid(&load(file));
         for path in &paths {
             match reachable(path, &normalized) {
@@ -395,7 +399,11 @@ fn every_field_of_the_normalised_inputs_is_read_by_a_machine() {
             }
         }
     }
-    for file in SEEDS.iter().chain(EXAMPLES.iter()).chain(REGISTRY_EXAMPLES.iter()) {
+    for file in SEEDS
+        .iter()
+        .chain(EXAMPLES.iter())
+        .chain(REGISTRY_EXAMPLES.iter())
+    {
         let mut found = Vec::new();
         fields(valid(&load(file)).value(), "", &mut found);
         for field in found {
@@ -1006,25 +1014,37 @@ fn broken_inputs() -> Vec<Broken> {
         ),
         (
             TRAIN_EVALUATE,
-            vec![set("/Parameters/Registry", json!({"ModelName": "Penguins"}))],
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "Penguins"}),
+            )],
             "Parameters.Registry.ModelName",
             "lowercase letters",
         ),
         (
             TRAIN_EVALUATE,
-            vec![set("/Parameters/Registry", json!({"ModelName": "m".repeat(44)}))],
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "m".repeat(44)}),
+            )],
             "Parameters.Registry.ModelName",
             "at most 43",
         ),
         (
             TRAIN_EVALUATE,
-            vec![set("/Parameters/Registry", json!({"ModelName": "p", "Approval": "manaul"}))],
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "p", "Approval": "manaul"}),
+            )],
             "Parameters.Registry.Approval",
             "did you mean \"manual\"",
         ),
         (
             TRAIN_EVALUATE,
-            vec![set("/Parameters/Registry", json!({"ModelName": "p", "Aproval": "auto"}))],
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "p", "Aproval": "auto"}),
+            )],
             "Parameters.Registry.Aproval",
             "did you mean \"Approval\"",
         ),
@@ -1042,8 +1062,14 @@ fn broken_inputs() -> Vec<Broken> {
             TRAIN_EVALUATE,
             vec![
                 set("/Parameters/Flow/Deploy", json!(true)),
-                set("/Parameters/Deploy", json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large"})),
-                set("/Parameters/Registry", json!({"ModelName": "p", "Approval": "manual"})),
+                set(
+                    "/Parameters/Deploy",
+                    json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large"}),
+                ),
+                set(
+                    "/Parameters/Registry",
+                    json!({"ModelName": "p", "Approval": "manual"}),
+                ),
             ],
             "Parameters.Registry.Approval",
             "before anyone approved it",
@@ -1056,19 +1082,28 @@ fn broken_inputs() -> Vec<Broken> {
         ),
         (
             PRETRAINED_BATCH,
-            vec![set("/Parameters/PretrainedModel", json!({"Name": "m", "ModelPackage": "p/1"}))],
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"Name": "m", "ModelPackage": "p/1"}),
+            )],
             "Parameters.PretrainedModel",
             "not both",
         ),
         (
             PRETRAINED_BATCH,
-            vec![set("/Parameters/PretrainedModel", json!({"ModelPackage": "penguins"}))],
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackage": "penguins"}),
+            )],
             "Parameters.PretrainedModel.ModelPackage",
             "has no version",
         ),
         (
             PRETRAINED_BATCH,
-            vec![set("/Parameters/PretrainedModel", json!({"ModelPackage": "penguins/v2"}))],
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackage": "penguins/v2"}),
+            )],
             "Parameters.PretrainedModel.ModelPackage",
             "is not a version number",
         ),
@@ -1083,7 +1118,10 @@ fn broken_inputs() -> Vec<Broken> {
         ),
         (
             PRETRAINED_BATCH,
-            vec![set("/Parameters/PretrainedModel", json!({"ModelPackag": "p/1"}))],
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackag": "p/1"}),
+            )],
             "Parameters.PretrainedModel.ModelPackag",
             "did you mean \"ModelPackage\"",
         ),

@@ -22,7 +22,9 @@ use results::Results;
 pub(crate) use progress::{Progress, Started};
 
 use crate::sfn::ExecutionStatus;
-use crate::stack::machines::main::results::{pointer, DEPLOYMENT, EVALUATION, REGISTRATION, TRAINING};
+use crate::stack::machines::main::results::{
+    pointer, DEPLOYMENT, EVALUATION, REGISTRATION, TRAINING,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -147,7 +147,8 @@ mod tests {
                 reference: ModelVersion::reference_of("automl", "automl-penguins", 2),
                 model_package_group_name: "automl-penguins".into(),
                 model_package_version: 2,
-                model_package_arn: "arn:aws:sagemaker:local:000000000000:model-package/automl-penguins/2".into(),
+                model_package_arn:
+                    "arn:aws:sagemaker:local:000000000000:model-package/automl-penguins/2".into(),
                 model_approval_status: "Approved".into(),
                 creation_time: None,
                 metadata,
@@ -157,6 +158,8 @@ mod tests {
         assert!(text.starts_with("VERSION "), "{text}");
         assert!(text.contains("penguins/2"), "{text}");
         assert!(text.contains("accuracy 0.9710 (threshold 0.8)"), "{text}");
-        assert!(ModelVersions::default().to_string().starts_with("no registered models"));
+        assert!(ModelVersions::default()
+            .to_string()
+            .starts_with("no registered models"));
     }
 }

@@ -52,8 +52,18 @@ fn models_lists_this_stacks_versions_and_approve_updates_one() {
                 .unwrap();
         }
     });
-    register(&env, "automl-penguins", ModelApprovalStatus::Approved, "0.97");
-    register(&env, "automl-penguins", ModelApprovalStatus::PendingManualApproval, "0.95");
+    register(
+        &env,
+        "automl-penguins",
+        ModelApprovalStatus::Approved,
+        "0.97",
+    );
+    register(
+        &env,
+        "automl-penguins",
+        ModelApprovalStatus::PendingManualApproval,
+        "0.95",
+    );
     register(&env, "other-penguins", ModelApprovalStatus::Approved, "0.5");
 
     let output = env
@@ -67,7 +77,11 @@ fn models_lists_this_stacks_versions_and_approve_updates_one() {
         .iter()
         .map(|v| v["Reference"].as_str().unwrap())
         .collect();
-    assert_eq!(references, Vec::<&str>::new(), "automl-dev has no versions: {listed}");
+    assert_eq!(
+        references,
+        Vec::<&str>::new(),
+        "automl-dev has no versions: {listed}"
+    );
 
     let output = env.automl().args(["models", "--json"]).run();
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();

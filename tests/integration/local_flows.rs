@@ -177,7 +177,8 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     assert!(kinds.contains(&"TaskSucceeded"), "{kinds:?}");
 
     // A second version, left for a person to approve.
-    let mut manual = serde_json::from_str::<Value>(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let mut manual =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&input).unwrap()).unwrap();
     manual["Parameters"]["Registry"] = json!({"ModelName": "penguins", "Approval": "manual"});
     let manual = sandbox.input("manual.json", manual);
     sandbox
@@ -195,9 +196,19 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     let versions: Value = serde_json::from_slice(&json.stdout).unwrap();
     let versions = versions["Versions"].as_array().unwrap();
     assert_eq!(versions.len(), 2, "{}", stdout(&listed));
-    assert_eq!(versions[0]["Metadata"]["TrainingJobName"], "automl-penguins-train");
+    assert_eq!(
+        versions[0]["Metadata"]["TrainingJobName"],
+        "automl-penguins-train"
+    );
     assert_eq!(versions[1]["Metadata"]["Execution"], "penguins-again");
-    assert!(versions[0]["Metadata"]["Score"].as_str().unwrap().parse::<f64>().unwrap() >= 0.8);
+    assert!(
+        versions[0]["Metadata"]["Score"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            >= 0.8
+    );
 
     // The third seed flow, with the model just trained as a registered version, in batch.
     let batch = sandbox.input(
@@ -245,7 +256,10 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         .stdout_contains("is PendingManualApproval: only an Approved version is deployed")
         .stderr_lacks("Deploy ›")
         .run();
-    assert!(!sandbox.state().join("executions/penguins-pending-deploy").exists());
+    assert!(!sandbox
+        .state()
+        .join("executions/penguins-pending-deploy")
+        .exists());
     sandbox
         .models(&["approve", "penguins/2"])
         .stdout_contains("penguins/2: PendingManualApproval -> Approved")

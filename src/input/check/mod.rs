@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 mod deploy;
 mod evaluation;
-mod registry;
 pub(crate) mod importance;
+mod registry;
 mod train;
 
 /// What checking an input found.

@@ -18,7 +18,10 @@ pub(crate) fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
         .and_then(Value::as_str);
     let container = match package {
         Some(package) => super::registry::container_of(env, package)?,
-        None => input.get("PrimaryContainer").cloned().unwrap_or(Value::Null),
+        None => input
+            .get("PrimaryContainer")
+            .cloned()
+            .unwrap_or(Value::Null),
     };
     let data_url = location(&container, "/ModelDataUrl")?;
     if !env.objects.path(&data_url).is_file() {

@@ -185,8 +185,8 @@ fn find_version(store: &Store, reference: &str) -> Option<(String, u32, Value)> 
         .names(ResourceKind::ModelPackageGroup)
         .into_iter()
         .find(|g| g.eq_ignore_ascii_case(group))?;
-    let text = std::fs::read_to_string(version_dir(store, &group, version).join("record.json"))
-        .ok()?;
+    let text =
+        std::fs::read_to_string(version_dir(store, &group, version).join("record.json")).ok()?;
     Some((group, version, serde_json::from_str(&text).ok()?))
 }
 
@@ -195,9 +195,7 @@ pub(crate) fn describe_version(env: &Env, input: &Value) -> Result<Value, Failur
     let (_, _, mut record) = find_version(&env.store, reference).ok_or_else(|| {
         sdk_refusal(format!(
             "ModelPackage {reference} does not exist. (local groups: {})",
-            env.store
-                .names(ResourceKind::ModelPackageGroup)
-                .join(", ")
+            env.store.names(ResourceKind::ModelPackageGroup).join(", ")
         ))
     })?;
     if let Some(object) = record.as_object_mut() {
@@ -249,7 +247,10 @@ pub(crate) fn list(store: &Store, stack_name: &str) -> ModelVersions {
                 reference: ModelVersion::reference_of(stack_name, &group, version),
                 model_package_group_name: group.clone(),
                 model_package_version: version,
-                model_package_arn: record["ModelPackageArn"].as_str().unwrap_or_default().into(),
+                model_package_arn: record["ModelPackageArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
                 model_approval_status: record["ModelApprovalStatus"]
                     .as_str()
                     .unwrap_or_default()
@@ -287,7 +288,8 @@ pub(crate) fn set_status(
         bail!(
             "no registered version {reference} in stack {stack_name} ({})",
             if known.is_empty() {
-                "the local registry is empty: a run with Parameters.Registry registers one".to_string()
+                "the local registry is empty: a run with Parameters.Registry registers one"
+                    .to_string()
             } else {
                 format!("registered: {}", known.join(", "))
             }
@@ -303,7 +305,10 @@ pub(crate) fn set_status(
     write_json(&path, &record).with_context(|| format!("cannot update {}", path.display()))?;
     Ok(ApprovalChange {
         reference: ModelVersion::reference_of(stack_name, &group, version),
-        model_package_arn: record["ModelPackageArn"].as_str().unwrap_or_default().into(),
+        model_package_arn: record["ModelPackageArn"]
+            .as_str()
+            .unwrap_or_default()
+            .into(),
         previous_status: previous,
         model_approval_status: status.to_string(),
     })

@@ -26,7 +26,11 @@ pub(crate) mod results {
         (TRAINING, &["ModelName", "ModelPath", "TrainingJobName"]),
         (
             REGISTRATION,
-            &["ModelPackageGroupName", "ModelPackageArn", "ModelApprovalStatus"],
+            &[
+                "ModelPackageGroupName",
+                "ModelPackageArn",
+                "ModelApprovalStatus",
+            ],
         ),
         (
             EVALUATION,

@@ -150,7 +150,9 @@ pub(crate) fn register(
                 }),
                 next("WasVersionRejected"),
             )
-            .result_path(&super::main::results::result_path(super::main::results::REGISTRATION)),
+            .result_path(&super::main::results::result_path(
+                super::main::results::REGISTRATION,
+            )),
         )
         .state(
             "WasVersionRejected",

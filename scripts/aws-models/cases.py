@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import re
 import sys
@@ -71,6 +72,9 @@ RESOURCES = {
     "sagemaker:createTransformJob.sync": ("sagemaker", "CreateTransformJob"),
     "lambda:invoke": ("lambda", "Invoke"),
     "states:startExecution.sync:2": ("stepfunctions", "StartExecution"),
+    "aws-sdk:sagemaker:createModelPackageGroup": ("sagemaker", "CreateModelPackageGroup"),
+    "aws-sdk:sagemaker:createModelPackage": ("sagemaker", "CreateModelPackage"),
+    "aws-sdk:sagemaker:describeModelPackage": ("sagemaker", "DescribeModelPackage"),
 }
 
 
@@ -112,6 +116,8 @@ def evaluate(expression: str, state: dict, context: dict):
         return template
     if function == "JsonToString":
         return json.dumps(values[0], separators=(",", ":"))
+    if function == "Hash":
+        return hashlib.new(values[1].lower(), str(values[0]).encode()).hexdigest()
     sys.exit(f"States.{function} is not rendered here: add it to evaluate()")
 
 
@@ -174,7 +180,18 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
                              "Id": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:automl-Main:{EXECUTION}"}}
     name = f"{STACK}-{EXECUTION}"
     # Each machine's state input where its Tasks run (after its naming Pass state).
-    main_state = {**train_example, "Training": {"ModelPath": f"s3://bucket/output/{name}/output/model.tar.gz"}}
+    main_state = {
+        **train_example,
+        "Training": {"ModelPath": f"s3://bucket/output/{name}/output/model.tar.gz",
+                     "TrainingJobName": f"{name}-train", "Image": SUBSTITUTIONS["InferenceImage"]},
+        "Evaluation": {"Metric": "accuracy", "Value": 0.9130434782608695, "Threshold": 0.6},
+        # What the registry's Pass states put there (src/stack/machines/registry.rs).
+        "Registering": {"Status": "Approved", "ModelPackageGroupName": f"{STACK}-bank"},
+        "Package": {"Arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{STACK}-bank/1",
+                    "ModelName": f"{name}-model",
+                    "Described": {"ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{STACK}-bank/1",
+                                  "ModelApprovalStatus": "Approved"}},
+    }
     # What the Train machine's DefaultFeatureImportance fills in before TrainModel runs.
     train_parameters = copy.deepcopy(train_example["Parameters"])
     train_parameters["Train"].setdefault(
@@ -320,6 +337,12 @@ BREAKS = [
     ("package-bad-realtime-type", "Registry.CreateModelPackage", ["InferenceSpecification", "SupportedRealtimeInferenceInstanceTypes", 0], "ml.m5.mega"),
     ("package-metadata-key-empty", "Registry.CreateModelPackage", ["CustomerMetadataProperties", ""], "x"),
     ("group-name-too-long", "Registry.CreateModelPackageGroup", ["ModelPackageGroupName"], "g" * 64),
+    ("machine-group-name-underscore", "Main.CreateModelPackageGroup", ["ModelPackageGroupName"], "automl_bank"),
+    ("machine-package-score-brace", "Main.CreateModelPackage", ["CustomerMetadataProperties", "Score"], "{0.9}"),
+    ("machine-package-token-too-long", "Main.CreateModelPackage", ["ClientToken"], "t" * 37),
+    ("machine-package-missing-containers", "Main.CreateModelPackage", ["InferenceSpecification", "Containers"], DELETE),
+    ("describe-package-group-arn", "Main.DescribeModelPackage", ["ModelPackageName"], "arn:aws:sagemaker:us-east-1:123456789012:model-package/automl-bank/x"),
+    ("model-from-package-bad-name", "Main.CreateModelFromPackage", ["Containers", 0, "ModelPackageName"], "automl_bank/1"),
     ("scaling-bad-namespace", "Scaling.RegisterScalableTarget", ["ServiceNamespace"], "SageMaker"),
     ("scaling-capacity-string", "Scaling.RegisterScalableTarget", ["MinCapacity"], "1"),
     ("policy-target-string", "Scaling.PutScalingPolicy", ["TargetTrackingScalingPolicyConfiguration", "TargetValue"], "70"),

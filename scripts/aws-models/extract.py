@@ -38,13 +38,15 @@ OPERATIONS = {
         "CreateEndpoint",  # sagemaker:createEndpoint
         "CreateEndpointConfig",  # sagemaker:createEndpointConfig
         "CreateModel",  # sagemaker:createModel
-        "CreateModelPackage",  # model registry
-        "CreateModelPackageGroup",  # model registry
+        "CreateModelPackage",  # aws-sdk:sagemaker:createModelPackage (model registry)
+        "CreateModelPackageGroup",  # aws-sdk:sagemaker:createModelPackageGroup
         "CreateTrainingJob",  # sagemaker:createTrainingJob.sync
         "CreateTransformJob",  # sagemaker:createTransformJob.sync
         "DeleteEndpointConfig",  # replacing an endpoint's configuration
         "DescribeEndpoint",  # aws-sdk:sagemaker:describeEndpoint
+        "DescribeModelPackage",  # aws-sdk:sagemaker:describeModelPackage (deploy a version)
         "UpdateEndpoint",  # replacing an endpoint's configuration
+        "UpdateModelPackage",  # automl models approve
     ],
     "lambda": ["Invoke"],  # lambda:invoke
     "stepfunctions": ["StartExecution"],  # states:startExecution.sync:2

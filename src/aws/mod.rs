@@ -12,6 +12,7 @@ pub(crate) mod destroy;
 pub(crate) mod error;
 pub(crate) mod history;
 pub mod invoke;
+pub(crate) mod models;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod stack;

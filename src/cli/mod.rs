@@ -15,6 +15,7 @@ pub(crate) mod graph;
 pub(crate) mod invoke;
 pub(crate) mod local;
 pub(crate) mod manual;
+pub(crate) mod models;
 pub(crate) mod output;
 pub(crate) mod report;
 pub(crate) mod run;
@@ -81,6 +82,7 @@ pub(crate) enum Command {
     Executions(executions::Args),
     Invoke(invoke::Args),
     Report(report::Args),
+    Models(models::Args),
     /// The local runner: create its Python environment, list and stop local endpoints.
     #[command(subcommand)]
     Local(local::Command),
@@ -147,6 +149,7 @@ fn dispatch(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Executions(args) => executions::run(args, global, out),
         Command::Invoke(args) => invoke::run(args, global, out),
         Command::Report(args) => report::run(args, global, out),
+        Command::Models(args) => models::run(args, global, out),
         Command::Local(command) => local::run(command, global, out),
         Command::Manual(command) => manual::run(command, out),
     }

@@ -31,8 +31,8 @@ mod tests;
 
 pub(crate) use check::Target;
 pub(crate) use data::{check_data, data_sources, local_sample, Sample};
-pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
-pub(crate) use names::{check_execution_name, check_sagemaker_name};
+pub(crate) use model::{Deploy, DeployMode, Flow, Input, Registry, Train};
+pub(crate) use names::{check_execution_name, check_model_package, check_sagemaker_name};
 pub(crate) use preflight::{preflight, Preflight, PreflightError};
 pub use problem::Problem;
 pub(crate) use read::{parse, read_capped};
@@ -111,13 +111,29 @@ impl Normalized {
         self.train()?.training_output.parse().ok()
     }
 
-    /// The pretrained SageMaker model to deploy, when the flow deploys without training.
+    /// The pretrained SageMaker model to deploy, when the flow deploys without training
+    /// and names a model (not a registered version).
     pub(crate) fn pretrained_model(&self) -> Option<&str> {
         self.input
             .parameters
             .pretrained_model
             .as_ref()
-            .map(|m| m.name.as_str())
+            .and_then(|m| m.name.as_deref())
+    }
+
+    /// The registered version to deploy (`<model>/<version>` or its ARN), when the flow
+    /// deploys one.
+    pub(crate) fn pretrained_package(&self) -> Option<&str> {
+        self.input
+            .parameters
+            .pretrained_model
+            .as_ref()
+            .and_then(|m| m.model_package.as_deref())
+    }
+
+    /// Where the trained model is registered, when it is.
+    pub(crate) fn registry(&self) -> Option<&Registry> {
+        self.input.parameters.registry.as_ref()
     }
 
     /// What was accepted but is ignored or worth a look (`path: message`, like problems).
@@ -141,7 +157,18 @@ impl Normalized {
         if flow.evaluate {
             steps.push("evaluate".to_string());
         }
-        let pretrained = self.pretrained_model();
+        if let Some(registry) = self.registry() {
+            steps.push(format!(
+                "register as {} ({})",
+                registry.model_name,
+                registry.approval.name()
+            ));
+        }
+        let pretrained = self
+            .pretrained_model()
+            .map(str::to_string)
+            .or_else(|| self.pretrained_package().map(|p| format!("version {p}")));
+        let pretrained = pretrained.as_deref();
         if let Some(mode) = self.deploy_mode() {
             steps.push(match (mode, pretrained) {
                 (DeployMode::Endpoint, None) => "deploy to endpoint".to_string(),

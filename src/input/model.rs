@@ -27,6 +27,9 @@ pub(crate) struct Parameters {
     pub(crate) evaluation: Option<Evaluation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) deploy: Option<Deploy>,
+    /// Only when training (the Main machine registers the model it evaluated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) registry: Option<Registry>,
 }
 
 /// `Parameters.Flow`: which steps run.
@@ -38,11 +41,46 @@ pub(crate) struct Flow {
     pub(crate) deploy: bool,
 }
 
-/// `Parameters.PretrainedModel`.
+/// `Parameters.PretrainedModel`: a SageMaker model (`Name`) or a version registered in
+/// the stack's model registry (`ModelPackage`), exactly one of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct PretrainedModel {
-    pub(crate) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    /// `<model>/<version>` (a group of this stack) or a model package version's ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) model_package: Option<String>,
+}
+
+/// `Parameters.Registry`: register the trained model as a version of the model package
+/// group `<stack>-<ModelName>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Registry {
+    pub(crate) model_name: String,
+    pub(crate) approval: Approval,
+}
+
+/// `Parameters.Registry.Approval`: who approves a version that passed the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Approval {
+    /// Passing the evaluation gate approves it (`Approved`).
+    Auto,
+    /// A person approves it later (`PendingManualApproval`; `automl models approve`).
+    Manual,
+}
+
+impl Approval {
+    pub(crate) const ALL: [Approval; 2] = [Approval::Auto, Approval::Manual];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Approval::Auto => "auto",
+            Approval::Manual => "manual",
+        }
+    }
 }
 
 /// `Parameters.Train`. The S3 locations are kept as written (they are checked).

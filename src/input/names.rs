@@ -120,6 +120,79 @@ pub(crate) fn check_model_name(name: &str) -> Result<(), String> {
     })
 }
 
+/// The longest `Registry.ModelName`: the group is `<stack>-<ModelName>`, a SageMaker
+/// name (botocore sagemaker `CreateModelPackageGroupInput.ModelPackageGroupName`:
+/// `EntityName`, at most 63), and stack names have at most 19 characters
+/// (`stack::check_stack_name`).
+pub(crate) const REGISTRY_MODEL_NAME_MAX: usize = SAGEMAKER_NAME_MAX - 19 - 1;
+
+/// Checks `Registry.ModelName` (and the model part of `PretrainedModel.ModelPackage`):
+/// lowercase, because SageMaker lowercases names in ARNs and IAM matches the group's ARN
+/// by the stack's (lowercase) prefix.
+pub(crate) fn check_registry_model_name(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if length > REGISTRY_MODEL_NAME_MAX {
+        return Err(format!(
+            "{} has {length} characters; use at most {REGISTRY_MODEL_NAME_MAX}: the model package group is \
+             <stack>-<ModelName>, which SageMaker allows up to {SAGEMAKER_NAME_MAX} characters",
+            quote(name)
+        ));
+    }
+    let valid = !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a registry model name: use lowercase letters, digits and '-', starting and ending \
+             with a letter or digit, e.g. \"penguins\" (the group is named <stack>-<ModelName>)",
+            quote(name)
+        ))
+    }
+}
+
+/// A model package version's ARN (botocore sagemaker `VersionedArnOrName`, the versioned
+/// form): `arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>`.
+const MODEL_PACKAGE_ARN: &str = r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:model-package/[a-z0-9](-*[a-z0-9]){0,62}/[0-9]{1,9}$";
+
+/// Checks `PretrainedModel.ModelPackage`: `<model>/<version>` (a group of this stack,
+/// `<stack>-<model>`) or a version's ARN.
+pub(crate) fn check_model_package(reference: &str) -> Result<(), String> {
+    const FORM: &str = "give <model>/<version> as `automl models` lists it, e.g. \"penguins/3\", \
+                        or the version's ARN (arn:aws:sagemaker:<region>:<account>:model-package/<stack>-<model>/<version>)";
+    if reference.starts_with("arn:") {
+        let pattern = regex::Regex::new(MODEL_PACKAGE_ARN).expect("the pattern compiles");
+        return if pattern.is_match(reference) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is not the ARN of a model package version: {FORM}",
+                quote(reference)
+            ))
+        };
+    }
+    let Some((model, version)) = reference.split_once('/') else {
+        return Err(format!("{} has no version: {FORM}", quote(reference)));
+    };
+    check_registry_model_name(model)?;
+    let numbered = !version.is_empty()
+        && version.len() <= 9
+        && version.chars().all(|c| c.is_ascii_digit())
+        && !version.starts_with('0');
+    if numbered {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a version number (1, 2, ...): {FORM}",
+            quote(version)
+        ))
+    }
+}
+
 /// Checks an instance type against those SageMaker accepts for `use_`: the enum in AWS's
 /// model of the API (botocore's sagemaker service-2.json `TrainingInstanceType`,
 /// `ProductionVariantInstanceType`, `TransformInstanceType`, extracted in src/awsmodel/).

@@ -26,6 +26,12 @@ const EXAMPLES: [&str; 3] = [
     "examples/pretrained_batch.json",
 ];
 
+/// The model registry's examples: register a version (manual approval), deploy one.
+const REGISTRY_EXAMPLES: [&str; 2] = [
+    "examples/train_evaluate_register.json",
+    "examples/registered_batch.json",
+];
+
 fn valid(raw: &Value) -> Normalized {
     validate(raw).unwrap_or_else(|problems| {
         panic!(
@@ -127,6 +133,41 @@ fn examples_are_the_seed_flows() {
         }
         assert_eq!(seed, example, "{example}");
     }
+}
+
+#[test]
+fn registry_examples_normalise_to_what_the_main_machine_reads() {
+    let register = valid(&load(REGISTRY_EXAMPLES[0]));
+    assert_eq!(
+        register.value()["Parameters"]["Registry"],
+        json!({"ModelName": "bank", "Approval": "manual"})
+    );
+    assert_eq!(
+        register.describe(),
+        "train + evaluate + register as bank (manual)"
+    );
+    // Approval defaults to auto; the section is dropped (with a note) when nothing trains.
+    let mut auto = load(REGISTRY_EXAMPLES[0]);
+    auto["Parameters"]["Registry"] = json!({"ModelName": "bank"});
+    assert_eq!(valid(&auto).registry().unwrap().approval.name(), "auto");
+    let batch = valid(&load(REGISTRY_EXAMPLES[1]));
+    assert_eq!(batch.pretrained_package(), Some("bank/1"));
+    assert_eq!(batch.pretrained_model(), None);
+    assert_eq!(
+        batch.describe(),
+        "batch transform with pretrained model version bank/1"
+    );
+    let mut arn = load(REGISTRY_EXAMPLES[1]);
+    arn["Parameters"]["PretrainedModel"] = json!({"ModelPackage": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/automl-bank/12"});
+    valid(&arn);
+    let mut ignored = load(REGISTRY_EXAMPLES[1]);
+    ignored["Parameters"]["Registry"] = json!({"ModelName": "bank"});
+    let ignored = valid(&ignored);
+    assert!(ignored.registry().is_none());
+    assert!(ignored
+        .notes()
+        .iter()
+        .any(|n| n.path == "Parameters.Registry" && n.message.starts_with("ignored")));
 }
 
 #[test]
@@ -276,8 +317,15 @@ fn reachable(path: &str, n: &Normalized) -> Result<bool, String> {
             n.deploy_mode() == Some(DeployMode::Batch)
         }
         ["Parameters", "Deploy", ..] => flow.deploy,
-        // Filled by the Main machine after training.
-        ["Parameters", "PretrainedModel", ..] => flow.deploy && !flow.train,
+        // Filled by the Main machine after training (or after creating a model from a
+        // registered version).
+        ["Parameters", "PretrainedModel", "ModelPackage"] => n.pretrained_package().is_some(),
+        ["Parameters", "PretrainedModel", ..] => {
+            flow.deploy && !flow.train && n.pretrained_package().is_none()
+        }
+        // Whether to register is decided by the section's presence.
+        ["Parameters", "Registry"] => false,
+        ["Parameters", "Registry", ..] => n.registry().is_some(),
         _ => {
             return Err(format!(
                 "a machine reads $.{path}, which the input contract lacks"
@@ -301,13 +349,20 @@ fn every_path_the_machines_read_exists_in_the_normalised_inputs() {
         "Parameters.Evaluation.Threshold",
         "Parameters.Deploy.BatchInputDataPath",
         "Parameters.PretrainedModel.Name",
+        "Parameters.PretrainedModel.ModelPackage",
+        "Parameters.Registry.ModelName",
+        "Parameters.Registry.Approval",
     ] {
         assert!(
             paths.contains(expected),
             "the path collector missed {expected}: {paths:?}"
         );
     }
-    for file in SEEDS.iter().chain(EXAMPLES.iter()) {
+    for file in SEEDS
+        .iter()
+        .chain(EXAMPLES.iter())
+        .chain(REGISTRY_EXAMPLES.iter())
+    {
         let normalized = valid(&load(file));
         for path in &paths {
             match reachable(path, &normalized) {
@@ -344,7 +399,11 @@ fn every_field_of_the_normalised_inputs_is_read_by_a_machine() {
             }
         }
     }
-    for file in SEEDS.iter().chain(EXAMPLES.iter()) {
+    for file in SEEDS
+        .iter()
+        .chain(EXAMPLES.iter())
+        .chain(REGISTRY_EXAMPLES.iter())
+    {
         let mut found = Vec::new();
         fields(valid(&load(file)).value(), "", &mut found);
         for field in found {
@@ -945,6 +1004,126 @@ fn broken_inputs() -> Vec<Broken> {
             )],
             "Parameters.PretrainedModel.Name",
             "at most 63",
+        ),
+        // the model registry
+        (
+            TRAIN_EVALUATE,
+            vec![set("/Parameters/Registry", json!({}))],
+            "Parameters.Registry.ModelName",
+            "required",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "Penguins"}),
+            )],
+            "Parameters.Registry.ModelName",
+            "lowercase letters",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "m".repeat(44)}),
+            )],
+            "Parameters.Registry.ModelName",
+            "at most 43",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "p", "Approval": "manaul"}),
+            )],
+            "Parameters.Registry.Approval",
+            "did you mean \"manual\"",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![set(
+                "/Parameters/Registry",
+                json!({"ModelName": "p", "Aproval": "auto"}),
+            )],
+            "Parameters.Registry.Aproval",
+            "did you mean \"Approval\"",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![
+                set("/Parameters/Flow/Evaluate", json!(false)),
+                del("/Parameters/Evaluation"),
+                set("/Parameters/Registry", json!({"ModelName": "p"})),
+            ],
+            "Parameters.Registry",
+            "needs Parameters.Flow.Evaluate true",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![
+                set("/Parameters/Flow/Deploy", json!(true)),
+                set(
+                    "/Parameters/Deploy",
+                    json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large"}),
+                ),
+                set(
+                    "/Parameters/Registry",
+                    json!({"ModelName": "p", "Approval": "manual"}),
+                ),
+            ],
+            "Parameters.Registry.Approval",
+            "before anyone approved it",
+        ),
+        (
+            TRAIN_EVALUATE,
+            vec![set("/Registry", json!({"ModelName": "p"}))],
+            "Registry",
+            "belongs inside Parameters",
+        ),
+        (
+            PRETRAINED_BATCH,
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"Name": "m", "ModelPackage": "p/1"}),
+            )],
+            "Parameters.PretrainedModel",
+            "not both",
+        ),
+        (
+            PRETRAINED_BATCH,
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackage": "penguins"}),
+            )],
+            "Parameters.PretrainedModel.ModelPackage",
+            "has no version",
+        ),
+        (
+            PRETRAINED_BATCH,
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackage": "penguins/v2"}),
+            )],
+            "Parameters.PretrainedModel.ModelPackage",
+            "is not a version number",
+        ),
+        (
+            PRETRAINED_BATCH,
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackage": "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/automl-p"}),
+            )],
+            "Parameters.PretrainedModel.ModelPackage",
+            "is not the ARN of a model package version",
+        ),
+        (
+            PRETRAINED_BATCH,
+            vec![set(
+                "/Parameters/PretrainedModel",
+                json!({"ModelPackag": "p/1"}),
+            )],
+            "Parameters.PretrainedModel.ModelPackag",
+            "did you mean \"ModelPackage\"",
         ),
         // present but unread sections are still checked
         (

@@ -3,7 +3,7 @@
 //! (with its own name, history and record, as Step Functions would), persists every
 //! execution under `<state>/executions/<name>/`, and forwards progress.
 
-use super::backends::{self, evaluate, models, serving, training, transform, Env};
+use super::backends::{self, evaluate, models, registry, serving, training, transform, Env};
 use super::machines::Machines;
 use super::store::{write_json, Store};
 use crate::sfn::context::ExecutionInfo;
@@ -284,6 +284,15 @@ impl Host for Runner<'_> {
             }
             "sagemaker:createTransformJob.sync" => {
                 transform::create(&self.env, call.input, call.deadline)
+            }
+            "aws-sdk:sagemaker:createModelPackageGroup" => {
+                registry::create_group(&self.env, call.input)
+            }
+            "aws-sdk:sagemaker:createModelPackage" => {
+                registry::create_version(&self.env, call.input)
+            }
+            "aws-sdk:sagemaker:describeModelPackage" => {
+                registry::describe_version(&self.env, call.input)
             }
             "lambda:invoke" => {
                 evaluate::invoke(&self.env, &self.machines.evaluate_function_arn, call.input)

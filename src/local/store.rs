@@ -12,6 +12,7 @@
 //!       endpoint-configs/<config>/ record.json
 //!       endpoints/<endpoint>/      record.json, the unpacked model, serve.log
 //!       transform-jobs/<job>/      record.json, the unpacked model, transform.log
+//!       model-package-groups/<group>/ record.json, versions/<n>/record.json (the registry)
 //! ```
 //!
 //! Names are claimed by creating their directory, which is atomic: two runs never take
@@ -36,6 +37,7 @@ pub(crate) enum ResourceKind {
     EndpointConfig,
     Endpoint,
     TransformJob,
+    ModelPackageGroup,
 }
 
 impl ResourceKind {
@@ -46,6 +48,7 @@ impl ResourceKind {
             ResourceKind::EndpointConfig => "endpoint-configs",
             ResourceKind::Endpoint => "endpoints",
             ResourceKind::TransformJob => "transform-jobs",
+            ResourceKind::ModelPackageGroup => "model-package-groups",
         }
     }
 
@@ -57,6 +60,7 @@ impl ResourceKind {
             ResourceKind::EndpointConfig => "endpoint-config",
             ResourceKind::Endpoint => "endpoint",
             ResourceKind::TransformJob => "transform-job",
+            ResourceKind::ModelPackageGroup => "model-package-group",
         }
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod aws_execution;
 pub(crate) mod charts;
 pub(crate) mod execution;
 pub(crate) mod html;
+pub(crate) mod models;
 pub(crate) mod numbers;
 pub(crate) mod progress;
 pub(crate) mod results;
@@ -23,7 +24,9 @@ use results::Results;
 pub(crate) use progress::{Progress, Started};
 
 use crate::sfn::ExecutionStatus;
-use crate::stack::machines::main::results::{pointer, DEPLOYMENT, EVALUATION, TRAINING};
+use crate::stack::machines::main::results::{
+    pointer, DEPLOYMENT, EVALUATION, REGISTRATION, TRAINING,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -47,6 +50,9 @@ pub(crate) struct Summary {
     pub(crate) endpoint_name: Option<String>,
     pub(crate) transform_job: Option<String>,
     pub(crate) batch_output: Option<String>,
+    /// The registered version (its ARN) and its approval status, when the run registered one.
+    pub(crate) model_package: Option<String>,
+    pub(crate) approval_status: Option<String>,
     /// What training produced and where everything lies, when it could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) results: Option<Results>,
@@ -87,6 +93,8 @@ impl Summary {
             endpoint_name: text(&pointer(DEPLOYMENT, "Output/EndpointName")),
             transform_job: text(&pointer(DEPLOYMENT, "Output/TransformJobName")),
             batch_output: text(&pointer(DEPLOYMENT, "Output/OutputPath")),
+            model_package: text(&pointer(REGISTRATION, "ModelPackageArn")),
+            approval_status: text(&pointer(REGISTRATION, "ModelApprovalStatus")),
             results: None,
         }
     }
@@ -151,6 +159,10 @@ impl Summary {
                 .map(|(k, v)| format!("{k}={}", sig4(*v)))
                 .collect();
             lines.push(("scores".into(), scores.join(", ")));
+        }
+        if let Some(package) = &self.model_package {
+            let status = self.approval_status.as_deref().unwrap_or("unknown status");
+            lines.push(("registered".into(), format!("{package} ({status})")));
         }
         if let Some(endpoint) = &self.endpoint_name {
             lines.push(("endpoint".into(), endpoint.clone()));

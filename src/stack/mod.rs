@@ -237,6 +237,11 @@ pub(crate) enum Creates {
     /// SageMaker's cause, which names the job: the job itself runs on and its result is in
     /// `aws sagemaker describe-training-job` / `describe-transform-job`.
     Job,
+    /// Something every execution of the stack shares, created by the first that needs it
+    /// (a model package group): "already exists" on ANY attempt means carry on.
+    Shared,
+    /// Nothing is created (a read): every error but a transient one fails at once.
+    Nothing,
 }
 
 /// How many times a SageMaker call is retried after a transient error, and how long it
@@ -279,6 +284,32 @@ pub(crate) const TRANSIENT_CAUSES: &[&str] = &[
 /// "arn:..."`).
 pub(crate) const ALREADY_EXISTS_CAUSE: &str = "*Cannot create already existing*";
 
+/// The words SageMaker uses for a taken name elsewhere ("... already exists"): the
+/// SageMaker Python SDK's `Session._create_resource`, which creates model package groups
+/// when missing, treats a `ValidationException` carrying either phrase as "exists".
+pub(crate) const ALREADY_EXISTS_CAUSES: &[&str] = &[ALREADY_EXISTS_CAUSE, "*already exists*"];
+
+/// The errors a SageMaker Task raises, by integration. An optimised integration names them
+/// after the Java SDK v1's classes (see [`TRANSIENT_CAUSES`]); an AWS SDK integration
+/// (`aws-sdk:sagemaker:*`) names them `SageMaker.<ErrorCode>Exception` ("the resulting
+/// Error field is composed of the service name and error name ... add the Exception
+/// suffix", https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html),
+/// so ValidationException becomes `SageMaker.ValidationException` and an error code the
+/// model does not declare may surface under the SDK's base class: catch every task
+/// failure (`States.TaskFailed`; a timeout is not one) and let the Choice tell them apart.
+fn caught_errors(resource: &str) -> Vec<String> {
+    if resource.contains(":aws-sdk:") {
+        vec!["States.TaskFailed".to_string()]
+    } else {
+        [
+            "SageMaker.AmazonSageMakerException",
+            "SageMaker.ResourceInUseException",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
 /// Adds SageMaker Task `name` to `machine` with retries that help: the task catches
 /// SageMaker's errors into `$.Failure`; a Choice retries only transient causes (at most
 /// [`TRANSIENT_RETRIES`] times, counted in `$.Retries.<name>.Count` with `States.MathAdd`,
@@ -311,14 +342,28 @@ pub(crate) fn sagemaker_task(
     let mut choice = Choice::new().comment(
         "Retries only throttling and transient service errors; anything else fails at once with SageMaker's error and cause.",
     );
-    if creates == Creates::Resource {
-        choice = choice.when(
-            Condition::and(vec![
-                Condition::compare(&retries, Test::IsPresent(true)),
-                Condition::string_matches("$.Failure.Cause", ALREADY_EXISTS_CAUSE),
-            ]),
-            &on_success,
-        );
+    match creates {
+        Creates::Resource => {
+            choice = choice.when(
+                Condition::and(vec![
+                    Condition::compare(&retries, Test::IsPresent(true)),
+                    Condition::string_matches("$.Failure.Cause", ALREADY_EXISTS_CAUSE),
+                ]),
+                &on_success,
+            );
+        }
+        Creates::Shared => {
+            choice = choice.when(
+                Condition::or(
+                    ALREADY_EXISTS_CAUSES
+                        .iter()
+                        .map(|p| Condition::string_matches("$.Failure.Cause", p))
+                        .collect(),
+                ),
+                &on_success,
+            );
+        }
+        Creates::Job | Creates::Nothing => {}
     }
     let choice = choice
         .when(Condition::not(transient), &failed)
@@ -331,16 +376,12 @@ pub(crate) fn sagemaker_task(
             &failed,
         )
         .otherwise(&count);
+    let error_equals = caught_errors(&task.resource);
     machine
         .state(
             name,
             task.catch(Catcher {
-                error_equals: [
-                    "SageMaker.AmazonSageMakerException",
-                    "SageMaker.ResourceInUseException",
-                ]
-                .map(String::from)
-                .to_vec(),
+                error_equals,
                 result_path: Some("$.Failure".to_string()),
                 next: caught.clone(),
             }),

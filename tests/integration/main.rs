@@ -26,6 +26,8 @@ mod aws_destroy;
 mod aws_errors;
 #[cfg(feature = "aws")]
 mod aws_invoke;
+#[cfg(feature = "aws")]
+mod aws_models;
 mod aws_recorded;
 #[cfg(feature = "aws")]
 mod aws_report;

@@ -34,13 +34,20 @@ impl Checker {
         let need = needed.then_some(
             "required when Parameters.Flow.Deploy is true and Parameters.Flow.Train is false",
         );
+        let has_package = map.contains_key("ModelPackage");
+        if has_package && map.contains_key("Name") {
+            self.error(
+                path,
+                "give either Name (a SageMaker model) or ModelPackage (a registered version), not both",
+            );
+        }
         let name = self
             .field(
                 map,
                 path,
                 "Name",
-                need,
-                "the name of the SageMaker model to deploy",
+                need.filter(|_| !has_package),
+                "the name of the SageMaker model to deploy (or ModelPackage, a registered version such as \"penguins/3\")",
             )
             .and_then(|(p, v)| {
                 let name = self.string(v, &p, "a SageMaker model name")?;
@@ -52,6 +59,16 @@ impl Checker {
                     }
                 }
             });
+        let model_package = self
+            .field(map, path, "ModelPackage", None, "")
+            .and_then(|(p, v)| {
+                self.checked_string(
+                    v,
+                    p,
+                    "a registered version such as \"penguins/3\"",
+                    names::check_model_package,
+                )
+            });
         if flags.train == Some(true) {
             self.note(
                 path,
@@ -60,7 +77,17 @@ impl Checker {
         } else if flags.deploy == Some(false) {
             self.note(path, "ignored: Parameters.Flow.Deploy is false");
         }
-        Some(PretrainedModel { name: name? })
+        match (name, model_package) {
+            (Some(name), None) => Some(PretrainedModel {
+                name: Some(name),
+                model_package: None,
+            }),
+            (None, Some(package)) => Some(PretrainedModel {
+                name: None,
+                model_package: Some(package),
+            }),
+            _ => None,
+        }
     }
 
     // ---- Deploy -------------------------------------------------------------------

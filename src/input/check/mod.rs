@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 mod deploy;
 mod evaluation;
 pub(crate) mod importance;
+mod registry;
 mod train;
 
 /// What checking an input found.
@@ -24,9 +25,17 @@ pub(crate) struct CheckOutcome {
     pub(crate) notes: Vec<Problem>,
 }
 
-const PARAMETERS: &[&str] = &["Flow", "PretrainedModel", "Train", "Evaluation", "Deploy"];
+const PARAMETERS: &[&str] = &[
+    "Flow",
+    "PretrainedModel",
+    "Train",
+    "Evaluation",
+    "Deploy",
+    "Registry",
+];
 const FLOW: &[&str] = &["Train", "Evaluate", "Deploy"];
-const PRETRAINED_MODEL: &[&str] = &["Name"];
+const PRETRAINED_MODEL: &[&str] = &["Name", "ModelPackage"];
+const REGISTRY: &[&str] = &["ModelName", "Approval"];
 const TRAIN: &[&str] = &[
     "TrainDataPath",
     "TestDataPath",
@@ -58,6 +67,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("Parameters.Evaluation", EVALUATION),
     ("Parameters.Deploy", DEPLOY),
+    ("Parameters.Registry", REGISTRY),
 ];
 
 /// SageMaker's limit on one hyperparameter value: FitArgs and InitArgs as JSON text.
@@ -189,6 +199,7 @@ impl Checker {
         let evaluation = self.evaluation_section(map.get("Evaluation"), flags, &predictor);
         let deploy = self.deploy_section(map.get("Deploy"), flags);
         let pretrained_model = self.pretrained_section(map.get("PretrainedModel"), flags);
+        let registry = self.registry_section(map.get("Registry"), flags);
 
         let flow = Flow {
             train: flags.train?,
@@ -210,6 +221,10 @@ impl Checker {
                     None
                 },
                 deploy: if flow.deploy { Some(deploy?) } else { None },
+                registry: match (flow.train, map.contains_key("Registry")) {
+                    (true, true) => Some(registry?),
+                    _ => None,
+                },
             },
         })
     }

@@ -10,6 +10,7 @@
 
 pub(crate) mod evaluate;
 pub(crate) mod models;
+pub(crate) mod registry;
 pub(crate) mod serving;
 pub(crate) mod training;
 pub(crate) mod transform;
@@ -38,7 +39,7 @@ impl Env {
 }
 
 /// The resources with a local back-end, after `arn:<partition>:states:::`.
-pub(crate) const RESOURCES: [&str; 9] = [
+pub(crate) const RESOURCES: [&str; 12] = [
     "states:startExecution.sync",
     "states:startExecution.sync:2",
     "sagemaker:createTrainingJob.sync",
@@ -48,6 +49,9 @@ pub(crate) const RESOURCES: [&str; 9] = [
     "aws-sdk:sagemaker:describeEndpoint",
     "sagemaker:createTransformJob.sync",
     "lambda:invoke",
+    "aws-sdk:sagemaker:createModelPackageGroup",
+    "aws-sdk:sagemaker:createModelPackage",
+    "aws-sdk:sagemaker:describeModelPackage",
 ];
 
 /// `arn:aws:states:::sagemaker:createModel` -> `sagemaker:createModel`.

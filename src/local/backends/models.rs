@@ -8,10 +8,22 @@ use crate::sfn::errors::Failure;
 use serde_json::{json, Value};
 
 /// The model record: `ModelName`, `ModelArn`, `PrimaryContainer`, `ExecutionRoleArn`,
-/// `CreationTime`.
+/// `CreationTime`. A model created from a registered version (`Containers:
+/// [{"ModelPackageName"}]`) records the version's container as its `PrimaryContainer`,
+/// which is what the endpoint and transform back-ends serve.
 pub(crate) fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = resource_name(input, "ModelName")?;
-    let data_url = location(input, "/PrimaryContainer/ModelDataUrl")?;
+    let package = input
+        .pointer("/Containers/0/ModelPackageName")
+        .and_then(Value::as_str);
+    let container = match package {
+        Some(package) => super::registry::container_of(env, package)?,
+        None => input
+            .get("PrimaryContainer")
+            .cloned()
+            .unwrap_or(Value::Null),
+    };
+    let data_url = location(&container, "/ModelDataUrl")?;
     if !env.objects.path(&data_url).is_file() {
         return Err(sagemaker_refusal(
             "ValidationException",
@@ -37,7 +49,8 @@ pub(crate) fn create_model(env: &Env, input: &Value) -> Result<Value, Failure> {
     let record = json!({
         "ModelName": name,
         "ModelArn": arn,
-        "PrimaryContainer": input.get("PrimaryContainer"),
+        "PrimaryContainer": container,
+        "ModelPackageName": package,
         "ExecutionRoleArn": input.get("ExecutionRoleArn"),
         "CreationTime": now_millis(),
     });

@@ -17,12 +17,21 @@ pub(crate) mod results {
     pub(crate) const TRAINING: &str = "Training";
     pub(crate) const EVALUATION: &str = "Evaluation";
     pub(crate) const DEPLOYMENT: &str = "Deployment";
+    pub(crate) const REGISTRATION: &str = "Registration";
 
     /// The fields the summary reads, per section (`Output/X`: inside the Deploy
     /// machine's output).
     #[cfg(test)] // the test below checks the machine writes each of them
     pub(crate) const READ: &[(&str, &[&str])] = &[
         (TRAINING, &["ModelName", "ModelPath", "TrainingJobName"]),
+        (
+            REGISTRATION,
+            &[
+                "ModelPackageGroupName",
+                "ModelPackageArn",
+                "ModelApprovalStatus",
+            ],
+        ),
         (
             EVALUATION,
             &["IsValid", "Metric", "Value", "Threshold", "Scores"],
@@ -186,13 +195,16 @@ fn check_execution_name(machine: StateMachine, next: &str) -> StateMachine {
         )
 }
 
-pub(crate) fn machine(_settings: &Settings) -> StateMachine {
+pub(crate) fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
     let machine = StateMachine::new(
         "AutoML workflow: train an AutoGluon model, evaluate it against a threshold, deploy it.",
         "MeasureExecutionName",
     );
-    check_execution_name(machine, "ShouldTrain")
+    let machine = check_execution_name(machine, "ShouldTrain");
+    let machine = super::registry::register(machine, settings, "ShouldDeploy", "ModelRejected");
+    let machine = super::registry::deploy_version(machine, "ShouldDeploy");
+    machine
     .state(
         "ShouldTrain",
         Choice::new()
@@ -204,7 +216,7 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
         Choice::new()
             .comment("A pretrained model has no test scores to evaluate: refuse instead of skipping silently.")
             .when(Condition::present_and_true("$.Parameters.Flow.Evaluate"), "EvaluateNeedsTraining")
-            .otherwise("ShouldDeploy"),
+            .otherwise("ShouldUseModelPackage"),
     )
     .state(
         "EvaluateNeedsTraining",
@@ -222,6 +234,7 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
                 "ModelName.$": "$.Output.ModelName",
                 "ModelPath.$": "$.Output.ModelPath",
                 "TrainingJobName.$": "$.Output.TrainingJobName",
+                "Image.$": "$.Output.Image",
             }))
             .result_path(&results::result_path(results::TRAINING)),
     )
@@ -274,8 +287,8 @@ pub(crate) fn machine(_settings: &Settings) -> StateMachine {
     .state(
         "IsModelGoodEnough",
         Choice::new()
-            .when(Condition::is_true("$.Evaluation.IsValid"), "ShouldDeploy")
-            .otherwise("ModelRejected"),
+            .when(Condition::is_true("$.Evaluation.IsValid"), "ShouldRegister")
+            .otherwise("ShouldRegisterRejected"),
     )
     .state(
         "ModelRejected",
@@ -364,9 +377,12 @@ mod summary_paths {
                 .unwrap_or_else(|| panic!("no Main state writes {path}"));
             for field in *fields {
                 let written = match field.strip_prefix("Output/") {
-                    None => state["ResultSelector"]
-                        .as_object()
-                        .is_some_and(|selector| selector.contains_key(&format!("{field}.$"))),
+                    // A Task's ResultSelector, or a Pass state's Parameters.
+                    None => ["ResultSelector", "Parameters"].iter().any(|key| {
+                        state[*key]
+                            .as_object()
+                            .is_some_and(|selector| selector.contains_key(&format!("{field}.$")))
+                    }),
                     Some(inner) => {
                         state["ResultSelector"]["Output.$"].is_string()
                             && deploy["States"].as_object().unwrap().values().any(|s| {

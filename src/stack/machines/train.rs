@@ -181,21 +181,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "PrimaryContainer": {
                 "Image.$": "$.Images.Inference.Uri",
                 "ModelDataUrl.$": "$.TrainingJob.ModelArtifacts",
-                "Environment": {
-                    "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
-                    // tabular_train.py puts the serving script in the model's code/ (as the
-                    // SageMaker SDK does when it repacks a model), so a model keeps serving
-                    // with the code it was trained with, whatever assets a later deploy uploads.
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                    "SAGEMAKER_REGION": "${AWS::Region}",
-                    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
-                    // The model server starts one worker per vCPU by default, each
-                    // loading its own predictor, and gives a request 60 s: both are
-                    // settings (sagemaker-inference-toolkit `environment.py`:
-                    // SAGEMAKER_MODEL_SERVER_WORKERS, SAGEMAKER_MODEL_SERVER_TIMEOUT).
-                    "SAGEMAKER_MODEL_SERVER_WORKERS": settings.model_server_workers.to_string(),
-                    "SAGEMAKER_MODEL_SERVER_TIMEOUT": settings.model_server_timeout.to_string(),
-                },
+                "Environment": serving_environment(settings),
             },
             "Tags": crate::stack::tags(),
         }))
@@ -209,11 +195,33 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "ModelName.$": "$.JobName",
                 "ModelPath.$": "$.TrainingJob.ModelArtifacts",
                 "TrainingJobName.$": "$.TrainingJob.TrainingJobName",
+                // The registry's version names the same container (Main's RegisterModel).
+                "Image.$": "$.Images.Inference.Uri",
             }),
             Transition::End,
         )
         .comment("The machine's output: what the Main machine evaluates and deploys."),
     )
+}
+
+/// The serving container's environment: the model's, and the registered version's (a
+/// model created from the version runs with it).
+pub(crate) fn serving_environment(settings: &Settings) -> serde_json::Value {
+    json!({
+        "SAGEMAKER_PROGRAM": assets::SERVE_PROGRAM,
+        // tabular_train.py puts the serving script in the model's code/ (as the
+        // SageMaker SDK does when it repacks a model), so a model keeps serving
+        // with the code it was trained with, whatever assets a later deploy uploads.
+        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+        "SAGEMAKER_REGION": "${AWS::Region}",
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+        // The model server starts one worker per vCPU by default, each
+        // loading its own predictor, and gives a request 60 s: both are
+        // settings (sagemaker-inference-toolkit `environment.py`:
+        // SAGEMAKER_MODEL_SERVER_WORKERS, SAGEMAKER_MODEL_SERVER_TIMEOUT).
+        "SAGEMAKER_MODEL_SERVER_WORKERS": settings.model_server_workers.to_string(),
+        "SAGEMAKER_MODEL_SERVER_TIMEOUT": settings.model_server_timeout.to_string(),
+    })
 }
 
 /// True when `variable` (an instance type) matches one of `patterns`.

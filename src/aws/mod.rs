@@ -10,6 +10,7 @@ pub(crate) mod destroy;
 pub(crate) mod error;
 pub(crate) mod history;
 pub mod invoke;
+pub(crate) mod pretrained;
 pub(crate) mod run;
 pub(crate) mod stack;
 pub(crate) mod status;

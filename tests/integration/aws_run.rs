@@ -22,15 +22,7 @@ fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
     let env = Env::start();
     env.deploy(&[]);
     let main = env.resources("automl")["MainStateMachine"].clone();
-    // `run` checks that a pretrained model to deploy exists: the examples' do here.
-    for example in crate::support::aws::example_inputs() {
-        let input: Value =
-            serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
-        let flow = &input["Parameters"]["Flow"];
-        if flow["Train"] == false && flow["Deploy"] == true {
-            create_model(&env, input["Parameters"]["PretrainedModel"]["Name"].as_str().unwrap());
-        }
-    }
+    create_pretrained_models(&env);
     for (i, example) in crate::support::aws::example_inputs().iter().enumerate() {
         let name = format!("example-{i}");
         let output = env
@@ -97,6 +89,18 @@ fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
         .status(1)
         .stderr_contains("no execution `no-such-run` in stack `automl`")
         .run();
+}
+
+/// `run` checks that a pretrained model to deploy exists: the examples' do here.
+fn create_pretrained_models(env: &Env) {
+    for example in crate::support::aws::example_inputs() {
+        let input: Value =
+            serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+        let flow = &input["Parameters"]["Flow"];
+        if flow["Train"] == false && flow["Deploy"] == true {
+            create_model(env, input["Parameters"]["PretrainedModel"]["Name"].as_str().unwrap());
+        }
+    }
 }
 
 fn create_model(env: &Env, name: &str) {
@@ -258,6 +262,7 @@ fn run_wait_follows_to_the_end_and_summarises() {
     // which the unit tests replay from recorded histories.
     let env = Env::start();
     env.deploy(&[]);
+    create_pretrained_models(&env);
     let good = &crate::support::aws::example_inputs()[0];
     let output = env
         .automl()

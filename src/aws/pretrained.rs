@@ -41,7 +41,12 @@ pub(crate) async fn require_model(
     if flow.train || !flow.deploy {
         return Ok(());
     }
-    let described = aws.sagemaker().describe_model().model_name(name).send().await;
+    let described = aws
+        .sagemaker()
+        .describe_model()
+        .model_name(name)
+        .send()
+        .await;
     let error = match described {
         Ok(_) => return Ok(()),
         Err(error) => error,

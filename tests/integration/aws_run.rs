@@ -98,7 +98,12 @@ fn create_pretrained_models(env: &Env) {
             serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
         let flow = &input["Parameters"]["Flow"];
         if flow["Train"] == false && flow["Deploy"] == true {
-            create_model(env, input["Parameters"]["PretrainedModel"]["Name"].as_str().unwrap());
+            create_model(
+                env,
+                input["Parameters"]["PretrainedModel"]["Name"]
+                    .as_str()
+                    .unwrap(),
+            );
         }
     }
 }
@@ -154,12 +159,22 @@ fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
         .stdout_lacks("execution:")
         .run();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.matches("there is no SageMaker model").count(), 1, "{stderr}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+    assert_eq!(
+        stderr.matches("there is no SageMaker model").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(executions(&env, &main).is_empty(), "nothing was started");
 
     // With the right name it starts.
-    let fixed = std::fs::read_to_string(&input).unwrap().replace("automl-typo-train", "automl-a-train");
+    let fixed = std::fs::read_to_string(&input)
+        .unwrap()
+        .replace("automl-typo-train", "automl-a-train");
     std::fs::write(&input, fixed).unwrap();
     env.automl()
         .args(["run", "--name", "fixed"])

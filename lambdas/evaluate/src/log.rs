@@ -25,7 +25,11 @@ impl Level {
 
 /// One line: `message` and its `fields`, if `level` is at or above the function's level.
 pub(crate) fn line(level: Level, message: &str, fields: &[(&str, Value)]) {
-    let threshold = match std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default().to_ascii_uppercase().as_str() {
+    let threshold = match std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+        .as_str()
+    {
         "WARN" | "ERROR" | "FATAL" => Level::Error,
         _ => Level::Info,
     };
@@ -63,8 +67,15 @@ mod tests {
     #[test]
     fn text_and_json_lines() {
         let fields = [("metric", json!("accuracy")), ("value", json!(0.81))];
-        assert_eq!(render(Level::Info, "evaluated", &fields, false), "INFO evaluated metric=accuracy value=0.81");
-        let line: Value = serde_json::from_str(&render(Level::Error, "boom", &fields, true)).unwrap();
-        assert_eq!(line, json!({"level": "ERROR", "message": "boom", "metric": "accuracy", "value": 0.81}));
+        assert_eq!(
+            render(Level::Info, "evaluated", &fields, false),
+            "INFO evaluated metric=accuracy value=0.81"
+        );
+        let line: Value =
+            serde_json::from_str(&render(Level::Error, "boom", &fields, true)).unwrap();
+        assert_eq!(
+            line,
+            json!({"level": "ERROR", "message": "boom", "metric": "accuracy", "value": 0.81})
+        );
     }
 }

@@ -19,7 +19,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
             handle(s3, event.payload).await.map_err(|error| {
-                log::line(log::Level::Error, &error.to_string(), &[("error_type", json!(error.name()))]);
+                log::line(
+                    log::Level::Error,
+                    &error.to_string(),
+                    &[("error_type", json!(error.name()))],
+                );
                 Diagnostic {
                     error_type: error.name().to_owned(),
                     error_message: error.to_string(),
@@ -48,8 +52,12 @@ fn s3_client() -> aws_sdk_s3::Client {
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .http_client(https_client())
         .region(region)
-        .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL")) {
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    if let Ok(endpoint) =
+        std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+    {
         config = config.endpoint_url(endpoint);
     }
     aws_sdk_s3::Client::from_conf(config.build())

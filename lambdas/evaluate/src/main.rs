@@ -7,18 +7,23 @@
 use automl_evaluate::{EvaluateError, EvaluationRequest, S3Location, Verdict};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use lambda_runtime::{service_fn, tracing, Diagnostic, LambdaEvent};
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde_json::json;
+
+mod log;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing::init_default_subscriber();
-    let config = aws_config::load_from_env().await;
-    let s3 = aws_sdk_s3::Client::new(&config);
+    let s3 = s3_client();
     let s3 = &s3;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
             handle(s3, event.payload).await.map_err(|error| {
-                tracing::error!(error_type = error.name(), "{error}");
+                log::line(
+                    log::Level::Error,
+                    &error.to_string(),
+                    &[("error_type", json!(error.name()))],
+                );
                 Diagnostic {
                     error_type: error.name().to_owned(),
                     error_message: error.to_string(),
@@ -27,6 +32,55 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         },
     ))
     .await
+}
+
+/// The S3 client, configured from what Lambda puts in the function's environment
+/// ("Defined runtime environment variables",
+/// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
+/// the execution role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`) and `AWS_REGION`. That is what aws-config's default chain finds
+/// first in a Lambda; building the client from it directly leaves the rest of the chain
+/// (profiles, STS web identity and assume-role, IMDS, ECS) out of the binary. An
+/// endpoint override (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`: the SDKs'
+/// service-specific endpoint settings) points it at an emulator in tests.
+fn s3_client() -> aws_sdk_s3::Client {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok()
+        .map(aws_sdk_s3::config::Region::new);
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(region)
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    if let Ok(endpoint) =
+        std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+    {
+        config = config.endpoint_url(endpoint);
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+/// The SDK's default HTTPS client with ring as rustls' crypto provider in place of
+/// aws-lc-rs: the same connector aws-smithy-runtime builds (`default_https_client` in its
+/// `client/http.rs`: the runtime's connector settings and sleep, the proxy from the
+/// environment), so only the TLS crypto library differs. ring does what this client needs
+/// (TLS 1.2/1.3 with ECDHE and AES-GCM or ChaCha20 to S3) in far less code.
+fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(move |settings, runtime_components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// One evaluation: event in, verdict or named error out.
@@ -58,13 +112,16 @@ async fn handle(
     .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
     .map_err(|error| error.with_archive(&location))?;
 
-    tracing::info!(
-        archive = %location,
-        metric = %verdict.metric,
-        value = verdict.value,
-        threshold = verdict.threshold,
-        is_valid = verdict.is_valid,
-        "evaluated"
+    log::line(
+        log::Level::Info,
+        "evaluated",
+        &[
+            ("archive", json!(location.to_string())),
+            ("metric", json!(verdict.metric)),
+            ("value", json!(verdict.value)),
+            ("threshold", json!(verdict.threshold)),
+            ("is_valid", json!(verdict.is_valid)),
+        ],
     );
     Ok(verdict)
 }
@@ -104,6 +161,7 @@ mod tests {
             .endpoint_url(moto.endpoint())
             .force_path_style(true)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .http_client(https_client())
             .build();
         aws_sdk_s3::Client::from_conf(config)
     }

@@ -100,6 +100,19 @@ impl Normalized {
         self.input.parameters.deploy.as_ref()
     }
 
+    /// Fixes when the endpoint expires from its `TimeToLive` and the run's `start` (the
+    /// Deploy machine schedules its deletion at `ExpiresAt`). A run calls this once, as it
+    /// starts the execution.
+    pub(crate) fn stamp_expiry(&mut self, start: crate::sfn::Timestamp) {
+        let Some(deploy) = self.input.parameters.deploy.as_mut() else {
+            return;
+        };
+        if let Some(hours) = deploy.time_to_live {
+            deploy.expires_at = Some(check::expiry_after(start, hours));
+            self.value = serde_json::to_value(&self.input).expect("the input model always serialises");
+        }
+    }
+
     /// How the model is served, when the flow deploys.
     pub(crate) fn deploy_mode(&self) -> Option<DeployMode> {
         self.deploy().map(|d| d.mode)
@@ -145,6 +158,10 @@ impl Normalized {
         if let Some(mode) = self.deploy_mode() {
             steps.push(match (mode, pretrained) {
                 (DeployMode::Endpoint, None) => "deploy to endpoint".to_string(),
+                (DeployMode::Serverless, None) => "deploy to serverless endpoint".to_string(),
+                (DeployMode::Serverless, Some(model)) => {
+                    format!("deploy pretrained model {model} to serverless endpoint")
+                }
                 (DeployMode::Batch, None) => "batch transform".to_string(),
                 (DeployMode::Endpoint, Some(model)) => {
                     format!("deploy pretrained model {model} to endpoint")

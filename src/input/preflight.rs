@@ -34,7 +34,7 @@ pub(crate) fn preflight(
     target: Target,
 ) -> Result<Preflight, PreflightError> {
     let raw = read(input)?;
-    let normalized = validate_for(&raw, target).map_err(|problems| PreflightError::Invalid {
+    let mut normalized = validate_for(&raw, target).map_err(|problems| PreflightError::Invalid {
         file: input.display().to_string(),
         problems,
     })?;
@@ -42,5 +42,6 @@ pub(crate) fn preflight(
         .map(str::to_string)
         .unwrap_or_else(crate::sfn::ids::generated_execution_name);
     check_execution_name(&name, stack_name).map_err(PreflightError::Name)?;
+    normalized.stamp_expiry(crate::sfn::Timestamp::now());
     Ok(Preflight { normalized, name })
 }

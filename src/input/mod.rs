@@ -29,7 +29,7 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use check::Target;
+pub(crate) use check::{parse_expiry, Target};
 pub(crate) use data::check_data;
 pub(crate) use model::{Deploy, DeployMode, Flow, Input, Train};
 pub(crate) use names::{check_execution_name, check_sagemaker_name};

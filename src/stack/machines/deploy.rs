@@ -139,7 +139,9 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                     backoff_rate: 2.0,
                 })
                 .catch(Catcher {
-                    error_equals: vec!["SageMaker.SageMakerException".to_string()],
+                    // The integration names an unmodeled SageMaker error after the SDK's base
+                    // exception; the cause decides below whether the endpoint is missing.
+                    error_equals: vec!["SageMaker.SageMakerException".to_string(), "SageMaker.ValidationException".to_string()],
                     result_path: Some("$.FindEndpointError".to_string()),
                     next: "IsEndpointMissing".to_string(),
                 }),

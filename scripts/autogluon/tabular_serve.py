@@ -86,6 +86,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 SERVING_METADATA_FILE = "serving_metadata.json"
@@ -621,7 +622,10 @@ def make_server(model: ServingModel, host: str, port: int):
         do_DELETE = do_PATCH = do_PUT
 
     class Server(ThreadingHTTPServer):
-        daemon_threads = True
+        # Stopping (SIGTERM, e.g. when an update in place hands the endpoint to a new
+        # server) answers the requests in flight first: server_close() joins them.
+        daemon_threads = False
+        block_on_close = True
         request_queue_size = LISTEN_BACKLOG
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
@@ -709,6 +713,20 @@ def _load_for_cli(model_dir: str) -> ServingModel:
                            f"{' '.join(str(err).split())}") from err
 
 
+def _stop_at_expiry(path: Path, stop: threading.Event, server) -> None:
+    """Stops the server once the expiry written in ``path`` has passed (it may appear later)."""
+    while not stop.wait(0.5):
+        try:
+            expiry = float(path.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        if time.time() >= expiry:
+            print(f"expired: the endpoint's time to live ended at {expiry:.0f}", flush=True)
+            stop.set()
+            server.shutdown()
+            return
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -722,6 +740,8 @@ def main(argv=None) -> int:
     serve.add_argument("--model-dir", required=True)
     serve.add_argument("--port", type=int, required=True, help="0 picks a free port")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--expiry-file", help="stop when the time (epoch seconds) this file holds has passed "
+                       "(the endpoint's time to live)")
     batch = sub.add_parser("transform", help="batch transform a file, one output line per input line")
     batch.add_argument("--model-dir", required=True)
     batch.add_argument("--input", required=True)
@@ -749,12 +769,20 @@ def main(argv=None) -> int:
 
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
+            if args.expiry_file:
+                threading.Thread(target=_stop_at_expiry, args=(Path(args.expiry_file), stop, server),
+                                 daemon=True).start()
             print(f"listening on http://{shown}:{port}", flush=True)
             try:
                 server.serve_forever()
             finally:
                 server.server_close()
-            return 0
+            # The requests are answered (server_close joined them) and the log flushed:
+            # exit now, without the interpreter's teardown of AutoGluon's modules, which
+            # took seconds on a loaded machine and kept an expired endpoint's port open.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         count = transform_file(model, Path(args.input), Path(args.output), args.content_type, args.accept)
         print(f"tabular_serve: {count} rows -> {args.output}", file=sys.stderr)
         return 0

@@ -60,6 +60,7 @@ SUBSTITUTIONS = {
     "EvaluateFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:automl-Evaluate-1A2B3C",
     "TrainStateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:automl-Train",
     "DeployStateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:automl-Deploy",
+    "EndpointExpiryRoleArn": f"arn:aws:iam::{ACCOUNT}:role/automl-EndpointExpiryRole-1A2B3C4D5E6F",
 }
 
 # Resource (after arn:aws:states:::) -> (botocore service, operation).
@@ -70,6 +71,11 @@ RESOURCES = {
     "sagemaker:createEndpoint": ("sagemaker", "CreateEndpoint"),
     "aws-sdk:sagemaker:describeEndpoint": ("sagemaker", "DescribeEndpoint"),
     "sagemaker:createTransformJob.sync": ("sagemaker", "CreateTransformJob"),
+    "sagemaker:updateEndpoint": ("sagemaker", "UpdateEndpoint"),
+    "aws-sdk:sagemaker:deleteEndpointConfig": ("sagemaker", "DeleteEndpointConfig"),
+    "aws-sdk:applicationautoscaling:registerScalableTarget": ("application-autoscaling", "RegisterScalableTarget"),
+    "aws-sdk:applicationautoscaling:putScalingPolicy": ("application-autoscaling", "PutScalingPolicy"),
+    "aws-sdk:scheduler:createSchedule": ("scheduler", "CreateSchedule"),
     "lambda:invoke": ("lambda", "Invoke"),
     "states:startExecution.sync:2": ("stepfunctions", "StartExecution"),
     "aws-sdk:sagemaker:createModelPackageGroup": ("sagemaker", "CreateModelPackageGroup"),
@@ -204,10 +210,25 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     train_state["TrainingJob"]["ModelArtifacts"] = train_state["TrainingJob"]["ModelArtifacts"]["S3ModelArtifacts"]
     endpoint_parameters = copy.deepcopy(train_example["Parameters"])
     endpoint_parameters["PretrainedModel"] = {"Name": name}
+    # Every optional endpoint field, as `automl validate --print` normalises them.
+    endpoint_parameters["Deploy"].update({
+        "EndpointName": f"{STACK}-live",
+        "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+        "Update": {"DeploymentConfig": {
+            "BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
+                "Type": "CANARY", "WaitIntervalInSeconds": 300,
+                "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10}}},
+            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "automl-live-errors"}]}}},
+        "AutoScaling": {"MinInstances": 1, "MaxInstances": 4, "TargetInvocationsPerInstance": 100.0},
+        "ExpiresAt": "2030-01-31T18:00:00",
+    })
     states = {
         "Main": main_state,
         "Train": train_state,
-        "Deploy": {"ResourceName": name, "Parameters": endpoint_parameters},
+        "Deploy": {"ResourceName": name, "Parameters": endpoint_parameters,
+                   "Endpoint": {"Name": f"{STACK}-live"},
+                   "PreviousEndpoint": {"EndpointConfigName": f"{STACK}-previous-deploy"},
+                   "ExpiryTarget": {"EndpointName": f"{STACK}-live"}},
     }
     batch_state = {"ResourceName": name, "Parameters": batch_example["Parameters"]}
     out = []

@@ -42,6 +42,8 @@ pub(crate) enum Condition {
 pub(crate) enum Test {
     BooleanEquals(bool),
     StringEquals(String),
+    /// Equal to the string at another path of the input.
+    StringEqualsPath(String),
     IsPresent(bool),
     NumericGreaterThanEquals(f64),
     /// `*` matches any run of characters (a literal `*` is `\\*`).
@@ -114,6 +116,9 @@ impl fmt::Display for Condition {
                 match test {
                     Test::BooleanEquals(value) => write!(f, "{name} == {value}"),
                     Test::StringEquals(value) => write!(f, "{name} == '{value}'"),
+                    Test::StringEqualsPath(other) => {
+                        write!(f, "{name} == {}", other.trim_start_matches("$."))
+                    }
                     Test::IsPresent(true) => write!(f, "{name} present"),
                     Test::IsPresent(false) => write!(f, "{name} absent"),
                     Test::NumericGreaterThanEquals(value) => write!(f, "{name} >= {value}"),

@@ -145,6 +145,11 @@ impl Task {
         }
     }
 
+    pub(crate) fn comment(mut self, comment: impl Into<String>) -> Task {
+        self.comment = Some(comment.into());
+        self
+    }
+
     pub(crate) fn parameters(mut self, parameters: Value) -> Task {
         self.parameters = Some(parameters);
         self

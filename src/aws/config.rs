@@ -117,6 +117,14 @@ impl Aws {
         aws_sdk_sagemaker::Client::new(&self.sdk)
     }
 
+    pub(crate) fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.sdk)
+    }
+
+    pub(crate) fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&self.sdk)
+    }
+
     pub(crate) fn sagemaker_runtime(&self) -> aws_sdk_sagemakerruntime::Client {
         aws_sdk_sagemakerruntime::Client::new(&self.sdk)
     }

@@ -2,8 +2,10 @@
 //! marker), delete the stack and follow it to the end. Only the bucket the stack owns
 //! (logical id `DataBucket`) is touched — never the assets bucket or any other. With
 //! `--endpoints`, also the SageMaker endpoints, endpoint configs and models that this
-//! stack's executions created, found by their `automl:stack` tag; without it, a note
-//! names the endpoints still running (they bill by the hour).
+//! stack's executions created, found by their `automl:stack` tag, with each endpoint's
+//! Application Auto Scaling target (and so its policies) and the one-time schedules that
+//! would delete an endpoint at the end of its time to live (named `<stack>-*`); without
+//! it, a note names the endpoints still running (they bill by the hour).
 //!
 //! Running executions of the stack's machines are refused unless `--stop-executions`
 //! (then they are stopped first): `--yes` answers every question, so a question would not
@@ -457,6 +459,7 @@ async fn delete_sagemaker(
     for resource in resources {
         match resource {
             SageMakerResource::Endpoint(name) => {
+                deregister_scaling(aws, name, lines).await?;
                 sm.delete_endpoint()
                     .endpoint_name(name)
                     .send()
@@ -477,6 +480,7 @@ async fn delete_sagemaker(
             lines.line(&format!("deleted endpoint config {name}"));
         }
     }
+    delete_expiry_schedules(aws, lines).await?;
     for resource in resources {
         if let SageMakerResource::Model(name) = resource {
             sm.delete_model()
@@ -486,6 +490,64 @@ async fn delete_sagemaker(
                 .explain("sagemaker:DeleteModel")?;
             lines.line(&format!("deleted model {name}"));
         }
+    }
+    Ok(())
+}
+
+/// Removes the endpoint's variant from Application Auto Scaling (which deletes its
+/// scaling policies too: DeregisterScalableTarget, Application Auto Scaling API
+/// reference); an endpoint that was never registered is not an error.
+async fn deregister_scaling(aws: &Aws, endpoint: &str, lines: &mut dyn Progress) -> anyhow::Result<()> {
+    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    let result = aws
+        .autoscaling()
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(format!("endpoint/{endpoint}/variant/AllTraffic"))
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .send()
+        .await;
+    match result {
+        Ok(_) => {
+            lines.line(&format!("deregistered the autoscaling of endpoint {endpoint}"));
+            Ok(())
+        }
+        Err(e) if error::code(&e) == Some("ObjectNotFoundException") => Ok(()),
+        Err(e) => {
+            Err::<(), _>(e).explain("application-autoscaling:DeregisterScalableTarget")?;
+            Ok(())
+        }
+    }
+}
+
+/// Deletes the pending time-to-live schedules of this stack's endpoints (the Deploy
+/// machine names them `<stack>-<execution>`, in the default group).
+async fn delete_expiry_schedules(aws: &Aws, lines: &mut dyn Progress) -> anyhow::Result<()> {
+    let scheduler = aws.scheduler();
+    let prefix = format!("{}-", aws.stack_name);
+    let mut names = Vec::new();
+    let mut pages = scheduler
+        .list_schedules()
+        .group_name("default")
+        .name_prefix(&prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for schedule in page.explain("scheduler:ListSchedules")?.schedules {
+            if let Some(name) = schedule.name {
+                names.push(name);
+            }
+        }
+    }
+    for name in names {
+        scheduler
+            .delete_schedule()
+            .group_name("default")
+            .name(&name)
+            .send()
+            .await
+            .explain("scheduler:DeleteSchedule")?;
+        lines.line(&format!("deleted the expiry schedule {name}"));
     }
     Ok(())
 }

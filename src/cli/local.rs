@@ -154,6 +154,9 @@ pub(crate) fn run(
                             "model": r.model_name,
                             "modelDataUrl": r.model_data_url,
                             "created": r.created,
+                            "config": r.config_name,
+                            "autoScaling": r.auto_scaling,
+                            "expires": r.expires_millis.map(|ms| crate::sfn::Timestamp::from_millis(ms).to_rfc3339()),
                             "log": r.log,
                         })
                     })

@@ -29,7 +29,7 @@ mod suggest;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use check::Target;
+pub(crate) use check::{parse_expiry, Target};
 pub(crate) use data::{check_data, data_sources, local_sample, Sample};
 pub(crate) use model::{Deploy, DeployMode, Flow, Input, Registry, Train};
 pub(crate) use names::{check_execution_name, check_model_package, check_sagemaker_name};
@@ -98,6 +98,19 @@ impl Normalized {
 
     pub(crate) fn deploy(&self) -> Option<&Deploy> {
         self.input.parameters.deploy.as_ref()
+    }
+
+    /// Fixes when the endpoint expires from its `TimeToLive` and the run's `start` (the
+    /// Deploy machine schedules its deletion at `ExpiresAt`). A run calls this once, as it
+    /// starts the execution.
+    pub(crate) fn stamp_expiry(&mut self, start: crate::sfn::Timestamp) {
+        let Some(deploy) = self.input.parameters.deploy.as_mut() else {
+            return;
+        };
+        if let Some(hours) = deploy.time_to_live {
+            deploy.expires_at = Some(check::expiry_after(start, hours));
+            self.value = serde_json::to_value(&self.input).expect("the input model always serialises");
+        }
     }
 
     /// How the model is served, when the flow deploys.
@@ -172,6 +185,10 @@ impl Normalized {
         if let Some(mode) = self.deploy_mode() {
             steps.push(match (mode, pretrained) {
                 (DeployMode::Endpoint, None) => "deploy to endpoint".to_string(),
+                (DeployMode::Serverless, None) => "deploy to serverless endpoint".to_string(),
+                (DeployMode::Serverless, Some(model)) => {
+                    format!("deploy pretrained model {model} to serverless endpoint")
+                }
                 (DeployMode::Batch, None) => "batch transform".to_string(),
                 (DeployMode::Endpoint, Some(model)) => {
                     format!("deploy pretrained model {model} to endpoint")

@@ -126,8 +126,11 @@ pub(crate) struct Evaluation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Deploy {
-    pub(crate) instance_count: u32,
-    pub(crate) instance_type: String,
+    /// Not in serverless mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) instance_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) instance_type: Option<String>,
     pub(crate) mode: DeployMode,
     /// Only in batch mode.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,6 +138,127 @@ pub(crate) struct Deploy {
     /// Only in batch mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) batch_output_data_path: Option<String>,
+    /// The endpoint to create, or to update in place when it exists (endpoint and
+    /// serverless modes); without it each execution creates one named after itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) endpoint_name: Option<String>,
+    /// How an existing endpoint is updated (blue/green).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) update: Option<EndpointUpdate>,
+    /// Application Auto Scaling of the endpoint's variant (endpoint mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) auto_scaling: Option<AutoScaling>,
+    /// Only in serverless mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) serverless: Option<Serverless>,
+    /// Hours after the run starts when the endpoint deletes itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) time_to_live: Option<f64>,
+    /// The UTC time (`yyyy-mm-ddThh:mm:ss`) the endpoint deletes itself at: set by the run
+    /// pre-flight from `TimeToLive` and the run's start (Step Functions' JSONPath has no
+    /// date arithmetic), so the Deploy machine only formats `at(...)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_at: Option<String>,
+}
+
+/// `Parameters.Deploy.Update`: SageMaker's blue/green deployment of a new endpoint config.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EndpointUpdate {
+    pub(crate) strategy: UpdateStrategy,
+    /// Canary only: the share of capacity that takes traffic first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) canary_percent: Option<u32>,
+    /// How long traffic stays on the canary (or on the whole new fleet before the old one
+    /// is terminated) while the alarms are watched.
+    pub(crate) wait_seconds: u32,
+    /// CloudWatch alarms that roll the update back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) rollback_alarms: Vec<String>,
+    /// The same, as SageMaker's UpdateEndpoint takes it (the Deploy machine passes it as
+    /// is: JSONPath cannot turn a list of names into a list of `{"AlarmName": ...}`).
+    pub(crate) deployment_config: serde_json::Value,
+}
+
+impl EndpointUpdate {
+    pub(crate) fn new(
+        strategy: UpdateStrategy,
+        canary_percent: Option<u32>,
+        wait_seconds: u32,
+        rollback_alarms: Vec<String>,
+    ) -> EndpointUpdate {
+        // botocore sagemaker DeploymentConfig / BlueGreenUpdatePolicy / TrafficRoutingConfig
+        // (Type and WaitIntervalInSeconds required; CanarySize for CANARY) /
+        // AutoRollbackConfig (AlarmList of 1..10 Alarm{AlarmName}).
+        let mut routing = serde_json::json!({
+            "Type": strategy.traffic_routing(),
+            "WaitIntervalInSeconds": wait_seconds,
+        });
+        if let (UpdateStrategy::Canary, Some(percent)) = (strategy, canary_percent) {
+            routing["CanarySize"] = serde_json::json!({ "Type": "CAPACITY_PERCENT", "Value": percent });
+        }
+        let mut config = serde_json::json!({
+            "BlueGreenUpdatePolicy": { "TrafficRoutingConfiguration": routing },
+        });
+        if !rollback_alarms.is_empty() {
+            config["AutoRollbackConfiguration"] = serde_json::json!({
+                "Alarms": rollback_alarms.iter().map(|name| serde_json::json!({ "AlarmName": name })).collect::<Vec<_>>(),
+            });
+        }
+        EndpointUpdate {
+            strategy,
+            canary_percent,
+            wait_seconds,
+            rollback_alarms,
+            deployment_config: config,
+        }
+    }
+}
+
+/// `Parameters.Deploy.Update.Strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) enum UpdateStrategy {
+    #[serde(rename = "all-at-once")]
+    AllAtOnce,
+    #[serde(rename = "canary")]
+    Canary,
+}
+
+impl UpdateStrategy {
+    pub(crate) const ALL: [UpdateStrategy; 2] = [UpdateStrategy::AllAtOnce, UpdateStrategy::Canary];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            UpdateStrategy::AllAtOnce => "all-at-once",
+            UpdateStrategy::Canary => "canary",
+        }
+    }
+
+    /// SageMaker's `TrafficRoutingConfig.Type`.
+    pub(crate) fn traffic_routing(self) -> &'static str {
+        match self {
+            UpdateStrategy::AllAtOnce => "ALL_AT_ONCE",
+            UpdateStrategy::Canary => "CANARY",
+        }
+    }
+}
+
+/// `Parameters.Deploy.AutoScaling`: target tracking on invocations per instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AutoScaling {
+    pub(crate) min_instances: u32,
+    pub(crate) max_instances: u32,
+    pub(crate) target_invocations_per_instance: f64,
+}
+
+/// `Parameters.Deploy.Serverless`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Serverless {
+    #[serde(rename = "MemorySizeInMB")]
+    pub(crate) memory_size_in_mb: u32,
+    pub(crate) max_concurrency: u32,
 }
 
 /// `Parameters.Deploy.Mode`.
@@ -143,15 +267,18 @@ pub(crate) struct Deploy {
 pub(crate) enum DeployMode {
     Endpoint,
     Batch,
+    Serverless,
 }
 
 impl DeployMode {
-    pub(crate) const ALL: [DeployMode; 2] = [DeployMode::Endpoint, DeployMode::Batch];
+    pub(crate) const ALL: [DeployMode; 3] =
+        [DeployMode::Endpoint, DeployMode::Batch, DeployMode::Serverless];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             DeployMode::Endpoint => "endpoint",
             DeployMode::Batch => "batch",
+            DeployMode::Serverless => "serverless",
         }
     }
 }

@@ -316,6 +316,14 @@ fn reachable(path: &str, n: &Normalized) -> Result<bool, String> {
         ["Parameters", "Deploy", field, ..] if field.starts_with("Batch") => {
             n.deploy_mode() == Some(DeployMode::Batch)
         }
+        ["Parameters", "Deploy", "InstanceCount" | "InstanceType", ..] => {
+            flow.deploy && n.deploy_mode() != Some(DeployMode::Serverless)
+        }
+        ["Parameters", "Deploy", "Serverless", ..] => n.deploy_mode() == Some(DeployMode::Serverless),
+        // Optional: every state that reads them is behind an IsPresent Choice on them.
+        ["Parameters", "Deploy", "EndpointName" | "Update" | "AutoScaling" | "TimeToLive" | "ExpiresAt", ..] => {
+            flow.deploy && lookup_path(n.value(), path).is_some()
+        }
         ["Parameters", "Deploy", ..] => flow.deploy,
         // Filled by the Main machine after training (or after creating a model from a
         // registered version).

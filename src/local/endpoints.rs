@@ -5,6 +5,15 @@
 //! (with the server's own error) when the process has ended. `automl local endpoints`
 //! lists them, `automl local stop` ends them (SageMaker's DeleteEndpoint),
 //! `automl invoke --local` calls them.
+//!
+//! An update in place (UpdateEndpoint) starts the new config's server beside the old one
+//! (the record's `pending`); the endpoint is `Updating` until the new server answers
+//! `/ping`, then the record is rewritten to point at it (an atomic rename: a caller reads
+//! either the old server or the new one, never half a record) and the old server is
+//! stopped after the requests it holds are answered. A new server that fails leaves the
+//! old one serving (a rollback, with the reason in `failure_reason`). An endpoint with a
+//! time to live (`expires_millis`) is deleted when it is next looked at after its expiry;
+//! its servers stop by themselves then (they watch the endpoint's `expires-at` file).
 
 use super::process;
 use super::store::{write_json, ResourceKind, Store};
@@ -30,7 +39,26 @@ pub(crate) struct EndpointRecord {
     pub(crate) created_millis: i64,
     pub(crate) dir: PathBuf,
     pub(crate) log: PathBuf,
+    /// The server of an update in progress, not yet serving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pending: Option<Box<EndpointRecord>>,
+    /// Why the last update was rolled back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) failure_reason: Option<String>,
+    /// When the endpoint's time to live ends (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_millis: Option<i64>,
+    /// Application Auto Scaling's target and policy for the variant, as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) auto_scaling: Option<serde_json::Value>,
 }
+
+/// How long a caller that read the old record may still be on its way to the old server
+/// when the record is switched: the old server keeps accepting for this long.
+const HANDOVER_GRACE: Duration = Duration::from_millis(1500);
+
+/// The file every server of an endpoint watches for its expiry (epoch seconds).
+pub(crate) const EXPIRY_FILE: &str = "expires-at";
 
 /// What an endpoint is doing now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,10 +92,84 @@ impl<'a> Registry<'a> {
     }
 
     /// The record of endpoint `name`; `None` also for a name SageMaker would refuse
-    /// (checked before it becomes a path: `../x` never reaches the file system).
+    /// (checked before it becomes a path: `../x` never reaches the file system), and for
+    /// an endpoint whose time to live has ended (it is deleted then, as the schedule
+    /// deletes it on AWS).
     pub(crate) fn get(&self, name: &str) -> Option<EndpointRecord> {
+        let record = self.stored(name)?;
+        if let Some(expiry) = record.expires_millis {
+            if Timestamp::now().epoch_millis() >= expiry {
+                let _ = self.delete(name);
+                let _ = std::fs::write(self.expired_marker(name), Timestamp::from_millis(expiry).to_rfc3339());
+                return None;
+            }
+        }
+        Some(record)
+    }
+
+    /// The record as stored, expired or not.
+    fn stored(&self, name: &str) -> Option<EndpointRecord> {
         crate::input::check_sagemaker_name(name).ok()?;
         serde_json::from_value(self.store.record(ResourceKind::Endpoint, name)?).ok()
+    }
+
+    /// Where the time an expired endpoint was deleted at is kept, for `invoke` to say so.
+    fn expired_marker(&self, name: &str) -> PathBuf {
+        self.store
+            .dir
+            .join("sagemaker")
+            .join(ResourceKind::Endpoint.dir_name())
+            .join(format!(".{name}.expired"))
+    }
+
+    /// When endpoint `name` expired, if it was deleted at the end of its time to live.
+    pub(crate) fn expired_at(&self, name: &str) -> Option<String> {
+        crate::input::check_sagemaker_name(name).ok()?;
+        std::fs::read_to_string(self.expired_marker(name)).ok()
+    }
+
+    /// Gives the endpoint a time to live: its record and the file its servers watch.
+    pub(crate) fn set_expiry(&self, record: &mut EndpointRecord, expiry: Timestamp) -> anyhow::Result<()> {
+        record.expires_millis = Some(expiry.epoch_millis());
+        let file = self.store.resource_dir(ResourceKind::Endpoint, &record.name).join(EXPIRY_FILE);
+        std::fs::write(&file, format!("{}\n", expiry.epoch_millis() as f64 / 1000.0))
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        self.save(record)
+    }
+
+    /// Moves an update forward: when the pending server answers, the record switches to
+    /// it and the old server is stopped; when it failed, the old one keeps serving.
+    /// Returns the record as it is now.
+    pub(crate) fn advance(&self, mut record: EndpointRecord) -> anyhow::Result<EndpointRecord> {
+        let Some(pending) = record.pending.clone() else {
+            return Ok(record);
+        };
+        match self.status(&pending) {
+            EndpointStatus::Creating => Ok(record),
+            EndpointStatus::InService { .. } => {
+                let old = record.clone();
+                let mut next = *pending;
+                next.pending = None;
+                next.failure_reason = None;
+                next.created = old.created.clone();
+                next.created_millis = old.created_millis;
+                next.expires_millis = old.expires_millis;
+                next.auto_scaling = old.auto_scaling.clone();
+                self.save(&next)?;
+                // Callers that read the old record just before the switch reach the old
+                // server within the grace; SIGTERM then lets it answer what it holds
+                // (tabular_serve.py joins its request threads before exiting).
+                std::thread::sleep(HANDOVER_GRACE);
+                process::stop(old.pid, &Registry::marker(&old), Duration::from_secs(30));
+                Ok(next)
+            }
+            EndpointStatus::Failed { reason } => {
+                record.pending = None;
+                record.failure_reason = Some(format!("the new endpoint config's server failed; the endpoint was rolled back to its previous config: {reason}"));
+                self.save(&record)?;
+                Ok(record)
+            }
+        }
     }
 
     pub(crate) fn all(&self) -> Vec<EndpointRecord> {
@@ -141,7 +243,7 @@ impl<'a> Registry<'a> {
     /// whether a running server was stopped.
     pub(crate) fn delete(&self, name: &str) -> anyhow::Result<bool> {
         check_name(name)?;
-        let Some(record) = self.get(name) else {
+        let Some(record) = self.stored(name) else {
             bail!("no local endpoint named `{name}` (`automl local endpoints` lists them)");
         };
         let stopped = process::stop(
@@ -149,6 +251,9 @@ impl<'a> Registry<'a> {
             &Registry::marker(&record),
             Duration::from_secs(10),
         );
+        if let Some(pending) = &record.pending {
+            process::stop(pending.pid, &Registry::marker(pending), Duration::from_secs(10));
+        }
         let dir = self.store.resource_dir(ResourceKind::Endpoint, name);
         std::fs::remove_dir_all(&dir)
             .with_context(|| format!("cannot remove {}", dir.display()))?;
@@ -166,6 +271,9 @@ impl<'a> Registry<'a> {
     ) -> anyhow::Result<Vec<u8>> {
         check_name(name)?;
         let Some(record) = self.get(name) else {
+            if let Some(at) = self.expired_at(name) {
+                bail!("endpoint `{name}` expired at {at}: its TimeToLive ended and it was deleted; run the flow again to serve the model");
+            }
             let known = self.store.names(ResourceKind::Endpoint);
             bail!(
                 "no local endpoint named `{name}` in {} ({}); run a flow with Deploy.Mode \"endpoint\" first",
@@ -178,11 +286,23 @@ impl<'a> Registry<'a> {
             EndpointStatus::Creating => bail!("endpoint `{name}` is still Creating: its server is loading the model; try again in a few seconds"),
             EndpointStatus::Failed { reason } => bail!("endpoint `{name}` is Failed: {reason}"),
         };
-        let response = ureq::post(&format!("{url}/invocations"))
-            .timeout(Duration::from_secs(300))
-            .set("Content-Type", content_type)
-            .set("Accept", accept)
-            .send_bytes(body);
+        let send = |url: &str| {
+            ureq::post(&format!("{url}/invocations"))
+                .timeout(Duration::from_secs(300))
+                .set("Content-Type", content_type)
+                .set("Accept", accept)
+                .send_bytes(body)
+        };
+        let mut response = send(&url);
+        // The endpoint may have switched servers between reading the record and
+        // connecting (an update in place): ask the server the record names now.
+        if let Err(ureq::Error::Transport(_)) = &response {
+            if let Some(now) = self.get(name).filter(|now| now.pid != record.pid) {
+                if let EndpointStatus::InService { url } = self.status(&now) {
+                    response = send(&url);
+                }
+            }
+        }
         match response {
             Ok(response) => read_body(response),
             Err(ureq::Error::Status(code, response)) => {

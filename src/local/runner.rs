@@ -3,7 +3,9 @@
 //! (with its own name, history and record, as Step Functions would), persists every
 //! execution under `<state>/executions/<name>/`, and forwards progress.
 
-use super::backends::{self, evaluate, models, registry, serving, training, transform, Env};
+use super::backends::{
+    self, evaluate, expiry, models, registry, scaling, serving, training, transform, Env,
+};
 use super::machines::Machines;
 use super::store::{write_json, Store};
 use crate::sfn::context::ExecutionInfo;
@@ -282,6 +284,17 @@ impl Host for Runner<'_> {
             "aws-sdk:sagemaker:describeEndpoint" => {
                 serving::describe_endpoint(&self.env, call.input)
             }
+            "sagemaker:updateEndpoint" => serving::update_endpoint(&self.env, call.input),
+            "aws-sdk:sagemaker:deleteEndpointConfig" => {
+                serving::delete_endpoint_config(&self.env, call.input)
+            }
+            "aws-sdk:applicationautoscaling:registerScalableTarget" => {
+                scaling::register_scalable_target(&self.env, call.input)
+            }
+            "aws-sdk:applicationautoscaling:putScalingPolicy" => {
+                scaling::put_scaling_policy(&self.env, call.input)
+            }
+            "aws-sdk:scheduler:createSchedule" => expiry::create_schedule(&self.env, call.input),
             "sagemaker:createTransformJob.sync" => {
                 transform::create(&self.env, call.input, call.deadline)
             }

@@ -48,6 +48,12 @@ pub(crate) struct Summary {
     pub(crate) is_valid: Option<bool>,
     pub(crate) scores: BTreeMap<String, f64>,
     pub(crate) endpoint_name: Option<String>,
+    /// When the endpoint deletes itself (its time to live), UTC `yyyy-mm-ddThh:mm:ss`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) endpoint_expires_at: Option<String>,
+    /// The endpoint's autoscaling, as the input set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) auto_scaling: Option<Value>,
     pub(crate) transform_job: Option<String>,
     pub(crate) batch_output: Option<String>,
     /// The registered version (its ARN) and its approval status, when the run registered one.
@@ -91,6 +97,11 @@ impl Summary {
                 .and_then(Value::as_bool),
             scores,
             endpoint_name: text(&pointer(DEPLOYMENT, "Output/EndpointName")),
+            endpoint_expires_at: text(&pointer(DEPLOYMENT, "Output/ExpiresAt")),
+            auto_scaling: data
+                .pointer("/Parameters/Deploy/AutoScaling")
+                .filter(|_| data.pointer(&pointer(DEPLOYMENT, "Output/EndpointName")).is_some())
+                .cloned(),
             transform_job: text(&pointer(DEPLOYMENT, "Output/TransformJobName")),
             batch_output: text(&pointer(DEPLOYMENT, "Output/OutputPath")),
             model_package: text(&pointer(REGISTRATION, "ModelPackageArn")),
@@ -166,6 +177,18 @@ impl Summary {
         }
         if let Some(endpoint) = &self.endpoint_name {
             lines.push(("endpoint".into(), endpoint.clone()));
+        }
+        if let Some(scaling) = &self.auto_scaling {
+            lines.push((
+                "autoscaling".into(),
+                format!(
+                    "{}..{} instances, target {} invocations per instance per minute",
+                    scaling["MinInstances"], scaling["MaxInstances"], scaling["TargetInvocationsPerInstance"]
+                ),
+            ));
+        }
+        if let Some(at) = &self.endpoint_expires_at {
+            lines.push(("expires".into(), format!("{at} UTC (the endpoint deletes itself then)")));
         }
         if let Some(job) = &self.transform_job {
             lines.push(("transform job".into(), job.clone()));

@@ -20,6 +20,10 @@ impl Timestamp {
         }
     }
 
+    pub(crate) fn from_millis(millis: i64) -> Timestamp {
+        Timestamp(i128::from(millis) * 1_000_000)
+    }
+
     pub(crate) fn epoch_millis(self) -> i64 {
         (self.0.div_euclid(1_000_000)) as i64
     }

@@ -179,6 +179,8 @@ pub(crate) enum Placeholder {
     StackName,
     TrainStateMachineArn,
     DeployStateMachineArn,
+    /// The role EventBridge Scheduler assumes to delete an expired endpoint.
+    EndpointExpiryRoleArn,
     EvaluateFunctionArn,
     SageMakerRoleArn,
     TrainingImage,
@@ -194,6 +196,7 @@ impl Placeholder {
             Placeholder::StackName => "AWS::StackName",
             Placeholder::TrainStateMachineArn => "TrainStateMachineArn",
             Placeholder::DeployStateMachineArn => "DeployStateMachineArn",
+            Placeholder::EndpointExpiryRoleArn => "EndpointExpiryRoleArn",
             Placeholder::EvaluateFunctionArn => "EvaluateFunctionArn",
             Placeholder::SageMakerRoleArn => "SageMakerRoleArn",
             Placeholder::TrainingImage => "TrainingImage",
@@ -242,6 +245,10 @@ pub(crate) enum Creates {
     Shared,
     /// Nothing is created (a read): every error but a transient one fails at once.
     Nothing,
+    /// An update of an existing endpoint: nothing is created, so a retry never counts a
+    /// taken name as its own (SageMaker refuses an update while one is in progress, with a
+    /// cause that says so).
+    Update,
 }
 
 /// How many times a SageMaker call is retried after a transient error, and how long it

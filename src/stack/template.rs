@@ -89,6 +89,8 @@ pub(crate) fn template(
         .insert("TrainStateMachineRole".into(), roles::train_role());
     t.resources
         .insert("DeployStateMachineRole".into(), roles::deploy_role());
+    t.resources
+        .insert("EndpointExpiryRole".into(), roles::endpoint_expiry_role());
 
     // A pinned image (`--training-image`) replaces both device variants; otherwise the
     // DLC's CPU and GPU tags, from the region's registry account.
@@ -118,7 +120,9 @@ pub(crate) fn template(
                 Placeholder::InferenceImageGpu.name(): image("autogluon-inference", release.gpu_tag, &settings.inference_image),
                 Placeholder::ScriptsUri.name(): sub("s3://${AssetsBucket}/${ScriptsKey}"),
             }),
-            MachineId::Deploy => json!({}),
+            MachineId::Deploy => json!({
+                Placeholder::EndpointExpiryRoleArn.name(): get_att("EndpointExpiryRole", "Arn"),
+            }),
         };
         let definition = machine.definition.to_compact_json();
         let definition_string = if variables.as_object().is_some_and(|v| v.is_empty()) {

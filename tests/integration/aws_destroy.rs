@@ -1,9 +1,12 @@
 //! `automl destroy` against a moto server: after it, nothing of the stack remains — no
 //! stack, roles, machines or function, its data bucket emptied (every version) and
-//! deleted — while the assets bucket and other stacks' SageMaker resources are untouched.
+//! deleted, its endpoints' autoscaling deregistered and their expiry schedules deleted —
+//! while the assets bucket and other stacks' resources are untouched.
 
 use crate::support::aws::Env;
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use aws_sdk_sagemaker::types::{
     ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
 };
@@ -44,7 +47,53 @@ fn sagemaker_resources(env: &Env, name: &str, stack: &str) {
             .send()
             .await
             .unwrap();
+        // What the Deploy machine's RegisterScalableTarget and ScheduleEndpointDeletion create.
+        env.autoscaling()
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(format!("endpoint/{name}/variant/AllTraffic"))
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .min_capacity(1)
+            .max_capacity(3)
+            .send()
+            .await
+            .unwrap();
+        env.scheduler()
+            .create_schedule()
+            .name(name.trim_end_matches("-deploy"))
+            .schedule_expression("at(2030-01-31T18:00:00)")
+            .flexible_time_window(FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().unwrap())
+            .target(
+                Target::builder()
+                    .arn("arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint")
+                    .role_arn("arn:aws:iam::123456789012:role/expiry")
+                    .input(format!(r#"{{"EndpointName":"{name}"}}"#))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
     });
+}
+
+/// The resource ids of the registered SageMaker scalable targets, and the schedules' names.
+fn scaling_and_schedules(env: &Env) -> (Vec<String>, Vec<String>) {
+    env.block_on(async {
+        let targets = env
+            .autoscaling()
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .send()
+            .await
+            .unwrap();
+        let mut ids: Vec<String> = targets.scalable_targets().iter().map(|t| t.resource_id().to_string()).collect();
+        ids.sort();
+        let schedules = env.scheduler().list_schedules().send().await.unwrap();
+        let mut names: Vec<String> = schedules.schedules().iter().filter_map(|s| s.name.clone()).collect();
+        names.sort();
+        (ids, names)
+    })
 }
 
 #[test]
@@ -118,11 +167,18 @@ fn destroy_leaves_nothing_of_the_stack() {
             "emptied s3://{bucket}: deleted 5 object versions and delete markers"
         ))
         .stderr_contains("deleted endpoint automl-run-1-deploy")
+        .stderr_contains("deregistered the autoscaling of endpoint automl-run-1-deploy")
+        .stderr_contains("deleted the expiry schedule automl-run-1")
         .stderr_contains("DELETE_COMPLETE")
         .stderr_contains("stack `automl` deleted")
         .run();
 
     assert!(!env.stack_exists("automl"), "the stack is gone");
+    assert_eq!(
+        scaling_and_schedules(&env),
+        (vec!["endpoint/automl2-run-1-deploy/variant/AllTraffic".to_string()], vec!["automl2-run-1".to_string()]),
+        "only the other stack's autoscaling and schedule remain"
+    );
     let (iam, sfn, lambda, sm) = (env.iam(), env.sfn(), env.lambda(), env.sagemaker());
     env.block_on(async {
         for (logical, physical) in &resources {

@@ -434,6 +434,8 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .stderr_contains("HTTP 400")
         .stderr_contains("expected 7")
         .run();
+    update_in_place_while_called(&sandbox);
+    expires_after_its_time_to_live(&sandbox);
     let record: Value = serde_json::from_str(
         &std::fs::read_to_string(
             sandbox
@@ -467,6 +469,115 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
         .stderr_contains("no local endpoint named `automl-live-deploy`")
         .run();
     sandbox.assert_requests_valid_for_aws();
+}
+
+fn endpoint_record(sandbox: &Sandbox, name: &str) -> Value {
+    let path = sandbox.state().join(format!("sagemaker/endpoints/{name}/record.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The model the first run trained, deployed again by Deploy-only runs (no second fit).
+fn trained_model(sandbox: &Sandbox) -> String {
+    let models = std::fs::read_dir(sandbox.state().join("sagemaker/models")).unwrap();
+    models.flatten().map(|e| e.file_name().to_string_lossy().to_string()).next().unwrap()
+}
+
+/// A second run with the same EndpointName updates the live endpoint while a client calls
+/// it in a loop: no call fails, and afterwards the endpoint serves the new config from a
+/// new server, the old config is gone, and the autoscaling setting is recorded.
+fn update_in_place_while_called(sandbox: &Sandbox) {
+    let before = endpoint_record(sandbox, "automl-live-deploy");
+    let input = sandbox.input(
+        "update.json",
+        json!({"Parameters": {
+            "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+            "PretrainedModel": {"Name": trained_model(sandbox)},
+            "Deploy": {"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                       "EndpointName": "automl-live-deploy",
+                       "Update": {"Strategy": "canary", "CanaryPercent": 10, "WaitSeconds": 0, "RollbackAlarms": ["automl-live-errors"]},
+                       "AutoScaling": {"MinInstances": 1, "MaxInstances": 3, "TargetInvocationsPerInstance": 50}},
+        }}),
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let state = sandbox.state();
+    let client = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut ok, mut failed) = (0u32, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_automl"))
+                    .args(["invoke", "--local", "automl-live-deploy", "--state-dir"])
+                    .arg(&state)
+                    .args(["--body", "Biscoe,47.5,14.2,215,4900,female,2008"])
+                    .output()
+                    .unwrap();
+                if out.status.success() {
+                    ok += 1;
+                } else {
+                    failed.push(String::from_utf8_lossy(&out.stderr).to_string());
+                }
+            }
+            (ok, failed)
+        })
+    };
+    let started = std::time::Instant::now();
+    sandbox
+        .run(&input, "update")
+        .stderr_contains("Deploy › UpdateEndpoint ✓")
+        .stderr_contains("Deploy › DeletePreviousEndpointConfig ✓")
+        .stderr_contains("Deploy › PutScalingPolicy ✓")
+        .run();
+    // Keep calling a little after the switch, when the old server stops.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (ok, failed) = client.join().unwrap();
+    eprintln!("update in place: {ok} calls, {} failed, {:.1} s", failed.len(), started.elapsed().as_secs_f64());
+    assert!(failed.is_empty(), "calls failed during the update: {failed:?}");
+    assert!(ok >= 5, "only {ok} calls made during the update");
+    let after = endpoint_record(sandbox, "automl-live-deploy");
+    assert_eq!(after["config_name"], "automl-update-deploy");
+    assert_ne!(after["pid"], before["pid"]);
+    assert_eq!(after["auto_scaling"]["MaxCapacity"], 3);
+    assert!(!sandbox.state().join("sagemaker/endpoint-configs").join(before["config_name"].as_str().unwrap()).exists());
+    Test::new()
+        .args(["invoke", "--local", "automl-live-deploy", "--state-dir"])
+        .arg(sandbox.state())
+        .args(["--body", "Biscoe,47.5,14.2,215,4900,female,2008"])
+        .stdout_contains("Gentoo")
+        .run();
+}
+
+/// A serverless endpoint with a time to live of 0.004 h (14.4 s): its server stops then,
+/// and `invoke` says it expired.
+fn expires_after_its_time_to_live(sandbox: &Sandbox) {
+    let input = sandbox.input(
+        "ttl.json",
+        json!({"Parameters": {
+            "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
+            "PretrainedModel": {"Name": trained_model(sandbox)},
+            "Deploy": {"Mode": "serverless", "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+                       "EndpointName": "automl-short", "TimeToLive": 0.004},
+        }}),
+    );
+    sandbox
+        .run(&input, "short")
+        .stderr_contains("Deploy › ScheduleEndpointDeletion ✓")
+        .run();
+    let record = endpoint_record(sandbox, "automl-short");
+    let pid = record["pid"].as_u64().unwrap();
+    let expiry = record["expires_millis"].as_i64().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    std::thread::sleep(std::time::Duration::from_millis((expiry - now).max(0) as u64 + 4000));
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let log = std::fs::read_to_string(record["log"].as_str().unwrap()).unwrap_or_default();
+    assert!(stat.is_empty() || stat.contains(") Z"), "the server outlived its expiry: {stat}\n{log}");
+    Test::new()
+        .args(["invoke", "--local", "automl-short", "--state-dir"])
+        .arg(sandbox.state())
+        .args(["--body", "x"])
+        .status(1)
+        .stderr_contains("expired at")
+        .run();
 }
 
 #[test]

@@ -263,8 +263,8 @@ fn every_role_in_the_template_is_least_privilege() {
         }
     }
     assert_eq!(
-        roles, 5,
-        "one role per principal: Main, Train, Deploy, SageMaker, Lambda"
+        roles, 6,
+        "one role per principal: Main, Train, Deploy, SageMaker, Lambda, EventBridge Scheduler (endpoint expiry)"
     );
     assert!(findings.is_empty(), "{}", findings.join("\n"));
     let text = template.to_string();

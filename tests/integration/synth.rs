@@ -130,8 +130,8 @@ fn the_template_is_region_agnostic_and_uses_no_managed_policies() {
     let parsed: serde_json::Value = serde_json::from_str(&template).unwrap();
     let resources = parsed["Resources"].as_object().unwrap();
     assert!(
-        resources.len() < 13,
-        "{} resources: the sample had 26, we promise fewer than half",
+        resources.len() <= 13,
+        "{} resources: the sample had 26, we promise at most half (the 13th is the role that deletes an expired endpoint)",
         resources.len()
     );
     assert!(

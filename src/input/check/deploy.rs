@@ -99,7 +99,7 @@ impl Checker {
             if needed {
                 self.error(
                     path,
-                    "required when Parameters.Flow.Deploy is true: Mode (\"endpoint\" or \"batch\"), \
+                    "required when Parameters.Flow.Deploy is true: Mode (\"endpoint\", \"serverless\" or \"batch\"), \
                      InstanceCount and InstanceType (see examples/train_evaluate_endpoint.json)",
                 );
             }
@@ -116,15 +116,29 @@ impl Checker {
         self.unknown_keys(map, path, DEPLOY);
         let need = needed.then_some("required when Parameters.Flow.Deploy is true");
         let mode = self
-            .field(map, path, "Mode", need, "\"endpoint\" or \"batch\"")
+            .field(map, path, "Mode", need, "\"endpoint\", \"serverless\" or \"batch\"")
             .and_then(|(p, v)| self.mode(v, &p));
-        let instance_count = self.count_field(map, path, "InstanceCount", need, "serving");
+        // A serverless endpoint has no instances to choose.
+        let serverless = mode == Some(DeployMode::Serverless);
+        let instance_need = if serverless { None } else { need };
+        if serverless {
+            for key in ["InstanceCount", "InstanceType"] {
+                if map.contains_key(key) {
+                    self.note(
+                        child(path, key),
+                        "ignored: Parameters.Deploy.Mode is \"serverless\" (SageMaker picks the capacity)",
+                    );
+                }
+            }
+        }
+        let instance_count = self.count_field(map, path, "InstanceCount", instance_need, "serving");
         // An endpoint and a batch transform accept different instance types.
         let use_ = match mode {
             Some(DeployMode::Batch) => names::InstanceUse::Transform,
             _ => names::InstanceUse::Endpoint,
         };
-        let instance_type = self.instance_type_field(map, path, "InstanceType", need, use_);
+        let instance_type = self.instance_type_field(map, path, "InstanceType", instance_need, use_);
+        let options = self.endpoint_options(map, path, mode);
         let batch_need = (needed && mode == Some(DeployMode::Batch))
             .then_some("required when Parameters.Deploy.Mode is \"batch\"");
         let batch_input = self.s3_field(
@@ -142,12 +156,12 @@ impl Checker {
             batch_need,
             "the S3 URI where the predictions go, e.g. \"s3://my-bucket/output/batch/\"",
         );
-        if needed && mode == Some(DeployMode::Endpoint) {
+        if needed && matches!(mode, Some(DeployMode::Endpoint | DeployMode::Serverless)) {
             for key in ["BatchInputDataPath", "BatchOutputDataPath"] {
                 if map.contains_key(key) {
                     self.note(
                         child(path, key),
-                        "ignored: Parameters.Deploy.Mode is \"endpoint\"; only batch transforms read it",
+                        "ignored: Parameters.Deploy.Mode is not \"batch\"; only batch transforms read it",
                     );
                 }
             }
@@ -168,18 +182,30 @@ impl Checker {
             }
         }
         let mode = mode?;
+        let options = options?;
         let batch = mode == DeployMode::Batch;
+        let (instance_count, instance_type) = if serverless {
+            (None, None)
+        } else {
+            (Some(instance_count?), Some(instance_type?))
+        };
         Some(Deploy {
-            instance_count: instance_count?,
-            instance_type: instance_type?,
+            instance_count,
+            instance_type,
             mode,
             batch_input_data_path: if batch { Some(batch_input?) } else { None },
             batch_output_data_path: if batch { Some(batch_output?) } else { None },
+            endpoint_name: options.endpoint_name,
+            update: options.update,
+            auto_scaling: options.auto_scaling,
+            serverless: options.serverless,
+            time_to_live: options.time_to_live,
+            expires_at: options.expires_at,
         })
     }
 
     fn mode(&mut self, value: &Value, path: &str) -> Option<DeployMode> {
-        let name = self.string(value, path, "\"endpoint\" or \"batch\"")?;
+        let name = self.string(value, path, "\"endpoint\", \"serverless\" or \"batch\"")?;
         if let Some(mode) = DeployMode::ALL.into_iter().find(|m| m.name() == name) {
             return Some(mode);
         }
@@ -187,8 +213,8 @@ impl Checker {
         self.error(
             path,
             format!(
-                "{} is not a deploy mode{hint}: use \"endpoint\" (a real-time SageMaker endpoint) or \"batch\" \
-                 (a batch transform job)",
+                "{} is not a deploy mode{hint}: use \"endpoint\" (a real-time SageMaker endpoint on instances), \
+                 \"serverless\" (a serverless endpoint) or \"batch\" (a batch transform job)",
                 quote(name)
             ),
         );

@@ -11,6 +11,9 @@ use crate::s3uri::{S3Uri, S3UriError};
 use serde_json::{Map, Value};
 
 mod deploy;
+mod endpoint;
+
+pub(crate) use endpoint::{expiry_after, parse_expiry};
 mod evaluation;
 pub(crate) mod importance;
 mod registry;
@@ -53,7 +56,18 @@ const DEPLOY: &[&str] = &[
     "Mode",
     "BatchInputDataPath",
     "BatchOutputDataPath",
+    "EndpointName",
+    "Update",
+    "AutoScaling",
+    "Serverless",
+    "TimeToLive",
+    "ExpiresAt",
 ];
+/// `DeploymentConfig` is what normalisation derives from the others (re-derived when a
+/// normalised input is read again).
+const UPDATE: &[&str] = &["Strategy", "CanaryPercent", "WaitSeconds", "RollbackAlarms", "DeploymentConfig"];
+const AUTO_SCALING: &[&str] = &["MinInstances", "MaxInstances", "TargetInvocationsPerInstance"];
+const SERVERLESS: &[&str] = &["MemorySizeInMB", "MaxConcurrency"];
 
 /// Every section of the contract and its keys, to tell where a misplaced key belongs.
 const SECTIONS: &[(&str, &[&str])] = &[
@@ -68,6 +82,9 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("Parameters.Evaluation", EVALUATION),
     ("Parameters.Deploy", DEPLOY),
     ("Parameters.Registry", REGISTRY),
+    ("Parameters.Deploy.Update", UPDATE),
+    ("Parameters.Deploy.AutoScaling", AUTO_SCALING),
+    ("Parameters.Deploy.Serverless", SERVERLESS),
 ];
 
 /// SageMaker's limit on one hyperparameter value: FitArgs and InitArgs as JSON text.

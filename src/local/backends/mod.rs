@@ -9,8 +9,10 @@
 //! the Lambda's error type for a failed evaluation).
 
 pub(crate) mod evaluate;
+pub(crate) mod expiry;
 pub(crate) mod models;
 pub(crate) mod registry;
+pub(crate) mod scaling;
 pub(crate) mod serving;
 pub(crate) mod training;
 pub(crate) mod transform;
@@ -39,7 +41,7 @@ impl Env {
 }
 
 /// The resources with a local back-end, after `arn:<partition>:states:::`.
-pub(crate) const RESOURCES: [&str; 12] = [
+pub(crate) const RESOURCES: [&str; 17] = [
     "states:startExecution.sync",
     "states:startExecution.sync:2",
     "sagemaker:createTrainingJob.sync",
@@ -47,6 +49,11 @@ pub(crate) const RESOURCES: [&str; 12] = [
     "sagemaker:createEndpointConfig",
     "sagemaker:createEndpoint",
     "aws-sdk:sagemaker:describeEndpoint",
+    "sagemaker:updateEndpoint",
+    "aws-sdk:sagemaker:deleteEndpointConfig",
+    "aws-sdk:applicationautoscaling:registerScalableTarget",
+    "aws-sdk:applicationautoscaling:putScalingPolicy",
+    "aws-sdk:scheduler:createSchedule",
     "sagemaker:createTransformJob.sync",
     "lambda:invoke",
     "aws-sdk:sagemaker:createModelPackageGroup",
@@ -124,6 +131,26 @@ pub(crate) fn model_refusal(service: Service, problem: &Problem) -> Failure {
         error,
         format!(
             "{message} (Service: {sdk_service}; Status Code: 400; Error Code: ValidationException; Request ID: {}; Proxy: null)",
+            crate::sfn::ids::uuid_v4()
+        ),
+    )
+}
+
+/// A request the service refuses with its ValidationException (Application Auto Scaling
+/// and EventBridge Scheduler declare one: botocore service-2.json).
+pub(crate) fn validation_refusal(service: Service, message: impl Into<String>) -> Failure {
+    let (error, sdk_service) = match service {
+        Service::SageMaker => return sagemaker_refusal("ValidationException", message),
+        Service::Lambda => ("Lambda.AWSLambdaException", "AWSLambda"),
+        Service::StepFunctions => ("StepFunctions.ValidationException", "AWSStepFunctions"),
+        Service::ApplicationAutoScaling => ("ApplicationAutoScaling.ValidationException", "AWSApplicationAutoScaling"),
+        Service::Scheduler => ("Scheduler.ValidationException", "Scheduler"),
+    };
+    Failure::new(
+        error,
+        format!(
+            "{} (Service: {sdk_service}; Status Code: 400; Error Code: ValidationException; Request ID: {}; Proxy: null)",
+            message.into(),
             crate::sfn::ids::uuid_v4()
         ),
     )

@@ -112,7 +112,18 @@ pub(crate) fn create_endpoint_config(env: &Env, input: &Value) -> Result<Value, 
             )
         })?;
     existing_model(env, model)?;
-    if variant
+    let serverless = variant.get("ServerlessConfig").is_some();
+    let instances = variant.get("InstanceType").is_some() || variant.get("InitialInstanceCount").is_some();
+    // A variant is either on instances or serverless (SageMaker's CreateEndpointConfig:
+    // ServerlessConfig "instead of" InstanceType and InitialInstanceCount).
+    if serverless && instances {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            "ProductionVariants[0]: give either ServerlessConfig or InstanceType and InitialInstanceCount, not both",
+        ));
+    }
+    if !serverless
+        && variant
         .get("InitialInstanceCount")
         .and_then(Value::as_u64)
         .is_none_or(|n| n < 1)

@@ -6,7 +6,7 @@
 
 use super::models::existing_model;
 use super::{resource_name, sagemaker_refusal, text, unpack_scripts, Env};
-use crate::local::endpoints::{EndpointRecord, EndpointStatus, Registry};
+use crate::local::endpoints::{EndpointRecord, EndpointStatus, Registry, EXPIRY_FILE};
 use crate::local::objects::{unpack, Location};
 use crate::local::process::spawn_detached;
 use crate::local::store::{ResourceKind, Store};
@@ -71,33 +71,26 @@ pub(crate) fn prepare_model(env: &Env, model: &Value, dir: &Path) -> Result<Prep
     Ok(Prepared { model_dir, script })
 }
 
-pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
-    let name = resource_name(input, "EndpointName")?;
-    let config_name = text(input, "/EndpointConfigName", "ValidationException")?;
-    let config = env
-        .store
-        .record(ResourceKind::EndpointConfig, config_name)
+/// The endpoint config `name`, or SageMaker's refusal.
+fn endpoint_config(env: &Env, name: &str) -> Result<Value, Failure> {
+    env.store
+        .record(ResourceKind::EndpointConfig, name)
         .ok_or_else(|| {
             sagemaker_refusal(
                 "ValidationException",
                 format!(
                     "Could not find endpoint configuration \"{}\".",
-                    Store::arn(ResourceKind::EndpointConfig, config_name)
+                    Store::arn(ResourceKind::EndpointConfig, name)
                 ),
             )
-        })?;
-    let variant = config
-        .pointer("/ProductionVariants/0")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let model_name = variant
-        .get("ModelName")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let model = existing_model(env, &model_name)?;
+        })
+}
+
+pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = resource_name(input, "EndpointName")?;
+    let config_name = text(input, "/EndpointConfigName", "ValidationException")?;
+    let config = endpoint_config(env, config_name)?;
     let arn = Store::arn(ResourceKind::Endpoint, name);
-    let python = env.python()?.to_path_buf();
     let Some(dir) = env
         .store
         .claim_resource(ResourceKind::Endpoint, name)
@@ -108,15 +101,86 @@ pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
             format!("Cannot create already existing endpoint \"{arn}\". (Stop the local one with `automl local stop {name}`.)"),
         ));
     };
+    let record = start_server(env, name, config_name, &config, &dir, &dir)?;
+    Registry::new(&env.store)
+        .save(&record)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
+    Ok(json!({ "EndpointArn": arn }))
+}
+
+/// `UpdateEndpoint`: the new config's server starts beside the serving one, which keeps
+/// the traffic until the new one answers (see [`crate::local::endpoints`]). The
+/// DeploymentConfig's traffic shifting (canary share, wait, alarms) is checked against
+/// SageMaker's model but not simulated: locally all traffic moves once the new server is
+/// healthy.
+pub(crate) fn update_endpoint(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = resource_name(input, "EndpointName")?;
+    let config_name = text(input, "/EndpointConfigName", "ValidationException")?;
+    let registry = Registry::new(&env.store);
+    let arn = Store::arn(ResourceKind::Endpoint, name);
+    let Some(mut record) = registry.get(name) else {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            format!("Could not find endpoint \"{arn}\"."),
+        ));
+    };
+    if record.pending.is_some() || !matches!(registry.status(&record), EndpointStatus::InService { .. }) {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            format!("Cannot update in-progress endpoint \"{arn}\"."),
+        ));
+    }
+    if record.config_name == config_name {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            format!("Cannot update endpoint \"{arn}\" with the endpoint configuration it already uses."),
+        ));
+    }
+    let config = endpoint_config(env, config_name)?;
+    let endpoint_dir = env.store.resource_dir(ResourceKind::Endpoint, name);
+    let dir = endpoint_dir.join("configs").join(config_name);
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::task_failed(format!("cannot create {}: {e}", dir.display())))?;
+    let pending = start_server(env, name, config_name, &config, &dir, &endpoint_dir)?;
+    record.pending = Some(Box::new(pending));
+    record.failure_reason = None;
+    registry
+        .save(&record)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
+    Ok(json!({ "EndpointArn": arn }))
+}
+
+/// Starts the model server of endpoint config `config` in `dir` (its model and log); the
+/// server stops by itself at the expiry written in `endpoint_dir`.
+fn start_server(
+    env: &Env,
+    name: &str,
+    config_name: &str,
+    config: &Value,
+    dir: &Path,
+    endpoint_dir: &Path,
+) -> Result<EndpointRecord, Failure> {
+    let variant = config
+        .pointer("/ProductionVariants/0")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let model_name = variant
+        .get("ModelName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let model = existing_model(env, &model_name)?;
+    let python = env.python()?.to_path_buf();
     let log = dir.join("serve.log");
     let started = (|| -> Result<(PathBuf, u32), String> {
-        let prepared = prepare_model(env, &model, &dir)?;
+        let prepared = prepare_model(env, &model, dir)?;
         let mut command = Command::new(&python);
         command
             .arg(&prepared.script)
             .args(["serve", "--port", "0", "--host", "127.0.0.1", "--model-dir"])
             .arg(&prepared.model_dir)
-            .current_dir(prepared.script.parent().unwrap_or(&dir))
+            .arg("--expiry-file")
+            .arg(endpoint_dir.join(EXPIRY_FILE))
+            .current_dir(prepared.script.parent().unwrap_or(dir))
             .env("PYTHONUNBUFFERED", "1")
             .env(
                 "SAGEMAKER_PROGRAM",
@@ -147,9 +211,11 @@ pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
             0
         }
     };
-    let record = EndpointRecord {
+    // A serverless variant has no instances; locally it is one server.
+    let serverless = variant.get("ServerlessConfig").cloned();
+    Ok(EndpointRecord {
         name: name.to_string(),
-        arn: arn.clone(),
+        arn: Store::arn(ResourceKind::Endpoint, name),
         config_name: config_name.to_string(),
         model_name,
         model_data_url: model
@@ -157,11 +223,14 @@ pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        instance_type: variant
-            .get("InstanceType")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        instance_type: match &serverless {
+            Some(_) => "serverless".to_string(),
+            None => variant
+                .get("InstanceType")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        },
         instance_count: variant
             .get("InitialInstanceCount")
             .and_then(Value::as_u64)
@@ -169,13 +238,31 @@ pub(crate) fn create_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
         pid,
         created: created.to_rfc3339(),
         created_millis: created.epoch_millis(),
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         log,
-    };
-    Registry::new(&env.store)
-        .save(&record)
-        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
-    Ok(json!({ "EndpointArn": arn }))
+        pending: None,
+        failure_reason: None,
+        expires_millis: None,
+        auto_scaling: None,
+    })
+}
+
+/// `DeleteEndpointConfig` (what an update replaced).
+pub(crate) fn delete_endpoint_config(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = resource_name(input, "EndpointConfigName")?;
+    if env.store.record(ResourceKind::EndpointConfig, name).is_none() {
+        return Err(sagemaker_refusal(
+            "ValidationException",
+            format!(
+                "Could not find endpoint configuration \"{}\".",
+                Store::arn(ResourceKind::EndpointConfig, name)
+            ),
+        ));
+    }
+    let dir = env.store.resource_dir(ResourceKind::EndpointConfig, name);
+    std::fs::remove_dir_all(&dir)
+        .map_err(|e| Failure::task_failed(format!("cannot remove {}: {e}", dir.display())))?;
+    Ok(json!({}))
 }
 
 /// `DescribeEndpoint`, as the AWS SDK integration returns it.
@@ -195,13 +282,17 @@ pub(crate) fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failu
             ),
         ));
     };
+    let record = registry
+        .advance(record)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
     let status = registry.status(&record);
+    let updating = record.pending.is_some() && matches!(status, EndpointStatus::InService { .. });
     let now = Timestamp::now().to_rfc3339();
     let mut description = json!({
         "EndpointName": record.name,
         "EndpointArn": record.arn,
         "EndpointConfigName": record.config_name,
-        "EndpointStatus": status.name(),
+        "EndpointStatus": if updating { "Updating" } else { status.name() },
         "CreationTime": record.created,
         "LastModifiedTime": now,
         "ProductionVariants": [{
@@ -213,6 +304,8 @@ pub(crate) fn describe_endpoint(env: &Env, input: &Value) -> Result<Value, Failu
         }],
     });
     if let EndpointStatus::Failed { reason } = &status {
+        description["FailureReason"] = json!(reason);
+    } else if let Some(reason) = &record.failure_reason {
         description["FailureReason"] = json!(reason);
     }
     Ok(description)
@@ -226,7 +319,10 @@ pub(crate) fn settled(env: &Env, input: &Value) -> bool {
     };
     let registry = Registry::new(&env.store);
     match registry.get(name) {
-        Some(record) => registry.status(&record) != EndpointStatus::Creating,
+        Some(record) => match &record.pending {
+            Some(pending) => registry.status(pending) != EndpointStatus::Creating,
+            None => registry.status(&record) != EndpointStatus::Creating,
+        },
         None => true,
     }
 }

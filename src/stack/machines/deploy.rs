@@ -1,10 +1,37 @@
-//! The Deploy machine: serve a SageMaker model either as a real-time endpoint (instance
-//! count and type from the input; status followed with `describeEndpoint`, no Lambda) or
-//! as a batch transform job. An unknown mode fails with a cause that says what is allowed.
+//! The Deploy machine: serve a SageMaker model as a real-time endpoint (instance count and
+//! type from the input), a serverless endpoint (memory and concurrency from the input), or
+//! run a batch transform job with it. An endpoint named by `Deploy.EndpointName` that
+//! exists already is updated in place (blue/green, all at once or canary, rolled back on
+//! the input's alarms) and its old config deleted once the new one serves; the status is
+//! followed with `describeEndpoint` (no Lambda). After that, optionally, the variant is
+//! registered with Application Auto Scaling, and a one-time EventBridge Scheduler
+//! schedule deletes the endpoint when its time to live ends. An unknown mode fails with a
+//! cause that says what is allowed.
 
-use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition, Wait};
+use crate::asl::{
+    Catcher, Choice, Condition, Fail, Pass, Retrier, StateMachine, Task, Test, Transition, Wait,
+};
 use crate::stack::{describe_retry, sagemaker_task, Creates, Placeholder, Settings};
 use serde_json::json;
+
+/// The one production variant of every endpoint config the machine creates.
+const VARIANT: &str = "AllTraffic";
+
+/// Application Auto Scaling's retryable errors (botocore application-autoscaling:
+/// ConcurrentUpdateException, InternalServiceException).
+fn autoscaling_retry() -> Retrier {
+    Retrier {
+        error_equals: [
+            "ApplicationAutoScaling.ConcurrentUpdateException",
+            "ApplicationAutoScaling.InternalServiceException",
+        ]
+        .map(String::from)
+        .to_vec(),
+        interval_seconds: 5,
+        max_attempts: 3,
+        backoff_rate: 2.0,
+    }
+}
 
 pub(crate) fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
@@ -27,6 +54,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         "ChooseMode",
         Choice::new()
             .when(Condition::string_equals("$.Parameters.Deploy.Mode", "endpoint"), "CreateEndpointConfig")
+            .when(Condition::string_equals("$.Parameters.Deploy.Mode", "serverless"), "CreateServerlessEndpointConfig")
             .when(Condition::string_equals("$.Parameters.Deploy.Mode", "batch"), "BatchTransform")
             .otherwise("UnknownDeployMode"),
     )
@@ -34,7 +62,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         "UnknownDeployMode",
         Fail::new(
             "InvalidDeployMode",
-            "Parameters.Deploy.Mode must be \"endpoint\" or \"batch\".",
+            "Parameters.Deploy.Mode must be \"endpoint\", \"serverless\" or \"batch\".",
         ),
     )
     ;
@@ -43,12 +71,12 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         "CreateEndpointConfig",
         Task::new(
             "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
-            next("CreateEndpoint"),
+            next("ChooseEndpointName"),
         )
         .parameters(json!({
             "EndpointConfigName.$": "$.ResourceName",
             "ProductionVariants": [{
-                "VariantName": "AllTraffic",
+                "VariantName": VARIANT,
                 "ModelName.$": "$.Parameters.PretrainedModel.Name",
                 "InitialInstanceCount.$": "$.Parameters.Deploy.InstanceCount",
                 "InstanceType.$": "$.Parameters.Deploy.InstanceType",
@@ -58,6 +86,75 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         .discard_result(),
         Creates::Resource,
     );
+    // The same variant name as an instance endpoint's: an update keeps its variant
+    // (SageMaker, "Deployment guardrails: Exclusions").
+    let machine = sagemaker_task(
+        machine,
+        "CreateServerlessEndpointConfig",
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
+            next("ChooseEndpointName"),
+        )
+        .parameters(json!({
+            "EndpointConfigName.$": "$.ResourceName",
+            "ProductionVariants": [{
+                "VariantName": VARIANT,
+                "ModelName.$": "$.Parameters.PretrainedModel.Name",
+                "ServerlessConfig.$": "$.Parameters.Deploy.Serverless",
+            }],
+            "Tags": crate::stack::tags(),
+        }))
+        .discard_result(),
+        Creates::Resource,
+    );
+    let machine = machine
+        .state(
+            "ChooseEndpointName",
+            Choice::new()
+                .comment("A named endpoint is created or updated in place; otherwise the execution's own endpoint is created.")
+                .when(Condition::compare("$.Parameters.Deploy.EndpointName", Test::IsPresent(true)), "UseGivenEndpointName")
+                .otherwise("UseExecutionEndpointName"),
+        )
+        .state(
+            "UseGivenEndpointName",
+            Pass::new(json!({ "Name.$": "$.Parameters.Deploy.EndpointName" }), next("FindEndpoint"))
+                .result_path("$.Endpoint"),
+        )
+        .state(
+            "UseExecutionEndpointName",
+            Pass::new(json!({ "Name.$": "$.ResourceName" }), next("CreateEndpoint"))
+                .result_path("$.Endpoint"),
+        )
+        .state(
+            "FindEndpoint",
+            Task::new("arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint", next("UpdateEndpoint"))
+                .comment("Does the named endpoint exist? Its current config is deleted once the update is live.")
+                .parameters(json!({ "EndpointName.$": "$.Endpoint.Name" }))
+                .result_selector(json!({ "EndpointConfigName.$": "$.EndpointConfigName" }))
+                .result_path("$.PreviousEndpoint")
+                .retry(Retrier {
+                    error_equals: vec!["SageMaker.ThrottlingException".to_string()],
+                    interval_seconds: 5,
+                    max_attempts: 3,
+                    backoff_rate: 2.0,
+                })
+                .catch(Catcher {
+                    // The integration names an unmodeled SageMaker error after the SDK's base
+                    // exception; the cause decides below whether the endpoint is missing.
+                    error_equals: vec!["SageMaker.SageMakerException".to_string(), "SageMaker.ValidationException".to_string()],
+                    result_path: Some("$.FindEndpointError".to_string()),
+                    next: "IsEndpointMissing".to_string(),
+                }),
+        )
+        .state(
+            "IsEndpointMissing",
+            // SageMaker answers DescribeEndpoint of a missing endpoint with a
+            // ValidationException "Could not find endpoint ..." (no modeled error).
+            Choice::new()
+                .when(Condition::string_matches("$.FindEndpointError.Cause", "*Could not find endpoint*"), "CreateEndpoint")
+                .otherwise("FindEndpointFailed"),
+        )
+        .state("FindEndpointFailed", Fail::rethrow("$.FindEndpointError.Error", "$.FindEndpointError.Cause"));
     let machine = sagemaker_task(
         machine,
         "CreateEndpoint",
@@ -66,12 +163,28 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             next("WaitForEndpoint"),
         )
         .parameters(json!({
-            "EndpointName.$": "$.ResourceName",
+            "EndpointName.$": "$.Endpoint.Name",
             "EndpointConfigName.$": "$.ResourceName",
             "Tags": crate::stack::tags(),
         }))
         .discard_result(),
         Creates::Resource,
+    );
+    let machine = sagemaker_task(
+        machine,
+        "UpdateEndpoint",
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:updateEndpoint",
+            next("WaitForEndpoint"),
+        )
+        .comment("Blue/green: the new fleet takes the traffic (all at once or a canary first), the old one is kept until the alarms stayed quiet.")
+        .parameters(json!({
+            "EndpointName.$": "$.Endpoint.Name",
+            "EndpointConfigName.$": "$.ResourceName",
+            "DeploymentConfig.$": "$.Parameters.Deploy.Update.DeploymentConfig",
+        }))
+        .discard_result(),
+        Creates::Update,
     );
     let machine = machine.state(
         "WaitForEndpoint",
@@ -83,14 +196,20 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
     .state(
         "DescribeEndpoint",
         Task::new("arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint", next("IsEndpointReady"))
-            .parameters(json!({ "EndpointName.$": "$.ResourceName" }))
+            .parameters(json!({ "EndpointName.$": "$.Endpoint.Name" }))
+            .result_selector(json!({
+                "Name.$": "$.EndpointName",
+                "EndpointStatus.$": "$.EndpointStatus",
+                "EndpointConfigName.$": "$.EndpointConfigName",
+                "Description.$": "$",
+            }))
             .result_path("$.Endpoint")
             .retry(describe_retry()),
     )
     .state(
         "IsEndpointReady",
         Choice::new()
-            .when(Condition::string_equals("$.Endpoint.EndpointStatus", "InService"), "EndpointInService")
+            .when(Condition::string_equals("$.Endpoint.EndpointStatus", "InService"), "IsNewConfigLive")
             .when(
                 Condition::or(vec![
                     Condition::string_equals("$.Endpoint.EndpointStatus", "Creating"),
@@ -100,12 +219,12 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "WaitForEndpoint",
             )
             .when(
-                Condition::compare("$.Endpoint.FailureReason", Test::IsPresent(true)),
+                Condition::compare("$.Endpoint.Description.FailureReason", Test::IsPresent(true)),
                 "EndpointFailed",
             )
             .otherwise("EndpointNotInService"),
     )
-    .state("EndpointFailed", Fail::cause_from("EndpointCreationFailed", "$.Endpoint.FailureReason"))
+    .state("EndpointFailed", Fail::cause_from("EndpointCreationFailed", "$.Endpoint.Description.FailureReason"))
     .state(
         "EndpointNotInService",
         Fail::new(
@@ -114,9 +233,134 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         ),
     )
     .state(
+        "IsNewConfigLive",
+        // A rolled-back update ends InService on the old config.
+        Choice::new()
+            .when(Condition::compare("$.Endpoint.EndpointConfigName", Test::StringEqualsPath("$.ResourceName".into())), "WasEndpointUpdated")
+            .when(Condition::compare("$.Endpoint.Description.FailureReason", Test::IsPresent(true)), "EndpointUpdateRolledBack")
+            .otherwise("EndpointUpdateReverted"),
+    )
+    .state("EndpointUpdateRolledBack", Fail::cause_from("EndpointUpdateRolledBack", "$.Endpoint.Description.FailureReason"))
+    .state(
+        "EndpointUpdateReverted",
+        Fail::new(
+            "EndpointUpdateRolledBack",
+            "The endpoint is in service on its previous endpoint config, not this execution's: the update was rolled back (a rollback alarm fired, or the new fleet failed); see the DescribeEndpoint step's output.",
+        ),
+    )
+    .state(
+        "WasEndpointUpdated",
+        Choice::new()
+            .when(Condition::compare("$.PreviousEndpoint", Test::IsPresent(true)), "DeletePreviousEndpointConfig")
+            .otherwise("ChooseAutoScaling"),
+    )
+    .state(
+        "DeletePreviousEndpointConfig",
+        Task::new("arn:${AWS::Partition}:states:::aws-sdk:sagemaker:deleteEndpointConfig", next("ChooseAutoScaling"))
+            .comment("The config the endpoint served before the update; nothing uses it any more.")
+            .parameters(json!({ "EndpointConfigName.$": "$.PreviousEndpoint.EndpointConfigName" }))
+            .discard_result()
+            .retry(describe_retry()),
+    )
+    .state(
+        "ChooseAutoScaling",
+        Choice::new()
+            .when(Condition::compare("$.Parameters.Deploy.AutoScaling", Test::IsPresent(true)), "RegisterScalableTarget")
+            .otherwise("ChooseTimeToLive"),
+    )
+    .state(
+        "RegisterScalableTarget",
+        Task::new("arn:${AWS::Partition}:states:::aws-sdk:applicationautoscaling:registerScalableTarget", next("PutScalingPolicy"))
+            .parameters(json!({
+                "ServiceNamespace": "sagemaker",
+                "ResourceId.$": format!("States.Format('endpoint/{{}}/variant/{VARIANT}', $.Endpoint.Name)"),
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+                "MinCapacity.$": "$.Parameters.Deploy.AutoScaling.MinInstances",
+                "MaxCapacity.$": "$.Parameters.Deploy.AutoScaling.MaxInstances",
+            }))
+            .discard_result()
+            .retry(autoscaling_retry()),
+    )
+    .state(
+        "PutScalingPolicy",
+        Task::new("arn:${AWS::Partition}:states:::aws-sdk:applicationautoscaling:putScalingPolicy", next("ChooseTimeToLive"))
+            .parameters(json!({
+                "PolicyName.$": "$.Endpoint.Name",
+                "ServiceNamespace": "sagemaker",
+                "ResourceId.$": format!("States.Format('endpoint/{{}}/variant/{VARIANT}', $.Endpoint.Name)"),
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+                "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue.$": "$.Parameters.Deploy.AutoScaling.TargetInvocationsPerInstance",
+                    "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance",
+                    },
+                },
+            }))
+            .discard_result()
+            .retry(autoscaling_retry()),
+    )
+    .state(
+        "ChooseTimeToLive",
+        Choice::new()
+            .when(Condition::compare("$.Parameters.Deploy.ExpiresAt", Test::IsPresent(true)), "ExpiryTarget")
+            .when(Condition::compare("$.Parameters.Deploy.TimeToLive", Test::IsPresent(true)), "TimeToLiveWithoutExpiry")
+            .otherwise("EndpointInService"),
+    )
+    .state(
+        "TimeToLiveWithoutExpiry",
+        Fail::new(
+            "InvalidTimeToLive",
+            "Parameters.Deploy.TimeToLive is set but Parameters.Deploy.ExpiresAt is not: `automl run` computes ExpiresAt (yyyy-mm-ddThh:mm:ss, UTC) from TimeToLive when it starts the execution; give ExpiresAt yourself when you start the machine another way.",
+        ),
+    )
+    .state(
+        "ExpiryTarget",
+        Pass::new(json!({ "EndpointName.$": "$.Endpoint.Name" }), next("ScheduleEndpointDeletion"))
+            .result_path("$.ExpiryTarget"),
+    )
+    .state(
+        "ScheduleEndpointDeletion",
+        Task::new("arn:${AWS::Partition}:states:::aws-sdk:scheduler:createSchedule", next("EndpointInServiceUntilExpiry"))
+            .comment("A one-time schedule that deletes the endpoint at ExpiresAt and then itself (ActionAfterCompletion DELETE).")
+            .parameters(json!({
+                "Name.$": "$.ResourceName",
+                "ScheduleExpression.$": "States.Format('at({})', $.Parameters.Deploy.ExpiresAt)",
+                "ScheduleExpressionTimezone": "UTC",
+                "FlexibleTimeWindow": { "Mode": "OFF" },
+                "ActionAfterCompletion": "DELETE",
+                "Description.$": "States.Format('automl: deletes endpoint {} when its time to live ends', $.Endpoint.Name)",
+                "Target": {
+                    // EventBridge Scheduler's universal target (Scheduler user guide,
+                    // "Using universal targets"): any SDK action, its input as JSON text.
+                    "Arn": "arn:${AWS::Partition}:scheduler:::aws-sdk:sagemaker:deleteEndpoint",
+                    "RoleArn": Placeholder::EndpointExpiryRoleArn.to_string(),
+                    "Input.$": "States.JsonToString($.ExpiryTarget)",
+                },
+            }))
+            .discard_result()
+            .retry(Retrier {
+                error_equals: vec!["Scheduler.ThrottlingException".to_string(), "Scheduler.InternalServerException".to_string()],
+                interval_seconds: 5,
+                max_attempts: 3,
+                backoff_rate: 2.0,
+            }),
+    )
+    .state(
         "EndpointInService",
         Pass::new(
-            json!({ "Mode": "endpoint", "EndpointName.$": "$.ResourceName" }),
+            json!({ "Mode.$": "$.Parameters.Deploy.Mode", "EndpointName.$": "$.Endpoint.Name" }),
+            Transition::End,
+        ),
+    )
+    .state(
+        "EndpointInServiceUntilExpiry",
+        Pass::new(
+            json!({
+                "Mode.$": "$.Parameters.Deploy.Mode",
+                "EndpointName.$": "$.Endpoint.Name",
+                "ExpiresAt.$": "$.Parameters.Deploy.ExpiresAt",
+            }),
             Transition::End,
         ),
     )

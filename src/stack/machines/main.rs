@@ -40,6 +40,7 @@ pub(crate) mod results {
             DEPLOYMENT,
             &[
                 "Output/EndpointName",
+                "Output/ExpiresAt",
                 "Output/TransformJobName",
                 "Output/OutputPath",
             ],

@@ -85,6 +85,12 @@ impl Env {
     pub fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
         aws_sdk_sagemaker::Client::new(&self.sdk)
     }
+    pub fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.sdk)
+    }
+    pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&self.sdk)
+    }
     pub fn s3(&self) -> aws_sdk_s3::Client {
         aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&self.sdk)

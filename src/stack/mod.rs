@@ -243,12 +243,10 @@ pub(crate) enum Creates {
     /// Something every execution of the stack shares, created by the first that needs it
     /// (a model package group): "already exists" on ANY attempt means carry on.
     Shared,
-    /// Nothing is created (a read): every error but a transient one fails at once.
+    /// Nothing is created (a read, or an update of an existing endpoint): every error but a
+    /// transient one fails at once, and a retry never counts a taken name as its own
+    /// (SageMaker refuses an update while one is in progress, with a cause that says so).
     Nothing,
-    /// An update of an existing endpoint: nothing is created, so a retry never counts a
-    /// taken name as its own (SageMaker refuses an update while one is in progress, with a
-    /// cause that says so).
-    Update,
 }
 
 /// How many times a SageMaker call is retried after a transient error, and how long it

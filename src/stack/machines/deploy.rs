@@ -184,7 +184,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             "DeploymentConfig.$": "$.Parameters.Deploy.Update.DeploymentConfig",
         }))
         .discard_result(),
-        Creates::Update,
+        Creates::Nothing,
     );
     let machine = machine.state(
         "WaitForEndpoint",

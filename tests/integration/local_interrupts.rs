@@ -225,6 +225,7 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         "{stderr}"
     );
     assert!(stderr.contains("--replace"), "{stderr}");
+    assert!(stderr.contains("--resume ctrlc"), "{stderr}");
     assert_aborted(&sandbox, "ctrlc");
     assert_aborted(&sandbox, "ctrlc-train");
     assert!(
@@ -301,6 +302,32 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         .stdout_contains("ctrlc (Aborted)")
         .stdout_contains("history  ")
         .run();
+
+    // The aborted run resumes (its history was lost with the process: from the start),
+    // its aborted child is redriven under the same name and the stopped job runs again.
+    let started = Instant::now();
+    Test::new()
+        .args(["run", "--local", "--resume", "ctrlc", "--state-dir"])
+        .arg(sandbox.state())
+        .arg("--object-root")
+        .arg(sandbox.dir.path().join("objects"))
+        .arg("--python")
+        .arg(python())
+        .stderr_contains("resuming ctrlc where it stopped (ABORTED")
+        .stdout_contains("accepted")
+        .run();
+    eprintln!("resume of the killed run: {:?}", started.elapsed());
+    for execution in ["ctrlc", "ctrlc-train"] {
+        assert_eq!(sandbox.execution(execution)["status"], "SUCCEEDED");
+        let kinds: Vec<Value> = sandbox
+            .history(execution)
+            .iter()
+            .map(|e| e["type"].clone())
+            .collect();
+        assert_eq!(kinds[1], "ExecutionAborted", "{execution}: {kinds:?}");
+        assert_eq!(kinds[2], "ExecutionRedriven", "{execution}: {kinds:?}");
+    }
+    assert_eq!(sandbox.processes_left(), Vec::<String>::new());
 }
 
 #[test]

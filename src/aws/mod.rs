@@ -1,6 +1,6 @@
 //! Everything that talks to AWS, through the Rust AWS SDK: configuration and the one
 //! error translation layer, the assets bucket, change sets and stack progress, destroy,
-//! run and follow, status and executions, and endpoint invocation. Commands call the
+//! run and follow, status and executions, redrive and stop, and endpoint invocation. Commands call the
 //! synchronous entry points here; each runs its own tokio runtime.
 
 pub(crate) mod assets;
@@ -10,8 +10,10 @@ pub(crate) mod destroy;
 pub(crate) mod error;
 pub(crate) mod history;
 pub mod invoke;
+pub(crate) mod redrive;
 pub(crate) mod run;
 pub(crate) mod stack;
 pub(crate) mod status;
+pub(crate) mod stop;
 
 pub use config::AwsConfig;

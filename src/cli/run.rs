@@ -157,24 +157,56 @@ fn run_on_aws(
     normalized: crate::input::Normalized,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    use crate::aws::run::RunOutcome;
+    use std::io::{BufRead, IsTerminal};
     let request = crate::aws::run::RunRequest {
         name,
         normalized,
         wait: args.wait,
     };
-    let summary = crate::aws::run::run(&global.aws(), &request, out)?;
+    // Ctrl-C while following: on a terminal, ask whether to stop the execution or leave it
+    // running on AWS; off a terminal (a script, CI), leave it running.
+    let mut prompts = Output::new(false);
+    let mut stop = |name: &str| -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(false);
+        }
+        prompts.prompt(format!(
+            "\ninterrupted: stop execution {name} on AWS (StopExecution), or leave it running? [s]top / [L]eave "
+        ));
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "s" | "stop"
+        ))
+    };
+    let interrupt = crate::aws::run::Interrupt {
+        arm: &crate::local::interrupt::install,
+        requested: &|| crate::local::interrupt::requested().is_some(),
+        stop: &mut stop,
+    };
+    let outcome = crate::aws::run::run(&global.aws(), &request, out, interrupt)?;
     out.finish();
-    match summary {
-        Some(summary) => {
+    let name = &request.name;
+    match outcome {
+        RunOutcome::Ended { summary, stopped } => {
             out.result(&summary);
+            if stopped {
+                out.stderr(format!("stopped execution {name} (ABORTED); the Train or Deploy execution it was waiting for stops with it"));
+                return Ok(ExitCode::from(super::error::INTERRUPTED));
+            }
             Ok(super::exit(summary.succeeded()))
         }
-        None => {
+        RunOutcome::LeftRunning => {
+            out.stderr(format!(
+                "interrupted: execution {name} keeps running on AWS; follow it with `automl status {name} --wait`, stop it with `automl stop {name}`"
+            ));
+            Ok(ExitCode::from(super::error::INTERRUPTED))
+        }
+        RunOutcome::Started => {
             if !out.json() {
-                out.stderr(format!(
-                    "follow it with `automl status {} --wait`",
-                    request.name
-                ));
+                out.stderr(format!("follow it with `automl status {name} --wait`"));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -161,13 +161,24 @@ pub(crate) fn resume(
         );
     }
     let execution_dir = store.execution_dir(name);
+    // Which state it goes on at, as the history says (the runner reads it again).
+    let at = std::fs::read_to_string(execution_dir.join("history.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|h| serde_json::from_value::<Vec<crate::sfn::HistoryEvent>>(h.get("events")?.clone()).ok())
+        .and_then(|events| crate::sfn::redrive::redrive_point(&events).ok())
+        .map(|point| match point.state {
+            Some(state) => format!(" in {state}, which runs again"),
+            None => " with no recorded state: from the start".to_string(),
+        })
+        .unwrap_or_default();
     progress.started(&Started {
         execution_arn: text("executionArn").unwrap_or_default().to_string(),
         name: name.to_string(),
         history: Some(execution_dir.join("history.json").display().to_string()),
         console_url: None,
         description: format!(
-            "resuming {name} where it stopped ({}; locally; data under {})",
+            "resuming {name} where it stopped ({}{at}; locally; data under {})",
             text("status").unwrap_or("?"),
             config.object_root().display()
         ),

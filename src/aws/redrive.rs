@@ -129,16 +129,15 @@ pub(crate) fn redrive(
             }));
         }
         let source = AwsHistory { aws: &aws };
-        let followed =
-            follow_from(
-                &source,
-                &arn,
-                last_event,
-                &mut |e| progress.event(e),
-                None,
-                &|| false,
-            )
-            .await?;
+        let followed = follow_from(
+            &source,
+            &arn,
+            last_event,
+            &mut |e| progress.event(e),
+            None,
+            &|| false,
+        )
+        .await?;
         Ok(RedriveOutcome::Followed(followed.summary(&name)))
     })
 }
@@ -236,8 +235,12 @@ mod tests {
 
     #[test]
     fn why_an_execution_is_not_redrivable_is_said_in_words() {
-        assert!(not_redrivable("SUCCEEDED", Some(10), None).unwrap().contains("it succeeded"));
-        assert!(not_redrivable("RUNNING", None, None).unwrap().contains("automl stop"));
+        assert!(not_redrivable("SUCCEEDED", Some(10), None)
+            .unwrap()
+            .contains("it succeeded"));
+        assert!(not_redrivable("RUNNING", None, None)
+            .unwrap()
+            .contains("automl stop"));
         assert!(not_redrivable("FAILED", Some(15 * 86_400), None)
             .unwrap()
             .contains("ended 15 days ago"));
@@ -245,7 +248,12 @@ mod tests {
         assert_eq!(not_redrivable("ABORTED", Some(0), None), None);
         assert_eq!(not_redrivable("TIMED_OUT", None, None), None);
         assert_eq!(
-            not_redrivable("FAILED", Some(0), Some("Execution history event limit exceeded.")).unwrap(),
+            not_redrivable(
+                "FAILED",
+                Some(0),
+                Some("Execution history event limit exceeded.")
+            )
+            .unwrap(),
             "Step Functions says: Execution history event limit exceeded."
         );
     }

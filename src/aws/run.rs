@@ -122,8 +122,7 @@ pub(crate) fn run(
             .explain("states:StopExecution")?;
         // Its end (ABORTED), as Step Functions records it: the events up to the interrupt
         // were printed already.
-        let followed = follow(&source, &arn, &mut |_| {}, Some(Duration::from_secs(60)))
-        .await?;
+        let followed = follow(&source, &arn, &mut |_| {}, Some(Duration::from_secs(60))).await?;
         Ok(RunOutcome::Ended {
             summary: followed.summary(name),
             stopped: true,
@@ -421,12 +420,30 @@ mod tests {
             asked.get() > 30
         };
         let started = std::time::Instant::now();
-        let followed = block_on(follow_from(&source, MAIN, 0, &mut |_| {}, None, &interrupted)).unwrap();
+        let followed = block_on(follow_from(
+            &source,
+            MAIN,
+            0,
+            &mut |_| {},
+            None,
+            &interrupted,
+        ))
+        .unwrap();
         assert!(followed.interrupted);
         assert_eq!(followed.status, ExecutionStatus::Running);
-        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
         // Without an interrupt the same history is followed on (here: until a timeout).
-        let followed = block_on(follow(&source, MAIN, &mut |_| {}, Some(Duration::from_millis(500)))).unwrap();
+        let followed = block_on(follow(
+            &source,
+            MAIN,
+            &mut |_| {},
+            Some(Duration::from_millis(500)),
+        ))
+        .unwrap();
         assert!(!followed.interrupted);
     }
 

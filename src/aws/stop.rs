@@ -33,7 +33,11 @@ pub(crate) struct Stopped {
 
 impl std::fmt::Display for Stopped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "stopped:   {} (ABORTED at {})", self.name, self.stop_date)?;
+        writeln!(
+            f,
+            "stopped:   {} (ABORTED at {})",
+            self.name, self.stop_date
+        )?;
         writeln!(f, "execution: {}", self.execution_arn)?;
         writeln!(
             f,

@@ -294,16 +294,27 @@ pub(crate) fn stop(
         );
     };
     if let Some(parent) = found.get("parentExecution").and_then(Value::as_str) {
-        anyhow::bail!("execution `{name}` was started by `{parent}`: stop `{parent}`, and it stops with it");
+        anyhow::bail!(
+            "execution `{name}` was started by `{parent}`: stop `{parent}`, and it stops with it"
+        );
     }
-    let status = found.get("status").and_then(Value::as_str).unwrap_or("UNKNOWN");
+    let status = found
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("UNKNOWN");
     if status != "RUNNING" {
-        anyhow::bail!("execution `{name}` is not running: it ended {status}; there is nothing to stop");
+        anyhow::bail!(
+            "execution `{name}` is not running: it ended {status}; there is nothing to stop"
+        );
     }
     let pid = found
         .pointer("/owner/pid")
         .and_then(Value::as_u64)
-        .filter(|_| found.get("owner").is_some_and(super::interrupt::owner_alive));
+        .filter(|_| {
+            found
+                .get("owner")
+                .is_some_and(super::interrupt::owner_alive)
+        });
     if let Some(pid) = pid {
         // SAFETY: kill(2) of the process the record names as its live owner (its start
         // time checked, so never a recycled pid).

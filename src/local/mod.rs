@@ -165,7 +165,9 @@ pub(crate) fn resume(
     let at = std::fs::read_to_string(execution_dir.join("history.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|h| serde_json::from_value::<Vec<crate::sfn::HistoryEvent>>(h.get("events")?.clone()).ok())
+        .and_then(|h| {
+            serde_json::from_value::<Vec<crate::sfn::HistoryEvent>>(h.get("events")?.clone()).ok()
+        })
         .and_then(|events| crate::sfn::redrive::redrive_point(&events).ok())
         .map(|point| match point.state {
             Some(state) => format!(" in {state}, which runs again"),

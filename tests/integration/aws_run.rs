@@ -232,7 +232,14 @@ fn stop_then_redrive_picks_the_aborted_execution() {
         .stderr_contains("execution `newer` cannot be redriven: it is still running")
         .run();
     env.automl()
-        .args(["stop", "newer", "--error", "Manual", "--cause", "testing stop"])
+        .args([
+            "stop",
+            "newer",
+            "--error",
+            "Manual",
+            "--cause",
+            "testing stop",
+        ])
         .stdout_contains("stopped:   newer (ABORTED at ")
         .run();
     let arn = main.replacen(":stateMachine:", ":execution:", 1) + ":newer";

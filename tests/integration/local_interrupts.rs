@@ -331,8 +331,16 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     let status = wait_exit(&mut resumed, Duration::from_secs(30));
     let stderr = sandbox.stderr_of("ctrlc");
     assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("resuming ctrlc where it stopped (ABORTED with no recorded state: from the start"), "{stderr}");
-    assert!(wait_gone(trainer, Duration::from_secs(5)), "trainer {trainer} left running");
+    assert!(
+        stderr.contains(
+            "resuming ctrlc where it stopped (ABORTED with no recorded state: from the start"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        wait_gone(trainer, Duration::from_secs(5)),
+        "trainer {trainer} left running"
+    );
     assert_aborted(&sandbox, "ctrlc");
     assert_aborted(&sandbox, "ctrlc-train");
     Test::new()
@@ -347,7 +355,10 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     let status = wait_exit(&mut resumed, Duration::from_secs(300));
     let stderr = std::fs::read_to_string(sandbox.dir.path().join("resumed.stderr")).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("(ABORTED in TrainModel, which runs again"), "{stderr}");
+    assert!(
+        stderr.contains("(ABORTED in TrainModel, which runs again"),
+        "{stderr}"
+    );
     eprintln!("resume to the end: {:?}", started.elapsed());
     for execution in ["ctrlc", "ctrlc-train"] {
         let record = sandbox.execution(execution);
@@ -358,11 +369,25 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
             .iter()
             .map(|e| e["type"].as_str().unwrap().to_string())
             .collect();
-        let redrives: Vec<usize> = (0..kinds.len()).filter(|i| kinds[*i] == "ExecutionRedriven").collect();
+        let redrives: Vec<usize> = (0..kinds.len())
+            .filter(|i| kinds[*i] == "ExecutionRedriven")
+            .collect();
         assert_eq!(redrives.len(), 2, "{execution}: {kinds:?}");
-        assert_eq!(kinds[redrives[0] - 1], "ExecutionAborted", "{execution}: {kinds:?}");
-        assert_eq!(kinds[redrives[1] - 1], "ExecutionAborted", "{execution}: {kinds:?}");
-        assert_eq!(kinds.last().map(String::as_str), Some("ExecutionSucceeded"), "{execution}: {kinds:?}");
+        assert_eq!(
+            kinds[redrives[0] - 1],
+            "ExecutionAborted",
+            "{execution}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds[redrives[1] - 1],
+            "ExecutionAborted",
+            "{execution}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("ExecutionSucceeded"),
+            "{execution}: {kinds:?}"
+        );
     }
     assert_eq!(sandbox.processes_left(), Vec::<String>::new());
 }

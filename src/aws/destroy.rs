@@ -497,7 +497,11 @@ async fn delete_sagemaker(
 /// Removes the endpoint's variant from Application Auto Scaling (which deletes its
 /// scaling policies too: DeregisterScalableTarget, Application Auto Scaling API
 /// reference); an endpoint that was never registered is not an error.
-async fn deregister_scaling(aws: &Aws, endpoint: &str, lines: &mut dyn Progress) -> anyhow::Result<()> {
+async fn deregister_scaling(
+    aws: &Aws,
+    endpoint: &str,
+    lines: &mut dyn Progress,
+) -> anyhow::Result<()> {
     use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
     let result = aws
         .autoscaling()
@@ -509,7 +513,9 @@ async fn deregister_scaling(aws: &Aws, endpoint: &str, lines: &mut dyn Progress)
         .await;
     match result {
         Ok(_) => {
-            lines.line(&format!("deregistered the autoscaling of endpoint {endpoint}"));
+            lines.line(&format!(
+                "deregistered the autoscaling of endpoint {endpoint}"
+            ));
             Ok(())
         }
         Err(e) if error::code(&e) == Some("ObjectNotFoundException") => Ok(()),

@@ -302,6 +302,18 @@ impl Translator {
                     cause: None,
                 });
             }
+            // RedriveExecution: the ended execution runs again, its history going on.
+            "ExecutionRedriven" => {
+                self.status = None;
+                self.error = None;
+                self.cause = None;
+                out.push(Event::ExecutionStarted {
+                    depth,
+                    machine,
+                    name: self.name.clone(),
+                    arn: self.arn.clone(),
+                });
+            }
             "ExecutionFailed" | "ExecutionAborted" | "ExecutionTimedOut" => {
                 let status = match kind {
                     "ExecutionFailed" => ExecutionStatus::Failed,

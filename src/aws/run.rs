@@ -25,12 +25,34 @@ pub(crate) struct RunRequest {
     pub(crate) wait: bool,
 }
 
+/// What an interrupt (Ctrl-C) while following means, as the command line decides it.
+pub(crate) struct Interrupt<'a> {
+    /// Called once the execution started: from then on an interrupt is noticed.
+    pub(crate) arm: &'a dyn Fn(),
+    /// Whether an interrupt came.
+    pub(crate) requested: &'a dyn Fn() -> bool,
+    /// Asked once an interrupt came: true to stop the execution (StopExecution), false to
+    /// leave it running on AWS.
+    pub(crate) stop: &'a mut dyn FnMut(&str) -> anyhow::Result<bool>,
+}
+
+/// How `run` ended.
+pub(crate) enum RunOutcome {
+    /// Started, not followed (no `--wait`).
+    Started,
+    /// Followed to its end (or stopped after an interrupt: `stopped`).
+    Ended { summary: Summary, stopped: bool },
+    /// Interrupted while following, and left running on AWS.
+    LeftRunning,
+}
+
 /// Starts the execution; with `wait`, follows it and returns its summary.
 pub(crate) fn run(
     config: &AwsConfig,
     request: &RunRequest,
     progress: &mut dyn Progress,
-) -> anyhow::Result<Option<Summary>> {
+    interrupt: Interrupt,
+) -> anyhow::Result<RunOutcome> {
     let (name, normalized) = (&request.name, &request.normalized);
     block_on(async {
         let aws = Aws::connect(config, RegionCheck::Stack).await?;
@@ -84,13 +106,42 @@ pub(crate) fn run(
             description: normalized.describe(),
         });
         if !request.wait {
-            return Ok(None);
+            return Ok(RunOutcome::Started);
         }
+        (interrupt.arm)();
         let source = AwsHistory { aws: &aws };
-        let followed = follow(&source, &arn, &mut |e| progress.event(e), None).await?;
-        let model = followed.summary(name, None).model_path;
-        let output = super::report::outputs_of_model(&aws, model.as_deref(), progress).await;
-        Ok(Some(followed.summary(name, output.as_ref())))
+        let followed = follow_from(
+            &source,
+            &arn,
+            0,
+            &mut |e| progress.event(e),
+            None,
+            interrupt.requested,
+        )
+        .await?;
+        if !followed.interrupted {
+            return Ok(RunOutcome::Ended {
+                summary: followed.summary_with_outputs(&aws, name, progress).await,
+                stopped: false,
+            });
+        }
+        if !(interrupt.stop)(name)? {
+            return Ok(RunOutcome::LeftRunning);
+        }
+        aws.sfn()
+            .stop_execution()
+            .execution_arn(&arn)
+            .cause("stopped with Ctrl-C by `automl run --wait`")
+            .send()
+            .await
+            .explain("states:StopExecution")?;
+        // Its end (ABORTED), as Step Functions records it: the events up to the interrupt
+        // were printed already.
+        let followed = follow(&source, &arn, &mut |_| {}, Some(Duration::from_secs(60))).await?;
+        Ok(RunOutcome::Ended {
+            summary: followed.summary(name, None),
+            stopped: true,
+        })
     })
 }
 
@@ -260,6 +311,8 @@ pub(crate) struct Followed {
     pub(crate) last_input: Option<Value>,
     pub(crate) error: Option<String>,
     pub(crate) cause: Option<String>,
+    /// Following stopped because of an interrupt (Ctrl-C), the execution still running.
+    pub(crate) interrupted: bool,
 }
 
 impl Followed {
@@ -275,6 +328,19 @@ impl Followed {
         let results = crate::report::results::Results::on_aws(&summary, output);
         summary.with_results(results)
     }
+
+    /// [`Followed::summary`] with the training job's outputs archive read from S3 (a note
+    /// through `progress` when it cannot be).
+    pub(crate) async fn summary_with_outputs(
+        &self,
+        aws: &Aws,
+        name: &str,
+        progress: &mut dyn Progress,
+    ) -> Summary {
+        let model = self.summary(name, None).model_path;
+        let output = super::report::outputs_of_model(aws, model.as_deref(), progress).await;
+        self.summary(name, output.as_ref())
+    }
 }
 
 /// Follows an execution and the nested executions it starts (one level deep), printing
@@ -285,7 +351,21 @@ pub(crate) async fn follow<S: HistorySource>(
     on_event: &mut impl FnMut(&Event),
     timeout: Option<Duration>,
 ) -> anyhow::Result<Followed> {
-    let mut followers: Vec<(Translator, i64)> = vec![(Translator::new(0, arn), 0)];
+    follow_from(source, arn, 0, on_event, timeout, &|| false).await
+}
+
+/// [`follow`], from the events after id `after` of the top execution (a redriven
+/// execution: what happens after the redrive), until it ends, `timeout` passes or
+/// `interrupted` says so (then the status is `Running` and `interrupted` is set).
+pub(crate) async fn follow_from<S: HistorySource>(
+    source: &S,
+    arn: &str,
+    after: i64,
+    on_event: &mut impl FnMut(&Event),
+    timeout: Option<Duration>,
+    interrupted: &dyn Fn() -> bool,
+) -> anyhow::Result<Followed> {
+    let mut followers: Vec<(Translator, i64)> = vec![(Translator::new(0, arn), after)];
     // Training jobs followed: how many of their transitions were shown (None: their
     // progress cannot be read, said once).
     let mut jobs: Vec<(String, Option<usize>)> = Vec::new();
@@ -372,18 +452,33 @@ pub(crate) async fn follow<S: HistorySource>(
                 last_input: main.last_input.clone(),
                 error: main.error.clone(),
                 cause: main.cause.clone(),
+                interrupted: false,
             });
         }
-        if timeout.is_some_and(|t| poll.elapsed() >= t) {
+        let stop_here = interrupted();
+        if stop_here || timeout.is_some_and(|t| poll.elapsed() >= t) {
             return Ok(Followed {
                 status: ExecutionStatus::Running,
                 output: None,
                 last_input: main.last_input.clone(),
                 error: None,
                 cause: None,
+                interrupted: stop_here,
             });
         }
-        poll.wait().await;
+        // The poll's pause, cut short by an interrupt.
+        let waited = poll.wait();
+        tokio::pin!(waited);
+        loop {
+            tokio::select! {
+                _ = &mut waited => break,
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    if interrupted() {
+                        break;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -438,6 +533,49 @@ mod tests {
         "arn:aws:states:eu-west-1:123456789012:execution:automl-MainStateMachine-X:run-1";
     const TRAIN: &str =
         "arn:aws:states:eu-west-1:123456789012:execution:automl-TrainStateMachine-Y:run-1-train";
+
+    /// Ctrl-C while following an execution that does not end: following stops (within a
+    /// poll's slice, not the poll's whole pause), the execution still running.
+    #[test]
+    fn an_interrupt_stops_following_a_running_execution() {
+        let mut running = fixture("main-rejected.json");
+        running.truncate(4);
+        let source = Recorded {
+            histories: BTreeMap::from([(MAIN.to_string(), running)]),
+            calls: Mutex::new(0),
+        };
+        let asked = std::cell::Cell::new(0);
+        let interrupted = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 30
+        };
+        let started = std::time::Instant::now();
+        let followed = block_on(follow_from(
+            &source,
+            MAIN,
+            0,
+            &mut |_| {},
+            None,
+            &interrupted,
+        ))
+        .unwrap();
+        assert!(followed.interrupted);
+        assert_eq!(followed.status, ExecutionStatus::Running);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        // Without an interrupt the same history is followed on (here: until a timeout).
+        let followed = block_on(follow(
+            &source,
+            MAIN,
+            &mut |_| {},
+            Some(Duration::from_millis(500)),
+        ))
+        .unwrap();
+        assert!(!followed.interrupted);
+    }
 
     #[test]
     fn follows_nested_executions_and_summarises_a_rejection() {

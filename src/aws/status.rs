@@ -86,9 +86,7 @@ pub(crate) fn status(
                 .as_deref()
                 .and_then(|o| serde_json::from_str(o).ok());
         }
-        let model = followed.summary(&name, None).model_path;
-        let output = super::report::outputs_of_model(&aws, model.as_deref(), progress).await;
-        Ok(followed.summary(&name, output.as_ref()))
+        Ok(followed.summary_with_outputs(&aws, &name, progress).await)
     })
 }
 

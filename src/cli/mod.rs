@@ -17,10 +17,12 @@ pub(crate) mod local;
 pub(crate) mod manual;
 pub(crate) mod models;
 pub(crate) mod output;
+pub(crate) mod redrive;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod settings;
 pub(crate) mod status;
+pub(crate) mod stop;
 pub(crate) mod synth;
 pub(crate) mod validate;
 
@@ -78,6 +80,8 @@ pub(crate) enum Command {
     Diff(diff::Args),
     Destroy(destroy::Args),
     Run(run::Args),
+    Redrive(redrive::Args),
+    Stop(stop::Args),
     Status(status::Args),
     Executions(executions::Args),
     Invoke(invoke::Args),
@@ -145,6 +149,8 @@ fn dispatch(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(args, global, out),
         Command::Destroy(args) => destroy::run(args, global, out),
         Command::Run(args) => run::run(args, global, out),
+        Command::Redrive(args) => redrive::run(args, global, out),
+        Command::Stop(args) => stop::run(args, global, out),
         Command::Status(args) => status::run(args, global, out),
         Command::Executions(args) => executions::run(args, global, out),
         Command::Invoke(args) => invoke::run(args, global, out),

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The execution input (JSON; see `automl validate`).
-    input: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    input: Option<PathBuf>,
     /// Execution name (default: generated). Also names the SageMaker resources it creates.
     #[arg(long)]
     name: Option<String>,
@@ -30,11 +31,23 @@ pub(crate) struct Args {
     /// execution's name stays taken.
     #[arg(long, requires = "local")]
     replace: bool,
+    /// With --local: resume the failed, timed-out or aborted local execution NAME where it
+    /// stopped, as Step Functions' RedriveExecution does: the states that succeeded are not
+    /// run again (a finished training job is used, not trained again), the one that did
+    /// not runs again with the input it had. Fix what made it fail first. On AWS:
+    /// `automl redrive`.
+    #[arg(long, value_name = "NAME", requires = "local", conflicts_with_all = ["input", "name", "replace"])]
+    resume: Option<String>,
     #[command(flatten)]
     local_options: LocalArgs,
 }
 
 pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &args.resume {
+        let config = args.local_options.clone().into_config();
+        let report = crate::local::resume(&config, &global.stack_name, name, out)?;
+        return Ok(local_end(report, &config, out));
+    }
     let target = if args.local {
         Target::Local
     } else {
@@ -53,24 +66,33 @@ pub(crate) fn run(args: Args, global: &Global, out: &mut Output) -> anyhow::Resu
             args.replace,
             out,
         )?;
-        let succeeded = report.summary.succeeded();
-        out.finish();
-        if let Some(interrupted) = &report.interrupted {
-            if out.json() {
-                out.stdout(serde_json::to_value(&report).unwrap_or_default());
-            } else {
-                out.result(&report.summary);
-                interrupted_note(interrupted, &config, out);
-            }
-            return Ok(ExitCode::from(super::error::INTERRUPTED));
-        }
-        out.result(&report.summary);
-        if !out.json() {
-            local_hints(&report, &config, out);
-        }
-        return Ok(super::exit(succeeded));
+        return Ok(local_end(report, &config, out));
     }
     run_on_aws(&args, global, name, normalized, out)
+}
+
+/// Prints how a local run (or resume) ended and what to do next; its exit code.
+fn local_end(
+    report: crate::local::LocalRunReport,
+    config: &crate::local::LocalConfig,
+    out: &mut Output,
+) -> ExitCode {
+    let succeeded = report.summary.succeeded();
+    out.finish();
+    if let Some(interrupted) = &report.interrupted {
+        if out.json() {
+            out.stdout(serde_json::to_value(&report).unwrap_or_default());
+        } else {
+            out.result(&report.summary);
+            interrupted_note(interrupted, &report.summary.execution, config, out);
+        }
+        return ExitCode::from(super::error::INTERRUPTED);
+    }
+    out.result(&report.summary);
+    if !out.json() {
+        local_hints(&report, config, out);
+    }
+    super::exit(succeeded)
 }
 
 /// Validates the input and the name; every problem is printed here, and `None` means
@@ -81,13 +103,11 @@ fn preflight(
     target: Target,
     out: &mut Output,
 ) -> anyhow::Result<Option<Preflight>> {
-    let file = args.input.display();
-    match crate::input::preflight(
-        &args.input,
-        args.name.as_deref(),
-        &global.stack_name,
-        target,
-    ) {
+    let Some(input) = &args.input else {
+        anyhow::bail!("an execution input is required (or --local --resume NAME)");
+    };
+    let file = input.display();
+    match crate::input::preflight(input, args.name.as_deref(), &global.stack_name, target) {
         Ok(preflight) => {
             for note in preflight.normalized.notes() {
                 out.stderr(format!("note: {file}: {note}"));
@@ -138,24 +158,56 @@ fn run_on_aws(
     normalized: crate::input::Normalized,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    use crate::aws::run::RunOutcome;
+    use std::io::{BufRead, IsTerminal};
     let request = crate::aws::run::RunRequest {
         name,
         normalized,
         wait: args.wait,
     };
-    let summary = crate::aws::run::run(&global.aws(), &request, out)?;
+    // Ctrl-C while following: on a terminal, ask whether to stop the execution or leave it
+    // running on AWS; off a terminal (a script, CI), leave it running.
+    let mut prompts = Output::new(false);
+    let mut stop = |name: &str| -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(false);
+        }
+        prompts.prompt(format!(
+            "\ninterrupted: stop execution {name} on AWS (StopExecution), or leave it running? [s]top / [L]eave "
+        ));
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "s" | "stop"
+        ))
+    };
+    let interrupt = crate::aws::run::Interrupt {
+        arm: &crate::local::interrupt::install,
+        requested: &|| crate::local::interrupt::requested().is_some(),
+        stop: &mut stop,
+    };
+    let outcome = crate::aws::run::run(&global.aws(), &request, out, interrupt)?;
     out.finish();
-    match summary {
-        Some(summary) => {
+    let name = &request.name;
+    match outcome {
+        RunOutcome::Ended { summary, stopped } => {
             out.result(&summary);
+            if stopped {
+                out.stderr(format!("stopped execution {name} (ABORTED); the Train or Deploy execution it was waiting for stops with it"));
+                return Ok(ExitCode::from(super::error::INTERRUPTED));
+            }
             Ok(super::exit(summary.succeeded()))
         }
-        None => {
+        RunOutcome::LeftRunning => {
+            out.stderr(format!(
+                "interrupted: execution {name} keeps running on AWS; follow it with `automl status {name} --wait`, stop it with `automl stop {name}`"
+            ));
+            Ok(ExitCode::from(super::error::INTERRUPTED))
+        }
+        RunOutcome::Started => {
             if !out.json() {
-                out.stderr(format!(
-                    "follow it with `automl status {} --wait`",
-                    request.name
-                ));
+                out.stderr(format!("follow it with `automl status {name} --wait`"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -176,6 +228,7 @@ fn run_on_aws(
 /// What an interrupted local run stopped and left running (text mode).
 fn interrupted_note(
     interrupted: &crate::local::executions::Interrupted,
+    name: &str,
     config: &crate::local::LocalConfig,
     out: &mut Output,
 ) {
@@ -197,7 +250,7 @@ fn interrupted_note(
         format!(" --state-dir {}", config.state_dir.display())
     };
     out.stderr(format!(
-        "run it again under the same name with `automl run --local{state} --replace ...`"
+        "resume it where it stopped with `automl run --local{state} --resume {name}`, or run it again from the start under the same name with `automl run --local{state} --replace ...`"
     ));
 }
 

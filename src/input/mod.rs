@@ -109,7 +109,8 @@ impl Normalized {
         };
         if let Some(hours) = deploy.time_to_live {
             deploy.expires_at = Some(check::expiry_after(start, hours));
-            self.value = serde_json::to_value(&self.input).expect("the input model always serialises");
+            self.value =
+                serde_json::to_value(&self.input).expect("the input model always serialises");
         }
     }
 

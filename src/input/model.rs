@@ -195,7 +195,8 @@ impl EndpointUpdate {
             "WaitIntervalInSeconds": wait_seconds,
         });
         if let (UpdateStrategy::Canary, Some(percent)) = (strategy, canary_percent) {
-            routing["CanarySize"] = serde_json::json!({ "Type": "CAPACITY_PERCENT", "Value": percent });
+            routing["CanarySize"] =
+                serde_json::json!({ "Type": "CAPACITY_PERCENT", "Value": percent });
         }
         let mut config = serde_json::json!({
             "BlueGreenUpdatePolicy": { "TrafficRoutingConfiguration": routing },
@@ -271,8 +272,11 @@ pub(crate) enum DeployMode {
 }
 
 impl DeployMode {
-    pub(crate) const ALL: [DeployMode; 3] =
-        [DeployMode::Endpoint, DeployMode::Batch, DeployMode::Serverless];
+    pub(crate) const ALL: [DeployMode; 3] = [
+        DeployMode::Endpoint,
+        DeployMode::Batch,
+        DeployMode::Serverless,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -34,10 +34,11 @@ pub(crate) fn preflight(
     target: Target,
 ) -> Result<Preflight, PreflightError> {
     let raw = read(input)?;
-    let mut normalized = validate_for(&raw, target).map_err(|problems| PreflightError::Invalid {
-        file: input.display().to_string(),
-        problems,
-    })?;
+    let mut normalized =
+        validate_for(&raw, target).map_err(|problems| PreflightError::Invalid {
+            file: input.display().to_string(),
+            problems,
+        })?;
     let name = name
         .map(str::to_string)
         .unwrap_or_else(crate::sfn::ids::generated_execution_name);
@@ -80,25 +81,46 @@ mod tests {
     #[test]
     fn a_named_endpoint_must_carry_the_stacks_prefix() {
         let dir = tempfile::tempdir().unwrap();
-        let input = file(&dir, json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "other-live"}));
-        let Err(PreflightError::Invalid { problems, .. }) = preflight(&input, Some("run-1"), "automl", Target::Aws) else {
+        let input = file(
+            &dir,
+            json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "other-live"}),
+        );
+        let Err(PreflightError::Invalid { problems, .. }) =
+            preflight(&input, Some("run-1"), "automl", Target::Aws)
+        else {
             panic!("accepted an endpoint outside the stack's prefix");
         };
         assert_eq!(problems[0].path, "Parameters.Deploy.EndpointName");
-        assert!(problems[0].message.contains("\"automl-\""), "{}", problems[0].message);
-        let input = file(&dir, json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "automl-live"}));
+        assert!(
+            problems[0].message.contains("\"automl-\""),
+            "{}",
+            problems[0].message
+        );
+        let input = file(
+            &dir,
+            json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "automl-live"}),
+        );
         assert!(preflight(&input, Some("run-1"), "automl", Target::Aws).is_ok());
     }
 
     #[test]
     fn a_time_to_live_becomes_an_expiry_when_the_run_starts() {
         let dir = tempfile::tempdir().unwrap();
-        let input = file(&dir, json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 1024, "MaxConcurrency": 1}, "TimeToLive": 2}));
+        let input = file(
+            &dir,
+            json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 1024, "MaxConcurrency": 1}, "TimeToLive": 2}),
+        );
         let before = crate::sfn::Timestamp::now();
         let run = preflight(&input, Some("run-1"), "automl", Target::Aws).unwrap();
-        let at = run.normalized.value()["Parameters"]["Deploy"]["ExpiresAt"].as_str().unwrap().to_string();
+        let at = run.normalized.value()["Parameters"]["Deploy"]["ExpiresAt"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let expiry = super::super::parse_expiry(&at).unwrap();
         let hours = (expiry.epoch_millis() - before.epoch_millis()) as f64 / 3_600_000.0;
-        assert!((2.0..2.001).contains(&hours), "{at}: {hours} h after the start");
+        assert!(
+            (2.0..2.001).contains(&hours),
+            "{at}: {hours} h after the start"
+        );
     }
 }

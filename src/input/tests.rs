@@ -319,7 +319,9 @@ fn reachable(path: &str, n: &Normalized) -> Result<bool, String> {
         ["Parameters", "Deploy", "InstanceCount" | "InstanceType", ..] => {
             flow.deploy && n.deploy_mode() != Some(DeployMode::Serverless)
         }
-        ["Parameters", "Deploy", "Serverless", ..] => n.deploy_mode() == Some(DeployMode::Serverless),
+        ["Parameters", "Deploy", "Serverless", ..] => {
+            n.deploy_mode() == Some(DeployMode::Serverless)
+        }
         // Optional: every state that reads them is behind an IsPresent Choice on them.
         ["Parameters", "Deploy", "EndpointName" | "Update" | "AutoScaling" | "TimeToLive" | "ExpiresAt", ..] => {
             flow.deploy && lookup_path(n.value(), path).is_some()

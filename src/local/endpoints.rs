@@ -100,7 +100,10 @@ impl<'a> Registry<'a> {
         if let Some(expiry) = record.expires_millis {
             if Timestamp::now().epoch_millis() >= expiry {
                 let _ = self.delete(name);
-                let _ = std::fs::write(self.expired_marker(name), Timestamp::from_millis(expiry).to_rfc3339());
+                let _ = std::fs::write(
+                    self.expired_marker(name),
+                    Timestamp::from_millis(expiry).to_rfc3339(),
+                );
                 return None;
             }
         }
@@ -129,11 +132,21 @@ impl<'a> Registry<'a> {
     }
 
     /// Gives the endpoint a time to live: its record and the file its servers watch.
-    pub(crate) fn set_expiry(&self, record: &mut EndpointRecord, expiry: Timestamp) -> anyhow::Result<()> {
+    pub(crate) fn set_expiry(
+        &self,
+        record: &mut EndpointRecord,
+        expiry: Timestamp,
+    ) -> anyhow::Result<()> {
         record.expires_millis = Some(expiry.epoch_millis());
-        let file = self.store.resource_dir(ResourceKind::Endpoint, &record.name).join(EXPIRY_FILE);
-        std::fs::write(&file, format!("{}\n", expiry.epoch_millis() as f64 / 1000.0))
-            .with_context(|| format!("cannot write {}", file.display()))?;
+        let file = self
+            .store
+            .resource_dir(ResourceKind::Endpoint, &record.name)
+            .join(EXPIRY_FILE);
+        std::fs::write(
+            &file,
+            format!("{}\n", expiry.epoch_millis() as f64 / 1000.0),
+        )
+        .with_context(|| format!("cannot write {}", file.display()))?;
         self.save(record)
     }
 
@@ -252,7 +265,11 @@ impl<'a> Registry<'a> {
             Duration::from_secs(10),
         );
         if let Some(pending) = &record.pending {
-            process::stop(pending.pid, &Registry::marker(pending), Duration::from_secs(10));
+            process::stop(
+                pending.pid,
+                &Registry::marker(pending),
+                Duration::from_secs(10),
+            );
         }
         let dir = self.store.resource_dir(ResourceKind::Endpoint, name);
         std::fs::remove_dir_all(&dir)

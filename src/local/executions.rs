@@ -1,6 +1,7 @@
 //! Local executions as records: listing them (`automl executions --local`), reading one
 //! (`automl status --local`), deciding whether a name may be used again, freeing it
-//! (`run --local --replace`), and telling what an interrupted run stopped and left running.
+//! (`run --local --replace`) or what a redrive reruns (`run --local --resume`), stopping
+//! one (`stop --local`), and telling what an interrupted run stopped and left running.
 //!
 //! Step Functions keeps an execution name taken for 90 days whatever its end; locally a
 //! name is worth keeping only while it means something: a succeeded run's name stays
@@ -143,7 +144,7 @@ pub(crate) fn claim_name(
             dir.display()
         ),
         status if !replace => anyhow::bail!(
-            "execution `{name}` ended {status} here: add --replace to run again under this name (its records and the resources named after it are removed first), or choose another --name"
+            "execution `{name}` ended {status} here: add --replace to run again under this name (its records and the resources named after it are removed first), resume it where it stopped with `automl run --local --resume {name}`, or choose another --name"
         ),
         _ => {}
     }
@@ -172,6 +173,37 @@ pub(crate) fn claim_name(
     }
     for execution in &family {
         remove_dir(&store.execution_dir(execution))?;
+    }
+    Ok(())
+}
+
+/// Before execution `name` is redriven: its training or transform job that failed or was
+/// stopped, and its endpoint that failed, are removed so the state that made them can run
+/// again under the same name (on AWS a job name stays taken, and such a redrive would
+/// fail with "Job name must be unique"; locally a resume is the point). Completed jobs,
+/// models and endpoints in service are kept: they are what the redrive reuses.
+pub(crate) fn free_unsuccessful_resources(
+    store: &Store,
+    stack_name: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let resource = format!("{stack_name}-{name}");
+    for (kind, key) in [
+        (ResourceKind::TrainingJob, "TrainingJobStatus"),
+        (ResourceKind::TransformJob, "TransformJobStatus"),
+    ] {
+        let status = store
+            .record(kind, &resource)
+            .and_then(|r| r.get(key).and_then(Value::as_str).map(str::to_string));
+        if matches!(status.as_deref(), Some("Failed" | "Stopped")) {
+            remove_dir(&store.resource_dir(kind, &resource))?;
+        }
+    }
+    let registry = Registry::new(store);
+    if let Some(endpoint) = registry.get(&resource) {
+        if matches!(registry.status(&endpoint), EndpointStatus::Failed { .. }) {
+            remove_dir(&store.resource_dir(ResourceKind::Endpoint, &resource))?;
+        }
     }
     Ok(())
 }
@@ -242,5 +274,70 @@ pub(crate) fn interrupted(store: &Store, stack_name: &str, name: &str, signal: i
         signal: super::interrupt::signal_name(signal),
         stopped,
         still_running,
+    }
+}
+
+/// `automl stop --local NAME`: stops the run that owns execution `name` the way an
+/// interrupt does (SIGINT to its automl process, which records the execution and its
+/// children `ABORTED` with their histories), and waits up to `within` for the record.
+/// Returns the status it ended with.
+pub(crate) fn stop(
+    store: &Store,
+    name: &str,
+    within: std::time::Duration,
+) -> anyhow::Result<String> {
+    super::interrupt::recover(store);
+    let Some(found) = record(store, name) else {
+        anyhow::bail!(
+            "no local execution `{name}` in {} (`automl executions --local` lists them)",
+            store.dir.display()
+        );
+    };
+    if let Some(parent) = found.get("parentExecution").and_then(Value::as_str) {
+        anyhow::bail!(
+            "execution `{name}` was started by `{parent}`: stop `{parent}`, and it stops with it"
+        );
+    }
+    let status = found
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("UNKNOWN");
+    if status != "RUNNING" {
+        anyhow::bail!(
+            "execution `{name}` is not running: it ended {status}; there is nothing to stop"
+        );
+    }
+    let pid = found
+        .pointer("/owner/pid")
+        .and_then(Value::as_u64)
+        .filter(|_| {
+            found
+                .get("owner")
+                .is_some_and(super::interrupt::owner_alive)
+        });
+    if let Some(pid) = pid {
+        // SAFETY: kill(2) of the process the record names as its live owner (its start
+        // time checked, so never a recycled pid).
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGINT);
+        }
+    }
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        super::interrupt::recover(store);
+        let status = record(store, name)
+            .and_then(|r| r.get("status").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| "UNKNOWN".into());
+        if status != "RUNNING" {
+            return Ok(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            anyhow::bail!(
+                "execution `{name}` is still running {} s after its automl process (pid {}) was asked to stop",
+                within.as_secs(),
+                pid.unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

@@ -108,6 +108,97 @@ pub(crate) fn run(
     let outcome = local.run(name, normalized.into_value(), |event: &Event| {
         progress.event(&readable(event))
     })?;
+    report(config, stack_name, name, outcome, &store, progress)
+}
+
+/// `automl run --local --resume NAME`: redrive a failed, timed-out or aborted local
+/// execution of the Main machine from its recorded history (RedriveExecution, locally):
+/// the states that succeeded are not run again, the one that did not runs again with the
+/// input it had, and a nested execution that failed is redriven too, so a finished
+/// training job is used again rather than trained again.
+pub(crate) fn resume(
+    config: &LocalConfig,
+    stack_name: &str,
+    name: &str,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<LocalRunReport> {
+    interrupt::install();
+    let store = store::Store::new(config.state_dir.clone());
+    interrupt::recover(&store);
+    let Some(record) = executions::record(&store, name) else {
+        anyhow::bail!(
+            "no local execution `{name}` in {} to resume (`automl executions --local` lists them)",
+            store.dir.display()
+        );
+    };
+    let text = |key: &str| record.get(key).and_then(serde_json::Value::as_str);
+    if let Some(parent) = text("parentExecution") {
+        anyhow::bail!(
+            "execution `{name}` was started by `{parent}`: resume `{parent}`, which redrives it"
+        );
+    }
+    match text("status").unwrap_or("UNKNOWN") {
+        "SUCCEEDED" => anyhow::bail!(
+            "execution `{name}` succeeded: there is nothing to resume (a redrive continues only failed, timed-out or aborted executions)"
+        ),
+        "RUNNING" => anyhow::bail!(
+            "execution `{name}` is still running here (another automl process): wait for it or interrupt that process"
+        ),
+        _ => {}
+    }
+    // The recorded input is the normalised one: its flags are booleans.
+    let flag = |step: &str| {
+        record
+            .pointer(&format!("/input/Parameters/Flow/{step}"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true)
+    };
+    let local = Local::prepare(config, stack_name, flag("Train") || flag("Deploy"))?;
+    let main_arn = local.machines.arn(MachineId::Main);
+    if text("stateMachineArn") != Some(main_arn.as_str()) {
+        anyhow::bail!(
+            "execution `{name}` ran the machine {} and this is stack `{stack_name}` ({main_arn}): pass the --stack-name it ran with",
+            text("stateMachineArn").unwrap_or("?")
+        );
+    }
+    let execution_dir = store.execution_dir(name);
+    // Which state it goes on at, as the history says (the runner reads it again).
+    let at = std::fs::read_to_string(execution_dir.join("history.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|h| {
+            serde_json::from_value::<Vec<crate::sfn::HistoryEvent>>(h.get("events")?.clone()).ok()
+        })
+        .and_then(|events| crate::sfn::redrive::redrive_point(&events).ok())
+        .map(|point| match point.state {
+            Some(state) => format!(" in {state}, which runs again"),
+            None => " with no recorded state: from the start".to_string(),
+        })
+        .unwrap_or_default();
+    progress.started(&Started {
+        execution_arn: text("executionArn").unwrap_or_default().to_string(),
+        name: name.to_string(),
+        history: Some(execution_dir.join("history.json").display().to_string()),
+        console_url: None,
+        description: format!(
+            "resuming {name} where it stopped ({}{at}; locally; data under {})",
+            text("status").unwrap_or("?"),
+            config.object_root().display()
+        ),
+    });
+    let outcome = local.redrive(name, |event: &Event| progress.event(&readable(event)))?;
+    report(config, stack_name, name, outcome, &store, progress)
+}
+
+/// What a local run ended with, as the command reports it.
+fn report(
+    config: &LocalConfig,
+    stack_name: &str,
+    name: &str,
+    outcome: crate::sfn::interpreter::ExecutionOutcome,
+    store: &store::Store,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<LocalRunReport> {
     let data = match outcome.status {
         ExecutionStatus::Succeeded => outcome.output.clone().unwrap_or_default(),
         _ => outcome.last_data.clone(),
@@ -130,7 +221,7 @@ pub(crate) fn run(
     };
     let interrupted = match (outcome.status, interrupt::requested()) {
         (ExecutionStatus::Aborted, Some(signal)) => {
-            Some(executions::interrupted(&store, stack_name, name, signal))
+            Some(executions::interrupted(store, stack_name, name, signal))
         }
         _ => None,
     };
@@ -186,7 +277,26 @@ impl Local {
         on_event: impl FnMut(&Event),
     ) -> anyhow::Result<crate::sfn::interpreter::ExecutionOutcome> {
         let main_arn = self.machines.arn(MachineId::Main);
-        let mut runner = runner::Runner {
+        let mut runner = self.runner(Box::new(on_event));
+        runner
+            .start(&main_arn, name, input, 0, None, None)
+            .map_err(|e| anyhow::anyhow!("cannot start execution `{name}`: {}", e.into_failure()))
+    }
+
+    /// Redrives the recorded execution `name` (see [`resume`]).
+    pub fn redrive(
+        self,
+        name: &str,
+        on_event: impl FnMut(&Event),
+    ) -> anyhow::Result<crate::sfn::interpreter::ExecutionOutcome> {
+        let mut runner = self.runner(Box::new(on_event));
+        runner
+            .redrive(name, 0, None)
+            .map_err(|e| anyhow::anyhow!("cannot resume execution `{name}`: {e}"))
+    }
+
+    fn runner<'a>(self, on_event: Box<dyn FnMut(&Event) + 'a>) -> runner::Runner<'a> {
+        runner::Runner {
             env: backends::Env {
                 store: self.store,
                 objects: self.objects,
@@ -194,11 +304,9 @@ impl Local {
             },
             machines: self.machines,
             max_wait: self.max_wait,
-            on_event: Box::new(on_event),
-        };
-        runner
-            .start(&main_arn, name, input, 0, None, None)
-            .map_err(|e| anyhow::anyhow!("cannot start execution `{name}`: {}", e.into_failure()))
+            on_event,
+            redriving: false,
+        }
     }
 }
 

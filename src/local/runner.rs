@@ -14,6 +14,7 @@ use crate::sfn::interpreter::{execute, ExecutionOutcome, Host, TaskCall};
 use crate::sfn::names::{check_execution_name, execution_arn};
 use crate::sfn::path::compact;
 use crate::sfn::time::Timestamp;
+use crate::sfn::HistoryEvent;
 use crate::sfn::{Event, ExecutionStatus};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -23,6 +24,102 @@ pub(crate) struct Runner<'a> {
     pub(crate) machines: Machines,
     pub(crate) max_wait: Option<Duration>,
     pub(crate) on_event: Box<dyn FnMut(&Event) + 'a>,
+    /// While an execution is redriven: nested executions it meets again are redriven too.
+    pub(crate) redriving: bool,
+}
+
+/// Why an execution could not be redriven.
+#[derive(Debug)]
+pub(crate) enum RedriveError {
+    NotFound(String),
+    NotRedrivable(String),
+    Io(anyhow::Error),
+}
+
+impl std::fmt::Display for RedriveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedriveError::NotFound(name) => write!(f, "no execution `{name}` here"),
+            RedriveError::NotRedrivable(why) => write!(f, "it cannot be redriven: {why}"),
+            RedriveError::Io(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+/// The record of an execution as `execution.json` keeps it.
+fn record(
+    status: &str,
+    outcome: Option<&ExecutionOutcome>,
+    info: &ExecutionInfo,
+    parent: &Option<String>,
+) -> Value {
+    let mut record = json!({
+        "executionArn": info.arn,
+        "stateMachineArn": info.machine_arn,
+        "name": info.name,
+        "status": status,
+        "startDate": info.start.to_rfc3339(),
+        "input": info.input,
+        "owner": super::interrupt::owner(),
+    });
+    if info.redrive_count > 0 {
+        record["redriveCount"] = json!(info.redrive_count);
+    }
+    if let Some(parent) = parent {
+        record["parentExecution"] = json!(parent);
+    }
+    if let Some(outcome) = outcome {
+        record["stopDate"] = json!(outcome.stop.to_rfc3339());
+        if let Some(output) = &outcome.output {
+            record["output"] = output.clone();
+        }
+        if let Some(error) = &outcome.error {
+            record["error"] = json!(error);
+        }
+        if let Some(cause) = &outcome.cause {
+            record["cause"] = json!(cause);
+        }
+    }
+    record
+}
+
+/// A succeeded execution's outcome, from its record.
+fn recorded_outcome(record: &Value) -> ExecutionOutcome {
+    let text = |key: &str| {
+        record
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let machine_arn = text("stateMachineArn");
+    let time = |key: &str| Timestamp::parse(&text(key)).unwrap_or_else(Timestamp::now);
+    ExecutionOutcome {
+        info: ExecutionInfo {
+            name: text("name"),
+            arn: text("executionArn"),
+            machine_name: machine_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            machine_arn,
+            role_arn: String::new(),
+            start: time("startDate"),
+            input: record.get("input").cloned().unwrap_or(Value::Null),
+            redrive_count: record
+                .get("redriveCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(0) as u32,
+        },
+        status: ExecutionStatus::Succeeded,
+        output: record.get("output").cloned(),
+        error: None,
+        cause: None,
+        last_data: record.get("output").cloned().unwrap_or(Value::Null),
+        history: Vec::new(),
+        stop: time("stopDate"),
+    }
 }
 
 /// Why an execution could not start.
@@ -90,49 +187,155 @@ impl Runner<'_> {
             role_arn: self.machines.role_arn.clone(),
             start: Timestamp::now(),
             input,
+            redrive_count: 0,
         };
-        let record = |status: &str, outcome: Option<&ExecutionOutcome>, info: &ExecutionInfo| {
-            let mut record = json!({
-                "executionArn": info.arn,
-                "stateMachineArn": info.machine_arn,
-                "name": info.name,
-                "status": status,
-                "startDate": info.start.to_rfc3339(),
-                "input": info.input,
-                "owner": super::interrupt::owner(),
-            });
-            if let Some(parent) = &parent {
-                record["parentExecution"] = json!(parent);
-            }
-            if let Some(outcome) = outcome {
-                record["stopDate"] = json!(outcome.stop.to_rfc3339());
-                if let Some(output) = &outcome.output {
-                    record["output"] = output.clone();
-                }
-                if let Some(error) = &outcome.error {
-                    record["error"] = json!(error);
-                }
-                if let Some(cause) = &outcome.cause {
-                    record["cause"] = json!(cause);
-                }
-            }
-            record
-        };
-        write_json(&dir.join("execution.json"), &record("RUNNING", None, &info))
-            .map_err(StartError::Io)?;
-        let outcome = execute(&definition, info, depth, deadline, self);
-        let status = sfn_status(outcome.status);
         write_json(
             &dir.join("execution.json"),
-            &record(status, Some(&outcome), &outcome.info),
+            &record("RUNNING", None, &info, &parent),
         )
         .map_err(StartError::Io)?;
+        let outcome = execute(&definition, info, depth, deadline, self);
+        self.finish(&dir, &outcome, &parent)?;
+        Ok(outcome)
+    }
+
+    /// Redrives the recorded execution `name` (the local RedriveExecution): it goes on
+    /// from its history at the state that did not succeed (`crate::sfn::redrive`), keeping
+    /// its name, ARN, input and start. What that state made and left failed (a failed or
+    /// stopped job named after this execution) is removed first, so the state can run
+    /// again; what succeeded (a finished training job) is kept and used.
+    pub(crate) fn redrive(
+        &mut self,
+        name: &str,
+        depth: usize,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<ExecutionOutcome, RedriveError> {
+        let store = self.env.store.clone();
+        let dir = store.execution_dir(name);
+        let recorded = super::executions::record(&store, name)
+            .ok_or_else(|| RedriveError::NotFound(name.to_string()))?;
+        let text = |key: &str| {
+            recorded
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let machine_arn = text("stateMachineArn").unwrap_or_default();
+        let definition = self
+            .machines
+            .by_arn
+            .get(&machine_arn)
+            .cloned()
+            .ok_or_else(|| {
+                RedriveError::NotRedrivable(format!(
+                    "its state machine {machine_arn} is not one of this stack's"
+                ))
+            })?;
+        let history: Vec<HistoryEvent> = std::fs::read_to_string(dir.join("history.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .and_then(|h| serde_json::from_value(h.get("events")?.clone()).ok())
+            .ok_or_else(|| {
+                RedriveError::NotRedrivable(format!(
+                    "its history {} cannot be read",
+                    dir.join("history.json").display()
+                ))
+            })?;
+        let point = crate::sfn::redrive::redrive_point(&history)
+            .map_err(|why| RedriveError::NotRedrivable(why.to_string()))?;
+        // One redrive at a time: the claim of its number is atomic.
+        let claim = dir.join(format!("redrive-{}", point.redrive_count + 1));
+        if !Store::claim(&claim).map_err(RedriveError::Io)? {
+            return Err(RedriveError::NotRedrivable(
+                "another automl process is redriving it".into(),
+            ));
+        }
+        super::executions::free_unsuccessful_resources(&store, &self.machines.stack_name, name)
+            .map_err(RedriveError::Io)?;
+        let parent = text("parentExecution");
+        let info = ExecutionInfo {
+            name: name.to_string(),
+            arn: text("executionArn").unwrap_or_else(|| execution_arn(&machine_arn, name)),
+            machine_name: machine_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            machine_arn,
+            role_arn: self.machines.role_arn.clone(),
+            start: text("startDate")
+                .as_deref()
+                .and_then(Timestamp::parse)
+                .unwrap_or_else(Timestamp::now),
+            input: recorded.get("input").cloned().unwrap_or_else(|| json!({})),
+            redrive_count: point.redrive_count + 1,
+        };
+        let mut running = record("RUNNING", None, &info, &parent);
+        running["redriveDate"] = json!(Timestamp::now().to_rfc3339());
+        write_json(&dir.join("execution.json"), &running).map_err(RedriveError::Io)?;
+        let was = self.redriving;
+        self.redriving = true;
+        let outcome =
+            crate::sfn::interpreter::redrive(&definition, info, history, depth, deadline, self);
+        self.redriving = was;
+        let outcome = outcome.map_err(|why| RedriveError::NotRedrivable(why.to_string()))?;
+        self.finish(&dir, &outcome, &parent).map_err(|e| match e {
+            StartError::Io(e) => RedriveError::Io(e),
+            other => RedriveError::Io(anyhow::anyhow!("{}", other.into_failure())),
+        })?;
+        Ok(outcome)
+    }
+
+    /// Records how an execution ended: its record and its whole history.
+    fn finish(
+        &self,
+        dir: &std::path::Path,
+        outcome: &ExecutionOutcome,
+        parent: &Option<String>,
+    ) -> Result<(), StartError> {
+        let status = sfn_status(outcome.status);
+        let mut ended = record(status, Some(outcome), &outcome.info, parent);
+        if outcome.info.redrive_count > 0 {
+            ended["redriveDate"] = super::executions::record(&self.env.store, &outcome.info.name)
+                .and_then(|r| r.get("redriveDate").cloned())
+                .unwrap_or(Value::Null);
+        }
+        write_json(&dir.join("execution.json"), &ended).map_err(StartError::Io)?;
         write_json(
             &dir.join("history.json"),
             &json!({ "events": outcome.history }),
         )
-        .map_err(StartError::Io)?;
-        Ok(outcome)
+        .map_err(StartError::Io)
+    }
+
+    /// A nested execution as a redriven parent meets it again: the child its earlier
+    /// attempt started under this name. Step Functions reruns the parent's failed
+    /// `startExecution` Task; locally a child that did not succeed is redriven rather than
+    /// started anew (its finished training job is used again, not retrained), and one that
+    /// succeeded answers with what it produced. `None`: no such child of this parent.
+    fn child_again(
+        &mut self,
+        name: &str,
+        parent: &str,
+        depth: usize,
+        deadline: Option<std::time::Instant>,
+    ) -> Option<Result<ExecutionOutcome, Failure>> {
+        if !self.redriving {
+            return None;
+        }
+        let record = super::executions::record(&self.env.store, name)?;
+        if record.get("parentExecution").and_then(Value::as_str) != Some(parent) {
+            return None;
+        }
+        if record.get("status").and_then(Value::as_str) == Some("SUCCEEDED") {
+            return Some(Ok(recorded_outcome(&record)));
+        }
+        Some(self.redrive(name, depth, deadline).map_err(|e| {
+            Failure::new(
+                "StepFunctions.ExecutionNotRedrivableException",
+                format!("{e} (Service: AWSStepFunctions; Status Code: 400)"),
+            )
+        }))
     }
 
     /// `states:startExecution.sync` (Output as a JSON string) and `.sync:2` (parsed).
@@ -168,16 +371,20 @@ impl Runner<'_> {
             })?,
             Some(value) => value.clone(),
         };
-        let outcome = self
-            .start(
-                &machine,
-                &name,
-                input,
-                call.depth + 1,
-                call.deadline,
-                Some(call.execution.name.clone()),
-            )
-            .map_err(StartError::into_failure)?;
+        let outcome =
+            match self.child_again(&name, &call.execution.name, call.depth + 1, call.deadline) {
+                Some(outcome) => outcome?,
+                None => self
+                    .start(
+                        &machine,
+                        &name,
+                        input,
+                        call.depth + 1,
+                        call.deadline,
+                        Some(call.execution.name.clone()),
+                    )
+                    .map_err(StartError::into_failure)?,
+            };
         let mut description = json!({
             "ExecutionArn": outcome.info.arn,
             "StateMachineArn": outcome.info.machine_arn,
@@ -185,8 +392,8 @@ impl Runner<'_> {
             "Status": sfn_status(outcome.status),
             "StartDate": outcome.info.start.epoch_millis(),
             "StopDate": outcome.stop.epoch_millis(),
-            "RedriveCount": 0,
-            "RedriveStatus": "NOT_REDRIVABLE",
+            "RedriveCount": outcome.info.redrive_count,
+            "RedriveStatus": if outcome.status.is_success() { "NOT_REDRIVABLE" } else { "REDRIVABLE" },
         });
         if parsed_output {
             description["Input"] = outcome.info.input.clone();

@@ -100,7 +100,10 @@ impl Summary {
             endpoint_expires_at: text(&pointer(DEPLOYMENT, "Output/ExpiresAt")),
             auto_scaling: data
                 .pointer("/Parameters/Deploy/AutoScaling")
-                .filter(|_| data.pointer(&pointer(DEPLOYMENT, "Output/EndpointName")).is_some())
+                .filter(|_| {
+                    data.pointer(&pointer(DEPLOYMENT, "Output/EndpointName"))
+                        .is_some()
+                })
                 .cloned(),
             transform_job: text(&pointer(DEPLOYMENT, "Output/TransformJobName")),
             batch_output: text(&pointer(DEPLOYMENT, "Output/OutputPath")),
@@ -183,12 +186,17 @@ impl Summary {
                 "autoscaling".into(),
                 format!(
                     "{}..{} instances, target {} invocations per instance per minute",
-                    scaling["MinInstances"], scaling["MaxInstances"], scaling["TargetInvocationsPerInstance"]
+                    scaling["MinInstances"],
+                    scaling["MaxInstances"],
+                    scaling["TargetInvocationsPerInstance"]
                 ),
             ));
         }
         if let Some(at) = &self.endpoint_expires_at {
-            lines.push(("expires".into(), format!("{at} UTC (the endpoint deletes itself then)")));
+            lines.push((
+                "expires".into(),
+                format!("{at} UTC (the endpoint deletes itself then)"),
+            ));
         }
         if let Some(job) = &self.transform_job {
             lines.push(("transform job".into(), job.clone()));

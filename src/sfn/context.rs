@@ -15,6 +15,8 @@ pub struct ExecutionInfo {
     pub role_arn: String,
     pub start: Timestamp,
     pub input: Value,
+    /// How often the execution was redriven (`$$.Execution.RedriveCount`).
+    pub redrive_count: u32,
 }
 
 impl ExecutionInfo {
@@ -30,7 +32,7 @@ impl ExecutionInfo {
                 "Name": self.name,
                 "RoleArn": self.role_arn,
                 "StartTime": self.start.to_rfc3339(),
-                "RedriveCount": 0,
+                "RedriveCount": self.redrive_count,
             },
             "State": {
                 "EnteredTime": entered.to_rfc3339(),
@@ -62,6 +64,7 @@ mod tests {
             role_arn: "arn:r".into(),
             start: Timestamp(0),
             input: serde_json::json!({"a": 1}),
+            redrive_count: 0,
         };
         let ctx = info.context("S", Timestamp(0), Some(2));
         assert_eq!(ctx["Execution"]["Name"], "n");

@@ -4,10 +4,10 @@
 
 use super::path::compact;
 use super::time::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEvent {
     pub id: u64,
@@ -95,6 +95,16 @@ impl History {
                 "roleArn": role_arn,
                 "stateMachineArn": machine_arn,
             }),
+        );
+    }
+
+    /// RedriveExecution: `executionRedrivenEventDetails.redriveCount` (botocore
+    /// stepfunctions `ExecutionRedrivenEventDetails`), the redrive's number.
+    pub(crate) fn execution_redriven(&mut self, redrive_count: u32) {
+        self.push(
+            "ExecutionRedriven".into(),
+            "executionRedrivenEventDetails",
+            json!({ "redriveCount": redrive_count }),
         );
     }
 

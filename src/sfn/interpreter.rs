@@ -126,7 +126,51 @@ pub fn execute(
         deadline,
         variables: Map::new(),
     };
-    run.run()
+    run.run(None)
+}
+
+/// Redrives an unsuccessful execution (RedriveExecution): `previous` is its history so
+/// far; the execution keeps its name, ARN, input and start time, its history goes on with
+/// an `ExecutionRedriven` event, and it continues at the state that did not succeed, with
+/// the input that state had ([`super::redrive`]). The machine's `TimeoutSeconds` counts
+/// again from now ("the state machine level timeout, if defined, is reset": AWS Step
+/// Functions Developer Guide, "Restarting state machine executions with redrive").
+/// Variables set by `Assign` before the redrive are not restored (the history does not
+/// record them; none of this stack's machines assign any).
+pub(crate) fn redrive(
+    definition: &Definition,
+    mut info: ExecutionInfo,
+    previous: Vec<HistoryEvent>,
+    depth: usize,
+    outer_deadline: Option<std::time::Instant>,
+    host: &mut dyn Host,
+) -> Result<ExecutionOutcome, super::redrive::NotRedrivable> {
+    let point = super::redrive::redrive_point(&previous)?;
+    info.redrive_count = point.redrive_count + 1;
+    let own = definition
+        .timeout_seconds
+        .map(|s| std::time::Instant::now() + Duration::from_secs(s));
+    let deadline = match (own, outer_deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let start = match (point.state, point.input) {
+        (Some(state), Some(input)) if definition.states.contains_key(&state) => {
+            Some((state, input))
+        }
+        _ => None,
+    };
+    let mut run = Run {
+        definition,
+        states: &definition.states,
+        info,
+        depth,
+        host,
+        history: History { events: previous },
+        deadline,
+        variables: Map::new(),
+    };
+    Ok(run.run(Some(start)))
 }
 
 pub(super) struct Run<'a> {
@@ -162,13 +206,22 @@ impl<'a> Run<'a> {
         self.definition.name.clone()
     }
 
-    fn run(&mut self) -> ExecutionOutcome {
+    /// `redriven`: `None` for a new execution; for a redrive, where it continues (`None`
+    /// inside: from `StartAt` with the execution's input).
+    fn run(&mut self, redriven: Option<Option<(String, Value)>>) -> ExecutionOutcome {
         let machine = self.machine();
-        self.history.execution_started(
-            &self.info.input,
-            &self.info.role_arn,
-            &self.info.machine_arn,
-        );
+        let (data, current) = match &redriven {
+            Some(Some((state, input))) => (input.clone(), state.clone()),
+            _ => (self.info.input.clone(), self.definition.start_at.clone()),
+        };
+        match redriven {
+            None => self.history.execution_started(
+                &self.info.input,
+                &self.info.role_arn,
+                &self.info.machine_arn,
+            ),
+            Some(_) => self.history.execution_redriven(self.info.redrive_count),
+        }
         self.host.event(&Event::ExecutionStarted {
             depth: self.depth,
             machine: machine.clone(),
@@ -176,11 +229,7 @@ impl<'a> Run<'a> {
             arn: self.info.arn.clone(),
         });
         let definition = self.definition;
-        let (result, data) = self.run_states(
-            &definition.start_at,
-            &definition.states,
-            self.info.input.clone(),
-        );
+        let (result, data) = self.run_states(&current, &definition.states, data);
         let (status, output, failure) = match result {
             Ok(output) => (ExecutionStatus::Succeeded, Some(output), None),
             Err(Stop::Aborted(cause)) => (
@@ -868,6 +917,7 @@ pub(super) fn apply_result_path(
 mod tests {
     use super::*;
     use crate::sfn::definition::Definition;
+    use crate::sfn::history::History;
     use serde_json::json;
 
     struct Echo {
@@ -895,6 +945,7 @@ mod tests {
             role_arn: "arn:aws:iam::0:role/r".into(),
             start: Timestamp::now(),
             input,
+            redrive_count: 0,
         };
         execute(&definition, info, 0, None, host)
     }
@@ -942,6 +993,132 @@ mod tests {
                 "ExecutionSucceeded"
             ]
         );
+    }
+
+    /// RedriveExecution: the succeeded states are not run again, the failed one is, with
+    /// the input it had; the history goes on after an `ExecutionRedriven` event.
+    #[test]
+    fn a_redrive_continues_at_the_failed_state() {
+        let def = json!({
+            "StartAt": "First",
+            "States": {
+                "First": {"Type": "Task", "Resource": "arn:aws:states:::x", "ResultPath": "$.first", "Next": "Second"},
+                "Second": {"Type": "Task", "Resource": "arn:aws:states:::x",
+                           "Parameters": {"n.$": "$$.Execution.RedriveCount"}, "ResultPath": "$.second", "End": true}
+            }
+        });
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 2,
+        };
+        let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
+        let failed = run(def, json!({"a": 1}), &mut host);
+        // The first call failed, so did the retry-less first state: fix the host, start again.
+        assert_eq!(failed.status, ExecutionStatus::Failed);
+        let again = redrive(
+            &definition,
+            failed.info.clone(),
+            failed.history.clone(),
+            0,
+            None,
+            &mut host,
+        )
+        .unwrap();
+        assert_eq!(
+            again.status,
+            ExecutionStatus::Failed,
+            "the second call fails too"
+        );
+        let calls = host.calls;
+        let done = redrive(
+            &definition,
+            again.info.clone(),
+            again.history.clone(),
+            0,
+            None,
+            &mut host,
+        )
+        .unwrap();
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+        assert_eq!(host.calls, calls + 2, "First, then Second: each once");
+        assert_eq!(done.info.name, "e1");
+        assert_eq!(done.output.as_ref().unwrap()["second"]["Echo"]["n"], 2);
+        let kinds: Vec<&str> = done.history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "ExecutionRedriven").count(),
+            2
+        );
+        assert_eq!(kinds.first(), Some(&"ExecutionStarted"));
+        assert_eq!(kinds.last(), Some(&"ExecutionSucceeded"));
+        let ids: Vec<u64> = done.history.iter().map(|e| e.id).collect();
+        assert_eq!(
+            ids,
+            (1..=ids.len() as u64).collect::<Vec<_>>(),
+            "one history, numbered on"
+        );
+        let redriven = done
+            .history
+            .iter()
+            .rev()
+            .find(|e| e.kind == "ExecutionRedriven")
+            .unwrap();
+        assert_eq!(
+            redriven.details["executionRedrivenEventDetails"]["redriveCount"],
+            2
+        );
+        // Now it succeeded: no more redrives.
+        assert!(redrive(
+            &definition,
+            done.info.clone(),
+            done.history.clone(),
+            0,
+            None,
+            &mut host
+        )
+        .is_err());
+
+        // A killed run's history (its start, then the abort recorded later): from StartAt.
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let mut killed = History {
+            events: failed.history[..1].to_vec(),
+        };
+        killed.execution_aborted("States.Aborted", "killed");
+        let ok = redrive(
+            &definition,
+            failed.info.clone(),
+            killed.events,
+            0,
+            None,
+            &mut host,
+        )
+        .unwrap();
+        assert_eq!((ok.status, host.calls), (ExecutionStatus::Succeeded, 2));
+        // A failure in the second state: the first is not run again, its result is kept.
+        let mut second = History {
+            events: failed.history[..1].to_vec(),
+        };
+        second.state_entered("Task", "First", &json!({"a": 1}));
+        second.state_exited("Task", "First", &json!({"a": 1, "first": "kept"}));
+        second.state_entered("Task", "Second", &json!({"a": 1, "first": "kept"}));
+        second.execution_failed(Some("E"), None);
+        let ok = redrive(
+            &definition,
+            failed.info.clone(),
+            second.events,
+            0,
+            None,
+            &mut host,
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.status, host.calls),
+            (ExecutionStatus::Succeeded, 3),
+            "only Second ran"
+        );
+        assert_eq!(ok.output.unwrap()["first"], "kept");
     }
 
     #[test]

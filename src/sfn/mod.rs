@@ -4,7 +4,8 @@
 //! ([`choice`]), the context object ([`context`]) and an execution history in the API's
 //! shape ([`history`]). It also owns what every runner shares about executions: the one
 //! status and the events ([`events`]), the execution-name rule and ARNs ([`names`]), ids
-//! and timestamps ([`ids`], [`time`]).
+//! and timestamps ([`ids`], [`time`]), and where a redriven execution continues
+//! ([`redrive`]).
 //!
 //! This module never does I/O: Tasks go through the [`interpreter::Host`] trait, which
 //! the local runner (`crate::local`) implements. It imports nothing of the crate but
@@ -23,6 +24,7 @@ pub(crate) mod intrinsics;
 pub(crate) mod names;
 pub(crate) mod path;
 pub(crate) mod payload;
+pub(crate) mod redrive;
 pub(crate) mod time;
 
 pub(crate) use events::Event;

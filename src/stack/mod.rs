@@ -492,6 +492,7 @@ mod tests {
             role_arn: "arn:aws:iam::1:role/r".into(),
             start: Timestamp::now(),
             input: json!({}),
+            redrive_count: 0,
         };
         let mut host = Scripted { answers, calls: 0 };
         let outcome = execute(&loaded, info, 0, None, &mut host);

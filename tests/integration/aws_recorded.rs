@@ -211,6 +211,7 @@ fn check(fixture: &Value) -> Vec<String> {
         role_arn: text("role_arn", "snf_role_arn"),
         start: Timestamp::now(),
         input: fixture["input"].clone(),
+        redrive_count: 0,
     };
     let mut host = ReplayHost {
         tasks: fixture["tasks"].as_array().cloned().unwrap_or_default(),

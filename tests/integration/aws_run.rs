@@ -385,4 +385,72 @@ fn data_in_s3_is_checked_before_start_execution() {
         .stdout_contains("execution:")
         .run();
     assert_eq!(executions(&env, &main).len(), 1);
+/// `automl stop` and `automl redrive` against moto. moto implements StopExecution (the
+/// execution ends ABORTED; it records no error or cause) but not RedriveExecution (HTTP
+/// 500): what is proven here is which execution `redrive` picks, what it refuses before
+/// calling AWS, and that the call it makes fails in words. Redrive itself runs locally
+/// (`run --local --resume`, local_flows.rs).
+#[test]
+fn stop_then_redrive_picks_the_aborted_execution() {
+    let env = Env::start();
+    env.deploy(&[]);
+    let main = env.resources("automl")["MainStateMachine"].clone();
+    let example = &crate::support::aws::example_inputs()[0];
+    for name in ["older", "newer"] {
+        env.automl()
+            .arg("run")
+            .arg(example)
+            .args(["--name", name])
+            .run();
+    }
+    // Nothing failed yet: nothing to redrive; a running execution is not redriven.
+    env.automl()
+        .arg("redrive")
+        .status(1)
+        .stderr_contains("stack `automl` has no failed, aborted or timed-out execution to redrive")
+        .run();
+    env.automl()
+        .args(["redrive", "newer"])
+        .status(1)
+        .stderr_contains("execution `newer` cannot be redriven: it is still running")
+        .run();
+    env.automl()
+        .args([
+            "stop",
+            "newer",
+            "--error",
+            "Manual",
+            "--cause",
+            "testing stop",
+        ])
+        .stdout_contains("stopped:   newer (ABORTED at ")
+        .run();
+    let arn = main.replacen(":stateMachine:", ":execution:", 1) + ":newer";
+    let described = env.block_on(async {
+        env.sfn()
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(described.status.as_str(), "ABORTED");
+    env.automl()
+        .args(["stop", "newer"])
+        .status(1)
+        .stderr_contains("execution `newer` is not running: it ended ABORTED")
+        .run();
+    env.automl()
+        .args(["stop", "no-such-run"])
+        .status(1)
+        .stderr_contains("no execution `no-such-run` in stack `automl`")
+        .run();
+    // The default is the newest unsuccessful execution: `newer`, not the running `older`.
+    env.automl()
+        .arg("redrive")
+        .status(1)
+        .stderr_contains("redriving newer: it ended ABORTED")
+        .stderr_contains("states:RedriveExecution")
+        .stderr_lacks("panicked")
+        .run();
 }

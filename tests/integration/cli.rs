@@ -82,6 +82,8 @@ fn every_command_is_listed_in_every_build() {
         "diff",
         "destroy",
         "run",
+        "redrive",
+        "stop",
         "status",
         "executions",
         "invoke",

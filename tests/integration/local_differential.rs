@@ -270,6 +270,7 @@ fn run_local(
         role_arn: format!("arn:aws:iam::{ACCOUNT}:role/sfn"),
         start: Timestamp::now(),
         input: input.clone(),
+        redrive_count: 0,
     };
     let outcome = execute(&loaded, info, 0, None, &mut EchoHost);
     let status = match outcome.status {

@@ -98,6 +98,18 @@ impl Sandbox {
             .args(rest)
     }
 
+    /// `automl run --local --resume NAME` in this sandbox, from the workspace root.
+    fn local_resume(&self, name: &str) -> Test {
+        Test::new()
+            .current_dir(root())
+            .args(["run", "--local", "--resume", name, "--state-dir"])
+            .arg(self.state())
+            .arg("--object-root")
+            .arg(self.objects())
+            .arg("--python")
+            .arg(python())
+    }
+
     fn local(&self, args: &[&str]) -> Test {
         Test::new()
             .arg("local")
@@ -688,7 +700,7 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
 }
 
 #[test]
-fn plain_paths_work_as_well_as_s3_uris() {
+fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_training_again() {
     // `automl validate` accepts only s3:// URIs for now, so the normalised input goes to
     // the runner directly: relative paths (against the current directory, here the
     // workspace root) for the data, an absolute one for the outputs.
@@ -717,20 +729,145 @@ fn plain_paths_work_as_well_as_s3_uris() {
             "BatchOutputDataPath": out.join("batch").display().to_string(),
         },
     }});
+    // Predictions of an earlier run lie where this one writes: found only when the batch
+    // step runs (after training), the transform refuses to replace them.
+    let earlier = out.join("batch/batch.csv.out");
+    std::fs::create_dir_all(earlier.parent().unwrap()).unwrap();
+    std::fs::write(&earlier, "earlier predictions\n").unwrap();
     let local = automl::local::Local::prepare(&options, "automl", true).unwrap();
     let outcome = local.run("plain-paths", input, |_| {}).unwrap();
     assert_eq!(
         outcome.status,
-        automl::sfn::ExecutionStatus::Succeeded,
+        automl::sfn::ExecutionStatus::Failed,
         "{outcome:?}"
     );
-    let output = outcome.output.unwrap();
-    assert_eq!(output["Evaluation"]["IsValid"], true, "{output}");
-    let model = out.join("training/automl-plain-paths-train/output/model.tar.gz");
-    assert_eq!(output["Training"]["ModelPath"], model.display().to_string());
-    let predictions = std::fs::read_to_string(out.join("batch/batch.csv.out")).unwrap();
+    assert!(
+        outcome
+            .cause
+            .as_deref()
+            .unwrap_or_default()
+            .contains("holds earlier predictions"),
+        "{outcome:?}"
+    );
+    let job_dir = sandbox
+        .state()
+        .join("sagemaker/training-jobs/automl-plain-paths-train");
+    let job_record = || -> Value {
+        serde_json::from_str(&std::fs::read_to_string(job_dir.join("record.json")).unwrap())
+            .unwrap()
+    };
+    let trained = job_record();
+    assert_eq!(trained["TrainingJobStatus"], "Completed", "{trained}");
+    let log_before = std::fs::read_to_string(job_dir.join("train.log")).unwrap();
+
+    // Fix the cause, then resume: the batch step runs again, training does not.
+    std::fs::remove_file(&earlier).unwrap();
+    let started = std::time::Instant::now();
+    let output = sandbox
+        .local_resume("plain-paths")
+        .stdout_contains("batch output: ")
+        .stderr_contains("resuming plain-paths where it stopped (FAILED")
+        .stderr_contains("Deploy › BatchTransform ✓")
+        .stderr_lacks("Train › TrainModel")
+        .run();
+    let resumed_in = started.elapsed();
+    assert_eq!(
+        job_record(),
+        trained,
+        "the training job is the one that finished before"
+    );
+    assert_eq!(
+        std::fs::read_to_string(job_dir.join("train.log")).unwrap(),
+        log_before,
+        "trained once: one training log"
+    );
+    let predictions = std::fs::read_to_string(&earlier).unwrap();
     let rows = std::fs::read_to_string(root().join("examples/data/penguins/batch.csv")).unwrap();
-    assert_eq!(predictions.lines().count(), rows.lines().count());
+    assert_eq!(
+        predictions.lines().count(),
+        rows.lines().count(),
+        "{}",
+        stdout(&output)
+    );
+    // Each execution keeps its name and ARN; the failed ones went on in the same history.
+    let history = |name: &str| -> Vec<Value> {
+        let text = std::fs::read_to_string(
+            sandbox
+                .state()
+                .join(format!("executions/{name}/history.json")),
+        )
+        .unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()["events"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let kinds = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for name in ["plain-paths", "plain-paths-deploy"] {
+        let events = history(name);
+        let kinds = kinds(&events);
+        let redriven = kinds
+            .iter()
+            .position(|k| k == "ExecutionRedriven")
+            .unwrap_or_else(|| panic!("{name}: {kinds:?}"));
+        assert_eq!(kinds[redriven - 1], "ExecutionFailed", "{name}: {kinds:?}");
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("ExecutionSucceeded"),
+            "{name}: {kinds:?}"
+        );
+        assert_eq!(
+            events[redriven]["executionRedrivenEventDetails"]["redriveCount"],
+            1
+        );
+        let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{name}");
+        let record: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                sandbox
+                    .state()
+                    .join(format!("executions/{name}/execution.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record["status"], "SUCCEEDED");
+        assert_eq!(record["redriveCount"], 1);
+    }
+    // The Main machine went on at its Deploy step: nothing before it ran again.
+    let entered_after_redrive: Vec<String> = history("plain-paths")
+        .iter()
+        .skip_while(|e| e["type"] != "ExecutionRedriven")
+        .filter_map(|e| {
+            e.pointer("/stateEnteredEventDetails/name")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(
+        entered_after_redrive.first().map(String::as_str),
+        Some("DeployModel"),
+        "{entered_after_redrive:?}"
+    );
+    assert!(
+        !entered_after_redrive
+            .iter()
+            .any(|s| s == "TrainModel" || s == "EvaluateModel"),
+        "{entered_after_redrive:?}"
+    );
+    assert!(!kinds(&history("plain-paths-train")).contains(&"ExecutionRedriven".to_string()));
+    // A succeeded run is not resumed.
+    sandbox
+        .local_resume("plain-paths")
+        .status(1)
+        .stderr_contains("execution `plain-paths` succeeded: there is nothing to resume")
+        .run();
+    eprintln!("resumed in {resumed_in:?}");
 }
 
 #[test]

@@ -225,6 +225,7 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         "{stderr}"
     );
     assert!(stderr.contains("--replace"), "{stderr}");
+    assert!(stderr.contains("--resume ctrlc"), "{stderr}");
     assert_aborted(&sandbox, "ctrlc");
     assert_aborted(&sandbox, "ctrlc-train");
     assert!(
@@ -301,6 +302,94 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         .stdout_contains("ctrlc (Aborted)")
         .stdout_contains("history  ")
         .run();
+
+    // The aborted run resumes (its history was lost with the process: from the start),
+    // its aborted child is redriven under the same name and the stopped job runs again;
+    // `automl stop --local` stops that resume mid-training as Ctrl-C would.
+    let resume = |log: &str| {
+        let file = |n: &str| std::fs::File::create(sandbox.dir.path().join(n)).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_automl"))
+            .args(["run", "--local", "--resume", "ctrlc", "--state-dir"])
+            .arg(sandbox.state())
+            .arg("--object-root")
+            .arg(sandbox.dir.path().join("objects"))
+            .arg("--python")
+            .arg(python())
+            .stdin(Stdio::null())
+            .stdout(file(&format!("{log}.stdout")))
+            .stderr(file(&format!("{log}.stderr")))
+            .spawn()
+            .unwrap()
+    };
+    let mut resumed = resume("ctrlc");
+    let (_, trainer) = sandbox.wait_for_trainer("ctrlc", &mut resumed);
+    Test::new()
+        .args(["stop", "--local", "ctrlc", "--state-dir"])
+        .arg(sandbox.state())
+        .stdout_contains("stopped:   ctrlc (ABORTED)")
+        .run();
+    let status = wait_exit(&mut resumed, Duration::from_secs(30));
+    let stderr = sandbox.stderr_of("ctrlc");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(
+            "resuming ctrlc where it stopped (ABORTED with no recorded state: from the start"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        wait_gone(trainer, Duration::from_secs(5)),
+        "trainer {trainer} left running"
+    );
+    assert_aborted(&sandbox, "ctrlc");
+    assert_aborted(&sandbox, "ctrlc-train");
+    Test::new()
+        .args(["stop", "--local", "ctrlc-train", "--state-dir"])
+        .arg(sandbox.state())
+        .status(1)
+        .stderr_contains("execution `ctrlc-train` was started by `ctrlc`")
+        .run();
+    // Resumed again: this time its history says where (the training task), and it ends.
+    let started = Instant::now();
+    let mut resumed = resume("resumed");
+    let status = wait_exit(&mut resumed, Duration::from_secs(300));
+    let stderr = std::fs::read_to_string(sandbox.dir.path().join("resumed.stderr")).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("(ABORTED in TrainModel, which runs again"),
+        "{stderr}"
+    );
+    eprintln!("resume to the end: {:?}", started.elapsed());
+    for execution in ["ctrlc", "ctrlc-train"] {
+        let record = sandbox.execution(execution);
+        assert_eq!(record["status"], "SUCCEEDED", "{record:#}");
+        assert_eq!(record["redriveCount"], 2, "{record:#}");
+        let kinds: Vec<String> = sandbox
+            .history(execution)
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect();
+        let redrives: Vec<usize> = (0..kinds.len())
+            .filter(|i| kinds[*i] == "ExecutionRedriven")
+            .collect();
+        assert_eq!(redrives.len(), 2, "{execution}: {kinds:?}");
+        assert_eq!(
+            kinds[redrives[0] - 1],
+            "ExecutionAborted",
+            "{execution}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds[redrives[1] - 1],
+            "ExecutionAborted",
+            "{execution}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("ExecutionSucceeded"),
+            "{execution}: {kinds:?}"
+        );
+    }
+    assert_eq!(sandbox.processes_left(), Vec::<String>::new());
 }
 
 #[test]

@@ -116,7 +116,13 @@ impl Checker {
         self.unknown_keys(map, path, DEPLOY);
         let need = needed.then_some("required when Parameters.Flow.Deploy is true");
         let mode = self
-            .field(map, path, "Mode", need, "\"endpoint\", \"serverless\" or \"batch\"")
+            .field(
+                map,
+                path,
+                "Mode",
+                need,
+                "\"endpoint\", \"serverless\" or \"batch\"",
+            )
             .and_then(|(p, v)| self.mode(v, &p));
         // A serverless endpoint has no instances to choose.
         let serverless = mode == Some(DeployMode::Serverless);
@@ -137,7 +143,8 @@ impl Checker {
             Some(DeployMode::Batch) => names::InstanceUse::Transform,
             _ => names::InstanceUse::Endpoint,
         };
-        let instance_type = self.instance_type_field(map, path, "InstanceType", instance_need, use_);
+        let instance_type =
+            self.instance_type_field(map, path, "InstanceType", instance_need, use_);
         let options = self.endpoint_options(map, path, mode);
         let batch_need = (needed && mode == Some(DeployMode::Batch))
             .then_some("required when Parameters.Deploy.Mode is \"batch\"");

@@ -3,7 +3,7 @@
 //! to live. Every limit is the service's own, from botocore's models (sagemaker,
 //! application-autoscaling, scheduler `service-2.json`, extracted in `src/awsmodel/`).
 
-use super::{Checker, UPDATE, AUTO_SCALING, SERVERLESS};
+use super::{Checker, AUTO_SCALING, SERVERLESS, UPDATE};
 use crate::input::model::{AutoScaling, DeployMode, EndpointUpdate, Serverless, UpdateStrategy};
 use crate::input::names;
 use crate::input::problem::{child, describe, quote};
@@ -49,7 +49,14 @@ impl Checker {
         let served = matches!(mode, Some(DeployMode::Endpoint | DeployMode::Serverless));
         let mut ok = true;
         if mode == Some(DeployMode::Batch) {
-            for key in ["EndpointName", "Update", "AutoScaling", "Serverless", "TimeToLive", "ExpiresAt"] {
+            for key in [
+                "EndpointName",
+                "Update",
+                "AutoScaling",
+                "Serverless",
+                "TimeToLive",
+                "ExpiresAt",
+            ] {
                 if map.contains_key(key) {
                     self.note(
                         child(path, key),
@@ -183,11 +190,15 @@ impl Checker {
             Some(value) => {
                 let p = child(path, "Strategy");
                 match self.string(value, &p, "\"all-at-once\" or \"canary\"") {
-                    Some(name) => match UpdateStrategy::ALL.into_iter().find(|s| s.name() == name) {
-                        Some(strategy) => strategy,
-                        None => {
-                            let hint = suggest::did_you_mean(name, UpdateStrategy::ALL.map(UpdateStrategy::name));
-                            self.error(
+                    Some(name) => {
+                        match UpdateStrategy::ALL.into_iter().find(|s| s.name() == name) {
+                            Some(strategy) => strategy,
+                            None => {
+                                let hint = suggest::did_you_mean(
+                                    name,
+                                    UpdateStrategy::ALL.map(UpdateStrategy::name),
+                                );
+                                self.error(
                                 p,
                                 format!(
                                     "{} is not an update strategy{hint}: use \"all-at-once\" (all traffic moves to the \
@@ -195,10 +206,11 @@ impl Checker {
                                     quote(name)
                                 ),
                             );
-                            ok = false;
-                            UpdateStrategy::AllAtOnce
+                                ok = false;
+                                UpdateStrategy::AllAtOnce
+                            }
                         }
-                    },
+                    }
                     None => {
                         ok = false;
                         UpdateStrategy::AllAtOnce
@@ -209,7 +221,12 @@ impl Checker {
         let canary_percent = match (map.get("CanaryPercent"), strategy) {
             (Some(value), UpdateStrategy::Canary) => {
                 // botocore sagemaker `CapacitySizeValue`: min 1; a percentage of at most 100.
-                let percent = self.integer_in(value, &child(path, "CanaryPercent"), (1, 100), "a percentage of the fleet, e.g. 10");
+                let percent = self.integer_in(
+                    value,
+                    &child(path, "CanaryPercent"),
+                    (1, 100),
+                    "a percentage of the fleet, e.g. 10",
+                );
                 ok &= percent.is_some();
                 percent
             }
@@ -222,14 +239,22 @@ impl Checker {
                 None
             }
             (Some(_), UpdateStrategy::AllAtOnce) => {
-                self.note(child(path, "CanaryPercent"), "ignored: Strategy is \"all-at-once\"");
+                self.note(
+                    child(path, "CanaryPercent"),
+                    "ignored: Strategy is \"all-at-once\"",
+                );
                 None
             }
             (None, UpdateStrategy::AllAtOnce) => None,
         };
         let wait_seconds = match map.get("WaitSeconds") {
             None => Some(DEFAULT_WAIT_SECONDS),
-            Some(value) => self.integer_in(value, &child(path, "WaitSeconds"), WAIT_SECONDS, "seconds, e.g. 300"),
+            Some(value) => self.integer_in(
+                value,
+                &child(path, "WaitSeconds"),
+                WAIT_SECONDS,
+                "seconds, e.g. 300",
+            ),
         };
         ok &= wait_seconds.is_some();
         let rollback_alarms = match map.get("RollbackAlarms") {
@@ -254,7 +279,13 @@ impl Checker {
 
     fn alarms(&mut self, value: &Value, path: &str) -> Option<Vec<String>> {
         let Value::Array(items) = value else {
-            self.error(path, format!("must be a list of CloudWatch alarm names such as [\"my-alarm\"], not {}", describe(value)));
+            self.error(
+                path,
+                format!(
+                    "must be a list of CloudWatch alarm names such as [\"my-alarm\"], not {}",
+                    describe(value)
+                ),
+            );
             return None;
         };
         if items.is_empty() || items.len() > MAX_ALARMS {
@@ -274,7 +305,9 @@ impl Checker {
                 if name.trim().is_empty() {
                     Err("is blank: give the name of a CloudWatch alarm".to_string())
                 } else if name.chars().count() > MAX_ALARM_NAME {
-                    Err(format!("is longer than SageMaker's {MAX_ALARM_NAME} characters for an alarm name"))
+                    Err(format!(
+                        "is longer than SageMaker's {MAX_ALARM_NAME} characters for an alarm name"
+                    ))
                 } else {
                     Ok(())
                 }
@@ -296,13 +329,45 @@ impl Checker {
         // (scaling to zero is for inference components only); botocore
         // `ResourceCapacity` is an integer.
         let min = self
-            .field(map, path, "MinInstances", need, "the fewest instances, e.g. 1")
-            .and_then(|(p, v)| self.integer_in(v, &p, (1, u64::from(i32::MAX as u32)), "the fewest instances, e.g. 1"));
+            .field(
+                map,
+                path,
+                "MinInstances",
+                need,
+                "the fewest instances, e.g. 1",
+            )
+            .and_then(|(p, v)| {
+                self.integer_in(
+                    v,
+                    &p,
+                    (1, u64::from(i32::MAX as u32)),
+                    "the fewest instances, e.g. 1",
+                )
+            });
         let max = self
-            .field(map, path, "MaxInstances", need, "the most instances, e.g. 4")
-            .and_then(|(p, v)| self.integer_in(v, &p, (1, u64::from(i32::MAX as u32)), "the most instances, e.g. 4"));
+            .field(
+                map,
+                path,
+                "MaxInstances",
+                need,
+                "the most instances, e.g. 4",
+            )
+            .and_then(|(p, v)| {
+                self.integer_in(
+                    v,
+                    &p,
+                    (1, u64::from(i32::MAX as u32)),
+                    "the most instances, e.g. 4",
+                )
+            });
         let target = self
-            .field(map, path, "TargetInvocationsPerInstance", need, "invocations per instance per minute, e.g. 100")
+            .field(
+                map,
+                path,
+                "TargetInvocationsPerInstance",
+                need,
+                "invocations per instance per minute, e.g. 100",
+            )
             .and_then(|(p, v)| match v.as_f64() {
                 Some(t) if t > 0.0 && t.is_finite() => Some(t),
                 _ => {
@@ -333,7 +398,11 @@ impl Checker {
     }
 
     fn serverless(&mut self, value: &Value, path: &str) -> Option<Serverless> {
-        let map = self.object(value, path, r#"{"MemorySizeInMB": 2048, "MaxConcurrency": 5}"#)?;
+        let map = self.object(
+            value,
+            path,
+            r#"{"MemorySizeInMB": 2048, "MaxConcurrency": 5}"#,
+        )?;
         self.unknown_keys(map, path, SERVERLESS);
         let need = Some("required in Parameters.Deploy.Serverless");
         let (low, high, step) = SERVERLESS_MEMORY_MB;
@@ -351,8 +420,21 @@ impl Checker {
                 Some(mb)
             });
         let concurrency = self
-            .field(map, path, "MaxConcurrency", need, "the most concurrent invocations, 1 to 200")
-            .and_then(|(p, v)| self.integer_in(v, &p, SERVERLESS_MAX_CONCURRENCY, "the most concurrent invocations, 1 to 200"));
+            .field(
+                map,
+                path,
+                "MaxConcurrency",
+                need,
+                "the most concurrent invocations, 1 to 200",
+            )
+            .and_then(|(p, v)| {
+                self.integer_in(
+                    v,
+                    &p,
+                    SERVERLESS_MAX_CONCURRENCY,
+                    "the most concurrent invocations, 1 to 200",
+                )
+            });
         Some(Serverless {
             memory_size_in_mb: memory?,
             max_concurrency: concurrency?,
@@ -375,7 +457,10 @@ impl Checker {
             None => {
                 self.error(
                     path,
-                    format!("must be a number of hours such as 24, not {}", describe(value)),
+                    format!(
+                        "must be a number of hours such as 24, not {}",
+                        describe(value)
+                    ),
                 );
                 None
             }
@@ -383,11 +468,20 @@ impl Checker {
     }
 
     /// A whole number within `range` (inclusive).
-    fn integer_in(&mut self, value: &Value, path: &str, range: (u64, u64), what: &str) -> Option<u32> {
+    fn integer_in(
+        &mut self,
+        value: &Value,
+        path: &str,
+        range: (u64, u64),
+        what: &str,
+    ) -> Option<u32> {
         let (low, high) = range;
-        let whole = value
-            .as_u64()
-            .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
+        let whole = value.as_u64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        });
         match whole {
             Some(n) if (low..=high).contains(&n) => Some(n as u32),
             Some(n) => {
@@ -395,7 +489,10 @@ impl Checker {
                 None
             }
             None => {
-                self.error(path, format!("must be a whole number, {what}, not {}", describe(value)));
+                self.error(
+                    path,
+                    format!("must be a whole number, {what}, not {}", describe(value)),
+                );
                 None
             }
         }
@@ -425,7 +522,12 @@ pub(crate) fn parse_expiry(text: &str) -> Result<crate::sfn::Timestamp, String> 
     well_formed
         .then(|| crate::sfn::Timestamp::parse(&format!("{text}Z")))
         .flatten()
-        .ok_or_else(|| format!("{} is not a UTC time of the form yyyy-mm-ddThh:mm:ss", quote(text)))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a UTC time of the form yyyy-mm-ddThh:mm:ss",
+                quote(text)
+            )
+        })
 }
 
 /// The expiry `hours` after `start`, as `at()` takes it.
@@ -474,11 +576,23 @@ mod tests {
         // The DeploymentConfig is valid for SageMaker's UpdateEndpoint as botocore models it.
         let request = json!({"EndpointName": "automl-live", "EndpointConfigName": "automl-x",
                              "DeploymentConfig": out["Update"]["DeploymentConfig"]});
-        crate::awsmodel::validate(crate::awsmodel::Service::SageMaker, "UpdateEndpoint", &request).unwrap();
+        crate::awsmodel::validate(
+            crate::awsmodel::Service::SageMaker,
+            "UpdateEndpoint",
+            &request,
+        )
+        .unwrap();
         // Without Update: all at once, the default wait.
-        let out = deploy(json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large",
-            "EndpointName": "automl-live"})).unwrap();
-        assert_eq!(out["Update"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"], "ALL_AT_ONCE");
+        let out = deploy(
+            json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large",
+            "EndpointName": "automl-live"}),
+        )
+        .unwrap();
+        assert_eq!(
+            out["Update"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]
+                ["TrafficRoutingConfiguration"]["Type"],
+            "ALL_AT_ONCE"
+        );
         // A normalised input validates again to itself.
         assert_eq!(deploy(out.clone()).unwrap(), out);
     }
@@ -487,11 +601,16 @@ mod tests {
     fn limits_are_the_services() {
         let base = |extra: Value| {
             let mut d = json!({"Mode": "endpoint", "InstanceCount": 1, "InstanceType": "ml.m5.large", "EndpointName": "automl-e"});
-            d.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            d.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             d
         };
         let p = problems(base(json!({"Update": {"Strategy": "canary"}})));
-        assert!(p.contains("Parameters.Deploy.Update.CanaryPercent: required"), "{p}");
+        assert!(
+            p.contains("Parameters.Deploy.Update.CanaryPercent: required"),
+            "{p}"
+        );
         let p = problems(base(json!({"Update": {"Strategy": "linear"}})));
         assert!(p.contains("not an update strategy"), "{p}");
         let p = problems(base(json!({"Update": {"WaitSeconds": 3601}})));
@@ -499,21 +618,43 @@ mod tests {
         let alarms: Vec<String> = (0..11).map(|i| format!("a{i}")).collect();
         let p = problems(base(json!({"Update": {"RollbackAlarms": alarms}})));
         assert!(p.contains("1 to 10 rollback alarms, not 11"), "{p}");
-        let p = problems(base(json!({"AutoScaling": {"MinInstances": 3, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}})));
-        assert!(p.contains("MaxInstances: 2 is fewer than MinInstances (3)"), "{p}");
-        let p = problems(base(json!({"AutoScaling": {"MinInstances": 0, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}})));
+        let p = problems(base(
+            json!({"AutoScaling": {"MinInstances": 3, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}}),
+        ));
+        assert!(
+            p.contains("MaxInstances: 2 is fewer than MinInstances (3)"),
+            "{p}"
+        );
+        let p = problems(base(
+            json!({"AutoScaling": {"MinInstances": 0, "MaxInstances": 2, "TargetInvocationsPerInstance": 10}}),
+        ));
         assert!(p.contains("MinInstances: 0 is outside 1.."), "{p}");
         let p = problems(base(json!({"TimeToLive": 0})));
-        assert!(p.contains("TimeToLive: 0 hours is not a time to live"), "{p}");
+        assert!(
+            p.contains("TimeToLive: 0 hours is not a time to live"),
+            "{p}"
+        );
         let p = problems(base(json!({"EndpointName": "bad_name"})));
         assert!(p.contains("Parameters.Deploy.EndpointName"), "{p}");
         let serverless = |s: Value| json!({"Mode": "serverless", "Serverless": s});
-        assert!(problems(serverless(json!({"MemorySizeInMB": 1500, "MaxConcurrency": 5}))).contains("1500 MB is not a serverless memory size"));
-        assert!(problems(serverless(json!({"MemorySizeInMB": 7168, "MaxConcurrency": 5}))).contains("7168 is outside 1024..6144"));
-        assert!(problems(serverless(json!({"MemorySizeInMB": 2048, "MaxConcurrency": 201}))).contains("201 is outside 1..200"));
-        assert!(problems(json!({"Mode": "serverless"})).contains("Parameters.Deploy.Serverless: required"));
-        let p = problems(json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
-                                "AutoScaling": {"MinInstances": 1, "MaxInstances": 2, "TargetInvocationsPerInstance": 1}}));
+        assert!(problems(serverless(
+            json!({"MemorySizeInMB": 1500, "MaxConcurrency": 5})
+        ))
+        .contains("1500 MB is not a serverless memory size"));
+        assert!(problems(serverless(
+            json!({"MemorySizeInMB": 7168, "MaxConcurrency": 5})
+        ))
+        .contains("7168 is outside 1024..6144"));
+        assert!(problems(serverless(
+            json!({"MemorySizeInMB": 2048, "MaxConcurrency": 201})
+        ))
+        .contains("201 is outside 1..200"));
+        assert!(problems(json!({"Mode": "serverless"}))
+            .contains("Parameters.Deploy.Serverless: required"));
+        let p = problems(
+            json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+                                "AutoScaling": {"MinInstances": 1, "MaxInstances": 2, "TargetInvocationsPerInstance": 1}}),
+        );
         assert!(p.contains("scales by itself"), "{p}");
         // Serverless needs no instances.
         let out = deploy(json!({"Mode": "serverless", "Serverless": {"MemorySizeInMB": 6144, "MaxConcurrency": 200}})).unwrap();

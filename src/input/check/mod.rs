@@ -65,8 +65,18 @@ const DEPLOY: &[&str] = &[
 ];
 /// `DeploymentConfig` is what normalisation derives from the others (re-derived when a
 /// normalised input is read again).
-const UPDATE: &[&str] = &["Strategy", "CanaryPercent", "WaitSeconds", "RollbackAlarms", "DeploymentConfig"];
-const AUTO_SCALING: &[&str] = &["MinInstances", "MaxInstances", "TargetInvocationsPerInstance"];
+const UPDATE: &[&str] = &[
+    "Strategy",
+    "CanaryPercent",
+    "WaitSeconds",
+    "RollbackAlarms",
+    "DeploymentConfig",
+];
+const AUTO_SCALING: &[&str] = &[
+    "MinInstances",
+    "MaxInstances",
+    "TargetInvocationsPerInstance",
+];
 const SERVERLESS: &[&str] = &["MemorySizeInMB", "MaxConcurrency"];
 
 /// Every section of the contract and its keys, to tell where a misplaced key belongs.

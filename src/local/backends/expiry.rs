@@ -24,11 +24,21 @@ pub(crate) fn create_schedule(env: &Env, input: &Value) -> Result<Value, Failure
         .ok_or_else(|| validation_refusal(Service::Scheduler, format!(
             "Invalid Schedule Expression {expression:?}: the local runner runs one-time schedules, at(yyyy-mm-ddThh:mm:ss)"
         )))?;
-    let zone = input["ScheduleExpressionTimezone"].as_str().unwrap_or("UTC");
+    let zone = input["ScheduleExpressionTimezone"]
+        .as_str()
+        .unwrap_or("UTC");
     if zone != "UTC" {
-        return Err(validation_refusal(Service::Scheduler, format!("the local runner takes schedules in UTC, not {zone}")));
+        return Err(validation_refusal(
+            Service::Scheduler,
+            format!("the local runner takes schedules in UTC, not {zone}"),
+        ));
     }
-    let expiry = crate::input::parse_expiry(at).map_err(|why| validation_refusal(Service::Scheduler, format!("Invalid Schedule Expression: {why}")))?;
+    let expiry = crate::input::parse_expiry(at).map_err(|why| {
+        validation_refusal(
+            Service::Scheduler,
+            format!("Invalid Schedule Expression: {why}"),
+        )
+    })?;
     let target = input["Target"]["Arn"].as_str().unwrap_or_default();
     if !target.ends_with(DELETE_ENDPOINT) {
         return Err(validation_refusal(Service::Scheduler, format!(
@@ -42,9 +52,10 @@ pub(crate) fn create_schedule(env: &Env, input: &Value) -> Result<Value, Failure
     let endpoint = target_input["EndpointName"].as_str().unwrap_or_default();
     let registry = Registry::new(&env.store);
     let Some(mut record) = registry.get(endpoint) else {
-        return Err(validation_refusal(Service::Scheduler, format!(
-            "the schedule's target input names no local endpoint ({endpoint:?})"
-        )));
+        return Err(validation_refusal(
+            Service::Scheduler,
+            format!("the schedule's target input names no local endpoint ({endpoint:?})"),
+        ));
     };
     registry
         .set_expiry(&mut record, expiry)

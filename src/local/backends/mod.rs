@@ -143,7 +143,10 @@ pub(crate) fn validation_refusal(service: Service, message: impl Into<String>) -
         Service::SageMaker => return sagemaker_refusal("ValidationException", message),
         Service::Lambda => ("Lambda.AWSLambdaException", "AWSLambda"),
         Service::StepFunctions => ("StepFunctions.ValidationException", "AWSStepFunctions"),
-        Service::ApplicationAutoScaling => ("ApplicationAutoScaling.ValidationException", "AWSApplicationAutoScaling"),
+        Service::ApplicationAutoScaling => (
+            "ApplicationAutoScaling.ValidationException",
+            "AWSApplicationAutoScaling",
+        ),
         Service::Scheduler => ("Scheduler.ValidationException", "Scheduler"),
     };
     Failure::new(

@@ -113,7 +113,8 @@ pub(crate) fn create_endpoint_config(env: &Env, input: &Value) -> Result<Value, 
         })?;
     existing_model(env, model)?;
     let serverless = variant.get("ServerlessConfig").is_some();
-    let instances = variant.get("InstanceType").is_some() || variant.get("InitialInstanceCount").is_some();
+    let instances =
+        variant.get("InstanceType").is_some() || variant.get("InitialInstanceCount").is_some();
     // A variant is either on instances or serverless (SageMaker's CreateEndpointConfig:
     // ServerlessConfig "instead of" InstanceType and InitialInstanceCount).
     if serverless && instances {
@@ -124,9 +125,9 @@ pub(crate) fn create_endpoint_config(env: &Env, input: &Value) -> Result<Value, 
     }
     if !serverless
         && variant
-        .get("InitialInstanceCount")
-        .and_then(Value::as_u64)
-        .is_none_or(|n| n < 1)
+            .get("InitialInstanceCount")
+            .and_then(Value::as_u64)
+            .is_none_or(|n| n < 1)
     {
         return Err(sagemaker_refusal(
             "ValidationException",

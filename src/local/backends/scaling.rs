@@ -12,7 +12,10 @@ use serde_json::{json, Value};
 
 /// `endpoint/<name>/variant/<variant>` -> the endpoint's name.
 fn endpoint_of(input: &Value) -> Result<String, Failure> {
-    let id = input.get("ResourceId").and_then(Value::as_str).unwrap_or_default();
+    let id = input
+        .get("ResourceId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let parts: Vec<&str> = id.split('/').collect();
     match parts.as_slice() {
         ["endpoint", name, "variant", _] => Ok((*name).to_string()),
@@ -26,16 +29,18 @@ pub(crate) fn register_scalable_target(env: &Env, input: &Value) -> Result<Value
     let name = endpoint_of(input)?;
     let registry = Registry::new(&env.store);
     let Some(mut record) = registry.get(&name) else {
-        return Err(validation_refusal(Service::ApplicationAutoScaling, format!(
-            "Unable to register scalable target: endpoint {name} does not exist"
-        )));
+        return Err(validation_refusal(
+            Service::ApplicationAutoScaling,
+            format!("Unable to register scalable target: endpoint {name} does not exist"),
+        ));
     };
     let (min, max) = (input["MinCapacity"].as_i64(), input["MaxCapacity"].as_i64());
     if let (Some(min), Some(max)) = (min, max) {
         if min > max {
-            return Err(validation_refusal(Service::ApplicationAutoScaling, format!(
-                "MinCapacity ({min}) cannot be greater than MaxCapacity ({max})"
-            )));
+            return Err(validation_refusal(
+                Service::ApplicationAutoScaling,
+                format!("MinCapacity ({min}) cannot be greater than MaxCapacity ({max})"),
+            ));
         }
     }
     record.auto_scaling = Some(json!({
@@ -43,7 +48,9 @@ pub(crate) fn register_scalable_target(env: &Env, input: &Value) -> Result<Value
         "MinCapacity": input["MinCapacity"],
         "MaxCapacity": input["MaxCapacity"],
     }));
-    registry.save(&record).map_err(|e| Failure::task_failed(format!("{e:#}")))?;
+    registry
+        .save(&record)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
     Ok(json!({
         "ScalableTargetARN": format!("arn:aws:application-autoscaling:{}:{LOCAL_ACCOUNT}:scalable-target/local-{name}", crate::local::LOCAL_REGION),
     }))
@@ -65,7 +72,9 @@ pub(crate) fn put_scaling_policy(env: &Env, input: &Value) -> Result<Value, Fail
             "TargetTrackingScalingPolicyConfiguration": input["TargetTrackingScalingPolicyConfiguration"],
         });
     }
-    registry.save(&scaling).map_err(|e| Failure::task_failed(format!("{e:#}")))?;
+    registry
+        .save(&scaling)
+        .map_err(|e| Failure::task_failed(format!("{e:#}")))?;
     Ok(json!({
         "PolicyARN": format!(
             "arn:aws:autoscaling:{}:{LOCAL_ACCOUNT}:scalingPolicy:local:resource/sagemaker/endpoint/{name}/variant/AllTraffic:policyName/{}",

@@ -124,7 +124,9 @@ pub(crate) fn update_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
             format!("Could not find endpoint \"{arn}\"."),
         ));
     };
-    if record.pending.is_some() || !matches!(registry.status(&record), EndpointStatus::InService { .. }) {
+    if record.pending.is_some()
+        || !matches!(registry.status(&record), EndpointStatus::InService { .. })
+    {
         return Err(sagemaker_refusal(
             "ValidationException",
             format!("Cannot update in-progress endpoint \"{arn}\"."),
@@ -133,13 +135,16 @@ pub(crate) fn update_endpoint(env: &Env, input: &Value) -> Result<Value, Failure
     if record.config_name == config_name {
         return Err(sagemaker_refusal(
             "ValidationException",
-            format!("Cannot update endpoint \"{arn}\" with the endpoint configuration it already uses."),
+            format!(
+                "Cannot update endpoint \"{arn}\" with the endpoint configuration it already uses."
+            ),
         ));
     }
     let config = endpoint_config(env, config_name)?;
     let endpoint_dir = env.store.resource_dir(ResourceKind::Endpoint, name);
     let dir = endpoint_dir.join("configs").join(config_name);
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::task_failed(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::task_failed(format!("cannot create {}: {e}", dir.display())))?;
     let pending = start_server(env, name, config_name, &config, &dir, &endpoint_dir)?;
     record.pending = Some(Box::new(pending));
     record.failure_reason = None;
@@ -250,7 +255,11 @@ fn start_server(
 /// `DeleteEndpointConfig` (what an update replaced).
 pub(crate) fn delete_endpoint_config(env: &Env, input: &Value) -> Result<Value, Failure> {
     let name = resource_name(input, "EndpointConfigName")?;
-    if env.store.record(ResourceKind::EndpointConfig, name).is_none() {
+    if env
+        .store
+        .record(ResourceKind::EndpointConfig, name)
+        .is_none()
+    {
         return Err(sagemaker_refusal(
             "ValidationException",
             format!(

@@ -6,10 +6,10 @@
 use crate::support::aws::Env;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use aws_sdk_sagemaker::types::{
     ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
 };
+use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 
 const ASSETS: &str = "automl-assets-123456789012-eu-west-1";
 
@@ -62,7 +62,12 @@ fn sagemaker_resources(env: &Env, name: &str, stack: &str) {
             .create_schedule()
             .name(name.trim_end_matches("-deploy"))
             .schedule_expression("at(2030-01-31T18:00:00)")
-            .flexible_time_window(FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().unwrap())
+            .flexible_time_window(
+                FlexibleTimeWindow::builder()
+                    .mode(FlexibleTimeWindowMode::Off)
+                    .build()
+                    .unwrap(),
+            )
             .target(
                 Target::builder()
                     .arn("arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint")
@@ -87,10 +92,18 @@ fn scaling_and_schedules(env: &Env) -> (Vec<String>, Vec<String>) {
             .send()
             .await
             .unwrap();
-        let mut ids: Vec<String> = targets.scalable_targets().iter().map(|t| t.resource_id().to_string()).collect();
+        let mut ids: Vec<String> = targets
+            .scalable_targets()
+            .iter()
+            .map(|t| t.resource_id().to_string())
+            .collect();
         ids.sort();
         let schedules = env.scheduler().list_schedules().send().await.unwrap();
-        let mut names: Vec<String> = schedules.schedules().iter().filter_map(|s| s.name.clone()).collect();
+        let mut names: Vec<String> = schedules
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name.clone())
+            .collect();
         names.sort();
         (ids, names)
     })
@@ -176,7 +189,10 @@ fn destroy_leaves_nothing_of_the_stack() {
     assert!(!env.stack_exists("automl"), "the stack is gone");
     assert_eq!(
         scaling_and_schedules(&env),
-        (vec!["endpoint/automl2-run-1-deploy/variant/AllTraffic".to_string()], vec!["automl2-run-1".to_string()]),
+        (
+            vec!["endpoint/automl2-run-1-deploy/variant/AllTraffic".to_string()],
+            vec!["automl2-run-1".to_string()]
+        ),
         "only the other stack's autoscaling and schedule remain"
     );
     let (iam, sfn, lambda, sm) = (env.iam(), env.sfn(), env.lambda(), env.sagemaker());

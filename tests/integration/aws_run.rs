@@ -385,6 +385,8 @@ fn data_in_s3_is_checked_before_start_execution() {
         .stdout_contains("execution:")
         .run();
     assert_eq!(executions(&env, &main).len(), 1);
+}
+
 /// `automl stop` and `automl redrive` against moto. moto implements StopExecution (the
 /// execution ends ABORTED; it records no error or cause) but not RedriveExecution (HTTP
 /// 500): what is proven here is which execution `redrive` picks, what it refuses before

@@ -484,14 +484,20 @@ fn train_evaluate_endpoint_answers_invoke_until_stopped() {
 }
 
 fn endpoint_record(sandbox: &Sandbox, name: &str) -> Value {
-    let path = sandbox.state().join(format!("sagemaker/endpoints/{name}/record.json"));
+    let path = sandbox
+        .state()
+        .join(format!("sagemaker/endpoints/{name}/record.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The model the first run trained, deployed again by Deploy-only runs (no second fit).
 fn trained_model(sandbox: &Sandbox) -> String {
     let models = std::fs::read_dir(sandbox.state().join("sagemaker/models")).unwrap();
-    models.flatten().map(|e| e.file_name().to_string_lossy().to_string()).next().unwrap()
+    models
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .next()
+        .unwrap()
 }
 
 /// A second run with the same EndpointName updates the live endpoint while a client calls
@@ -543,14 +549,25 @@ fn update_in_place_while_called(sandbox: &Sandbox) {
     std::thread::sleep(std::time::Duration::from_secs(2));
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let (ok, failed) = client.join().unwrap();
-    eprintln!("update in place: {ok} calls, {} failed, {:.1} s", failed.len(), started.elapsed().as_secs_f64());
-    assert!(failed.is_empty(), "calls failed during the update: {failed:?}");
+    eprintln!(
+        "update in place: {ok} calls, {} failed, {:.1} s",
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failed.is_empty(),
+        "calls failed during the update: {failed:?}"
+    );
     assert!(ok >= 5, "only {ok} calls made during the update");
     let after = endpoint_record(sandbox, "automl-live-deploy");
     assert_eq!(after["config_name"], "automl-update-deploy");
     assert_ne!(after["pid"], before["pid"]);
     assert_eq!(after["auto_scaling"]["MaxCapacity"], 3);
-    assert!(!sandbox.state().join("sagemaker/endpoint-configs").join(before["config_name"].as_str().unwrap()).exists());
+    assert!(!sandbox
+        .state()
+        .join("sagemaker/endpoint-configs")
+        .join(before["config_name"].as_str().unwrap())
+        .exists());
     Test::new()
         .args(["invoke", "--local", "automl-live-deploy", "--state-dir"])
         .arg(sandbox.state())
@@ -578,11 +595,19 @@ fn expires_after_its_time_to_live(sandbox: &Sandbox) {
     let record = endpoint_record(sandbox, "automl-short");
     let pid = record["pid"].as_u64().unwrap();
     let expiry = record["expires_millis"].as_i64().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    std::thread::sleep(std::time::Duration::from_millis((expiry - now).max(0) as u64 + 4000));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    std::thread::sleep(std::time::Duration::from_millis(
+        (expiry - now).max(0) as u64 + 4000,
+    ));
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let log = std::fs::read_to_string(record["log"].as_str().unwrap()).unwrap_or_default();
-    assert!(stat.is_empty() || stat.contains(") Z"), "the server outlived its expiry: {stat}\n{log}");
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "the server outlived its expiry: {stat}\n{log}"
+    );
     Test::new()
         .args(["invoke", "--local", "automl-short", "--state-dir"])
         .arg(sandbox.state())

@@ -149,6 +149,61 @@ def states_start(operation: str, call: Call) -> list[Access]:
     return [Access("states:StartExecution", call.request["StateMachineArn"])]
 
 
+def sagemaker_package_arn(call: Call, name: str) -> str:
+    """DescribeModelPackage's ModelPackageName is a version's ARN (what the Main machine
+    sends) or an unversioned name."""
+    return name if name.startswith("arn:") else sagemaker_arn(call, "model-package", name)
+
+
+def describe_model_package(operation: str, call: Call) -> list[Access]:
+    return [Access("sagemaker:DescribeModelPackage",
+                   sagemaker_package_arn(call, call.request["ModelPackageName"]))]
+
+
+def create_model_package(operation: str, call: Call) -> list[Access]:
+    """A version in a group: authorized on the group (the version's ARN does not exist
+    before the call; the Service Authorization Reference lists model-package-group for
+    CreateModelPackage)."""
+    group = call.request["ModelPackageGroupName"]
+    arn = group if group.startswith("arn:") else sagemaker_arn(call, "model-package-group", group)
+    return [Access("sagemaker:CreateModelPackage", arn, tag_context(call.request))]
+
+
+def update_endpoint(operation: str, call: Call) -> list[Access]:
+    """UpdateEndpoint acts on the endpoint and on the new endpoint config (both resource
+    types listed for it in the Service Authorization Reference)."""
+    request = call.request
+    return [Access("sagemaker:UpdateEndpoint", sagemaker_arn(call, "endpoint", request["EndpointName"])),
+            Access("sagemaker:UpdateEndpoint",
+                   sagemaker_arn(call, "endpoint-config", request["EndpointConfigName"]))]
+
+
+def scalable_target(operation: str, call: Call) -> list[Access]:
+    """Application Auto Scaling authorizes RegisterScalableTarget and PutScalingPolicy on
+    `scalable-target` (its ARN is made by the service; policies scope it with the
+    service-namespace and scalable-dimension condition keys: Service Authorization
+    Reference, "Actions, resources, and condition keys for Application Auto Scaling",
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_applicationautoscaling.html)."""
+    request = call.request
+    context = {"application-autoscaling:service-namespace": request["ServiceNamespace"],
+               "application-autoscaling:scalable-dimension": request["ScalableDimension"]}
+    arn = f"arn:aws:application-autoscaling:{call.region}:{call.account}:scalable-target/*"
+    return [Access(f"application-autoscaling:{operation}", arn, context)]
+
+
+def create_schedule(operation: str, call: Call) -> list[Access]:
+    """scheduler:CreateSchedule on schedule/<group>/<name> (group `default` when none is
+    given), and iam:PassRole of the target's role to scheduler.amazonaws.com ("Set up the
+    execution role", EventBridge Scheduler User Guide,
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role)."""
+    request = call.request
+    group = request.get("GroupName") or "default"
+    arn = f"arn:aws:scheduler:{call.region}:{call.account}:schedule/{group}/{request['Name']}"
+    return [Access("scheduler:CreateSchedule", arn),
+            Access("iam:PassRole", request["Target"]["RoleArn"],
+                   {"iam:PassedToService": "scheduler.amazonaws.com"})]
+
+
 # (botocore service, operation) -> (the actions it may use, for --least-privilege, and the
 # accesses of one request). "{operation}" stands for the operation's own name.
 AUTHORIZED = {
@@ -165,6 +220,14 @@ AUTHORIZED = {
         "endpoint", "EndpointName", also=(("endpoint-config", "EndpointConfigName"),)),
     ("sagemaker", "CreateTransformJob"): sagemaker_create("transform-job", "TransformJobName"),
     ("sagemaker", "DescribeEndpoint"): sagemaker_read("endpoint", "EndpointName"),
+    ("sagemaker", "UpdateEndpoint"): (["sagemaker:UpdateEndpoint"], update_endpoint),
+    ("sagemaker", "DeleteEndpointConfig"): sagemaker_read("endpoint-config", "EndpointConfigName"),
+    ("sagemaker", "CreateModelPackageGroup"): sagemaker_create("model-package-group", "ModelPackageGroupName"),
+    ("sagemaker", "CreateModelPackage"): (["sagemaker:CreateModelPackage"], create_model_package),
+    ("sagemaker", "DescribeModelPackage"): (["sagemaker:DescribeModelPackage"], describe_model_package),
+    ("application-autoscaling", "RegisterScalableTarget"): (["application-autoscaling:{operation}"], scalable_target),
+    ("application-autoscaling", "PutScalingPolicy"): (["application-autoscaling:{operation}"], scalable_target),
+    ("scheduler", "CreateSchedule"): (["scheduler:CreateSchedule", "iam:PassRole"], create_schedule),
     # "IAM policies for AWS Lambda" (https://docs.aws.amazon.com/step-functions/latest/dg/lambda-iam.html).
     ("lambda", "Invoke"): (["lambda:InvokeFunction"], lambda_invoke),
     # "IAM policies for AWS Step Functions" (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
@@ -225,6 +288,10 @@ UNUSED_GRANTS = {
     # of NoSuchKey ("GetObject", Permissions: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html);
     # the function tells "no output.tar.gz" from "not allowed" by that answer.
     ("EvaluateFunctionRole", "s3:ListBucket"): "GetObject of a missing key answers NoSuchKey only with s3:ListBucket",
+    # RegisterScalableTarget creates Application Auto Scaling's service-linked role for
+    # SageMaker on first use, with the caller's permission ("Service-linked roles for
+    # Application Auto Scaling", https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html).
+    ("DeployStateMachineRole", "iam:CreateServiceLinkedRole"): "RegisterScalableTarget creates the autoscaling service-linked role on first use",
 }
 
 

@@ -349,9 +349,14 @@ class LocalResolver(Resolver):
                                     "AWS::StackName": stack, "AWS::URLSuffix": "amazonaws.com"})
         self.data_bucket = data_bucket
 
+    # The roles the local runner passes in requests (src/local/machines.rs, placeholders
+    # SageMakerRoleArn and EndpointExpiryRoleArn).
+    PASSED_ROLES = {"SageMakerExecutionRole": "sagemaker", "EndpointExpiryRole": "endpoint-expiry"}
+
     def role_name(self, name: str) -> str:
-        # The one role the local runner passes to SageMaker (Placeholder::SageMakerRoleArn).
-        return f"{self.stack}-sagemaker" if name == "SageMakerExecutionRole" else super().role_name(name)
+        if name in self.PASSED_ROLES:
+            return f"{self.stack}-{self.PASSED_ROLES[name]}"
+        return super().role_name(name)
 
     def bucket_name(self, name: str) -> str:
         return self.data_bucket if name == "DataBucket" else super().bucket_name(name)

@@ -98,13 +98,10 @@ fn create_pretrained_models(env: &Env) {
         let input: Value =
             serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
         let flow = &input["Parameters"]["Flow"];
-        if flow["Train"] == false && flow["Deploy"] == true {
-            create_model(
-                env,
-                input["Parameters"]["PretrainedModel"]["Name"]
-                    .as_str()
-                    .unwrap(),
-            );
+        // A registered version (`PretrainedModel.ModelPackage`) is not a model to create.
+        let name = input["Parameters"]["PretrainedModel"]["Name"].as_str();
+        if let (false, true, Some(name)) = (flow["Train"] == true, flow["Deploy"] == true, name) {
+            create_model(env, name);
         }
     }
 }
@@ -132,6 +129,7 @@ fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
     env.deploy(&[]);
     let main = env.resources("automl")["MainStateMachine"].clone();
     // Created in this order, so newest first is the reverse of alphabetical.
+    env.put_example_data();
     create_model(&env, "automl-a-train");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     create_model(&env, "automl-b-train");
@@ -142,8 +140,8 @@ fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
             "Flow": {"Train": false, "Evaluate": false, "Deploy": true},
             "PretrainedModel": {"Name": "automl-typo-train"},
             "Deploy": {"Mode": "batch", "InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                       "BatchInputDataPath": "s3://data/batch.csv",
-                       "BatchOutputDataPath": "s3://data/out/"},
+                       "BatchInputDataPath": "s3://stepfunctions-mlops/data/bank/test_batch.csv",
+                       "BatchOutputDataPath": "s3://stepfunctions-mlops/data/out/"},
         }})
         .to_string(),
     )
@@ -396,6 +394,8 @@ fn data_in_s3_is_checked_before_start_execution() {
 fn stop_then_redrive_picks_the_aborted_execution() {
     let env = Env::start();
     env.deploy(&[]);
+    env.put_example_data();
+    create_pretrained_models(&env);
     let main = env.resources("automl")["MainStateMachine"].clone();
     let example = &crate::support::aws::example_inputs()[0];
     for name in ["older", "newer"] {

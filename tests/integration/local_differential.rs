@@ -1037,7 +1037,9 @@ fn our_machines_choice_skeletons_agree() {
     ];
     let deploy_mock = json!({
         "CreateEndpointConfig": {}, "CreateEndpoint": {},
-        "DescribeEndpoint": {"EndpointStatus": "InService"},
+        // In service on this execution's config (`<stack>-<execution>`: deploy-0 is the
+        // endpoint case), so the update check passes.
+        "DescribeEndpoint": {"EndpointStatus": "InService", "EndpointConfigName": "automl-deploy-0", "Name": "automl-deploy-0"},
         "BatchTransform": {"TransformJobName": "automl-r-deploy", "OutputPath": "s3://b/out/"},
     });
     let failed_endpoint = json!({"CreateEndpointConfig": {}, "CreateEndpoint": {}, "DescribeEndpoint": {"EndpointStatus": "Failed", "FailureReason": "no capacity"}});

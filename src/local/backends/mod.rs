@@ -117,23 +117,7 @@ pub(crate) fn model_refusal(service: Service, problem: &Problem) -> Failure {
             "cannot check the request against AWS's model: {message}"
         ));
     }
-    let (error, sdk_service) = match service {
-        Service::SageMaker => return sagemaker_refusal("ValidationException", message),
-        Service::Lambda => ("Lambda.AWSLambdaException", "AWSLambda"),
-        Service::StepFunctions => ("StepFunctions.ValidationException", "AWSStepFunctions"),
-        Service::ApplicationAutoScaling => (
-            "ApplicationAutoScaling.ValidationException",
-            "AWSApplicationAutoScaling",
-        ),
-        Service::Scheduler => ("Scheduler.ValidationException", "Scheduler"),
-    };
-    Failure::new(
-        error,
-        format!(
-            "{message} (Service: {sdk_service}; Status Code: 400; Error Code: ValidationException; Request ID: {}; Proxy: null)",
-            crate::sfn::ids::uuid_v4()
-        ),
-    )
+    validation_refusal(service, message)
 }
 
 /// A request the service refuses with its ValidationException (Application Auto Scaling

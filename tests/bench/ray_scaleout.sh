@@ -19,7 +19,7 @@
 # ROUNDS (default 400) sets the boosting rounds, i.e. the work in each fold: the fixed costs
 # (Python and AutoGluon start-up, forming the cluster, the reports) weigh less the more
 # work the folds do; the fit-phase speed-up shows the spreading alone.
-# Usage: [ROUNDS=400] bash tests/bench/ray_scaleout.sh [RUNS]
+# Usage: [ROUNDS=400] [FEATURE_IMPORTANCE=false] bash tests/bench/ray_scaleout.sh [RUNS]
 # Needs target/tools/autogluon (bash tests/tools/install-autogluon.sh) and 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,6 +59,11 @@ frame.iloc[:n_test].to_csv(work / "test" / "data.csv", index=False)
 hps = {"init_args": {"label": "target", "problem_type": "multiclass"},
        "fit_args": {"hyperparameters": {"GBM": {"num_boost_round": int(os.environ["ROUNDS"]), "ag.early_stop": 100000}},
                     "num_bag_folds": FOLDS, "time_limit": 900}}
+# FEATURE_IMPORTANCE=false leaves out the permutation importance the head computes alone
+# after the fit (on by default, as in a run): it shows how much of the part that does not
+# spread it is.
+if os.environ.get("FEATURE_IMPORTANCE"):
+    hps["feature_importance"] = os.environ["FEATURE_IMPORTANCE"]
 
 
 def base_env(root: Path) -> dict:

@@ -9,7 +9,8 @@
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, Next, ResultSpec, Retrier, State, Task, Text, WaitFor,
+    Catcher, Definition, IoPath, Kind, Next, Outcome, ResultSpec, Retrier, State, Task, Text,
+    WaitFor,
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
@@ -40,6 +41,20 @@ pub(super) struct Rules<'r> {
     /// test_max_concurrency_path, test_map_state_tolerated_failure_count_path: not for
     /// a runtime error).
     pub(super) failed_event: Option<&'static str>,
+}
+
+impl<'r> Rules<'r> {
+    /// The rules of a Parallel or Map state: its own Retry, Catch and Next, no
+    /// `$$.State.RetryCount`, and `failed_event` once it has failed for good.
+    pub(super) fn of_branches(outcome: &'r Outcome, failed_event: &'static str) -> Self {
+        Rules {
+            retry: &outcome.retry,
+            catch: &outcome.catch,
+            next: &outcome.next,
+            counts_retries: false,
+            failed_event: Some(failed_event),
+        }
+    }
 }
 
 /// A Task invocation handed to the host.

@@ -33,13 +33,7 @@ impl<'a> Run<'a> {
         entered: Timestamp,
     ) -> Result<Step, Stop> {
         let outcome = &map.outcome;
-        let rules = Rules {
-            retry: &outcome.retry,
-            catch: &outcome.catch,
-            next: &outcome.next,
-            counts_retries: false,
-            failed_event: Some("MapStateFailed"),
-        };
+        let rules = Rules::of_branches(outcome, "MapStateFailed");
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
             let items = match &map.items_path {

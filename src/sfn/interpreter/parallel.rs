@@ -25,13 +25,7 @@ impl<'a> Run<'a> {
         entered: Timestamp,
     ) -> Result<Step, Stop> {
         let outcome = &parallel.outcome;
-        let rules = Rules {
-            retry: &outcome.retry,
-            catch: &outcome.catch,
-            next: &outcome.next,
-            counts_retries: false,
-            failed_event: Some("ParallelStateFailed"),
-        };
+        let rules = Rules::of_branches(outcome, "ParallelStateFailed");
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
             let effective = match &parallel.parameters {

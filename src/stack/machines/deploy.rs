@@ -66,46 +66,23 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         ),
     )
     ;
-    let machine = sagemaker_task(
+    let machine = endpoint_config(
         machine,
         "CreateEndpointConfig",
-        Task::new(
-            "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
-            next("ChooseEndpointName"),
-        )
-        .parameters(json!({
-            "EndpointConfigName.$": "$.ResourceName",
-            "ProductionVariants": [{
-                "VariantName": VARIANT,
-                "ModelName.$": "$.Parameters.PretrainedModel.Name",
-                "InitialInstanceCount.$": "$.Parameters.Deploy.InstanceCount",
-                "InstanceType.$": "$.Parameters.Deploy.InstanceType",
-            }],
-            "Tags": crate::stack::tags(),
-        }))
-        .discard_result(),
-        Creates::Resource,
+        &[
+            (
+                "InitialInstanceCount.$",
+                "$.Parameters.Deploy.InstanceCount",
+            ),
+            ("InstanceType.$", "$.Parameters.Deploy.InstanceType"),
+        ],
     );
     // The same variant name as an instance endpoint's: an update keeps its variant
     // (SageMaker, "Deployment guardrails: Exclusions").
-    let machine = sagemaker_task(
+    let machine = endpoint_config(
         machine,
         "CreateServerlessEndpointConfig",
-        Task::new(
-            "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
-            next("ChooseEndpointName"),
-        )
-        .parameters(json!({
-            "EndpointConfigName.$": "$.ResourceName",
-            "ProductionVariants": [{
-                "VariantName": VARIANT,
-                "ModelName.$": "$.Parameters.PretrainedModel.Name",
-                "ServerlessConfig.$": "$.Parameters.Deploy.Serverless",
-            }],
-            "Tags": crate::stack::tags(),
-        }))
-        .discard_result(),
-        Creates::Resource,
+        &[("ServerlessConfig.$", "$.Parameters.Deploy.Serverless")],
     );
     let machine = machine
         .state(
@@ -407,5 +384,35 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             }),
             Transition::End,
         ),
+    )
+}
+
+/// A CreateEndpointConfig state named `state` whose one variant serves the model with
+/// `capacity` (the variant's fields read from the input: instances, or a serverless
+/// config), then goes on to name the endpoint.
+fn endpoint_config(machine: StateMachine, state: &str, capacity: &[(&str, &str)]) -> StateMachine {
+    let mut variant = serde_json::Map::new();
+    variant.insert("VariantName".into(), json!(VARIANT));
+    variant.insert(
+        "ModelName.$".into(),
+        json!("$.Parameters.PretrainedModel.Name"),
+    );
+    for (field, path) in capacity {
+        variant.insert((*field).into(), json!(path));
+    }
+    sagemaker_task(
+        machine,
+        state,
+        Task::new(
+            "arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig",
+            Transition::Next("ChooseEndpointName".to_string()),
+        )
+        .parameters(json!({
+            "EndpointConfigName.$": "$.ResourceName",
+            "ProductionVariants": [variant],
+            "Tags": crate::stack::tags(),
+        }))
+        .discard_result(),
+        Creates::Resource,
     )
 }

@@ -7,7 +7,7 @@
 //! as `s3://data/...`. LightGBM only, with a short time limit: each fit takes seconds.
 //! Every endpoint a test starts is stopped, even when the test fails.
 
-use crate::support::{python, root, run_tool, venv_tool, Test};
+use crate::support::{penguins_scratch, python, root, run_tool, venv_tool, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -18,16 +18,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("objects/data/penguins");
-        std::fs::create_dir_all(&data).unwrap();
-        for file in ["train.csv", "test.csv", "batch.csv"] {
-            std::fs::copy(
-                root().join("examples/data/penguins").join(file),
-                data.join(file),
-            )
-            .unwrap();
-        }
+        let dir = penguins_scratch();
         Sandbox { dir }
     }
 

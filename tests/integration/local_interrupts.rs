@@ -6,7 +6,7 @@
 //! leave the state directory are refused before they touch the file system, and `local
 //! setup` leaves a `venv` it did not create alone.
 
-use crate::support::{python, root, Test};
+use crate::support::{penguins_scratch, python, Test};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -18,16 +18,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("objects/data/penguins");
-        std::fs::create_dir_all(&data).unwrap();
-        for file in ["train.csv", "test.csv"] {
-            std::fs::copy(
-                root().join("examples/data/penguins").join(file),
-                data.join(file),
-            )
-            .unwrap();
-        }
+        let dir = penguins_scratch();
         let input = json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
             "Train": {

@@ -264,17 +264,11 @@ impl ExecutionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::report::recorded;
 
     #[test]
     fn a_rejected_aws_execution_and_its_training() {
-        let main = fixture("main-rejected.json");
+        let main = recorded::json("main-rejected.json");
         assert_eq!(
             started_executions(&main),
             [("run-1-train".to_string(), "Train".to_string())]
@@ -282,7 +276,7 @@ mod tests {
         let record = ExecutionRecord::from_history(
             "run-1",
             main,
-            vec![("Train".into(), fixture("train-succeeded.json"))],
+            vec![("Train".into(), recorded::json("train-succeeded.json"))],
         );
         assert_eq!(record.status, ExecutionStatus::Failed);
         assert_eq!(record.error.as_deref(), Some("ModelRejected"));

@@ -15,6 +15,8 @@ pub(crate) mod html;
 pub(crate) mod models;
 pub(crate) mod numbers;
 pub(crate) mod progress;
+#[cfg(test)]
+pub(crate) mod recorded;
 pub(crate) mod results;
 pub(crate) mod timeline;
 

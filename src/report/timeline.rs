@@ -230,17 +230,11 @@ fn endpoint_hours(output: &Value, now: f64) -> Option<EndpointHours> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::report::recorded;
 
     #[test]
     fn a_rejected_main_execution_has_every_state_and_the_fail_state() {
-        let events = fixture("main-rejected.json");
+        let events = recorded::json("main-rejected.json");
         let timeline = Timeline::from_histories(
             &[History {
                 depth: 0,
@@ -272,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_failed_training_task_is_failed() {
-        let events = fixture("train-failed.json");
+        let events = recorded::json("train-failed.json");
         let timeline = Timeline::from_histories(
             &[History {
                 depth: 1,
@@ -292,9 +286,9 @@ mod tests {
 
     #[test]
     fn billed_training_and_endpoint_hours() {
-        let train = fixture("train-succeeded.json");
-        let deploy = fixture("deploy-endpoint.json");
-        let main = fixture("main-rejected.json");
+        let train = recorded::json("train-succeeded.json");
+        let deploy = recorded::json("deploy-endpoint.json");
+        let main = recorded::json("main-rejected.json");
         let histories = [
             History {
                 depth: 0,

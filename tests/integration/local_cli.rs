@@ -299,15 +299,18 @@ fn setup_reports_each_step_with_its_time() {
     // did and how long it took (plain lines: stderr is not a terminal here).
     let dir = tempfile::tempdir().unwrap();
     let closed = automl_testkit::free_port();
-    let output = Test::new()
-        .args(["local", "setup", "--base-python"])
-        .arg(crate::support::python())
-        .arg("--state-dir")
-        .arg(dir.path())
-        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
-        .env("PIP_RETRIES", "0")
-        .env("PIP_TIMEOUT", "2")
-        .status(1)
+    let setup = || {
+        Test::new()
+            .args(["local", "setup", "--base-python"])
+            .arg(crate::support::python())
+            .arg("--state-dir")
+            .arg(dir.path())
+            .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
+            .env("PIP_RETRIES", "0")
+            .env("PIP_TIMEOUT", "2")
+            .status(1)
+    };
+    let output = setup()
         .stderr_contains("[1/4] creating ")
         .stderr_contains("[3/4] installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB …")
         .stderr_contains("✗ [3/4] installing AutoGluon")
@@ -325,15 +328,7 @@ fn setup_reports_each_step_with_its_time() {
     );
     assert!(dir.path().join("venv/bin/python").exists());
     // The failed setup's venv is its own: running it again starts over, no --force needed.
-    Test::new()
-        .args(["local", "setup", "--base-python"])
-        .arg(crate::support::python())
-        .arg("--state-dir")
-        .arg(dir.path())
-        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
-        .env("PIP_RETRIES", "0")
-        .env("PIP_TIMEOUT", "2")
-        .status(1)
+    setup()
         .stderr_lacks("was not created by")
         .stderr_contains("✓ [1/4] creating ")
         .run();

@@ -81,7 +81,7 @@ pub(crate) fn started_execution_arns(history: &Value) -> Vec<(String, String)> {
             continue;
         };
         // arn:aws:states:<region>:<account>:execution:<machine>:<name>
-        let machine = arn.rsplitn(3, ':').nth(1).unwrap_or_default();
+        let machine = arn.rsplit(':').nth(1).unwrap_or_default();
         let label = ["Train", "Deploy", "Main"]
             .into_iter()
             .find(|m| machine.contains(&format!("{m}StateMachine")))

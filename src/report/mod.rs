@@ -218,6 +218,12 @@ impl Summary {
     }
 }
 
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,11 +245,5 @@ mod tests {
             "{text}"
         );
         assert!(summary.succeeded());
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render())
     }
 }

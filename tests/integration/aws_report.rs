@@ -167,7 +167,7 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
     let summary: Value = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .last()
+        .next_back()
         .unwrap();
     assert_eq!(
         summary["results"]["leaderboard"].as_array().unwrap().len(),

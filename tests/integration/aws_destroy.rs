@@ -6,47 +6,16 @@
 use crate::support::aws::{allow_all_but, Env};
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
-};
+use aws_sdk_sagemaker::types::{ContainerDefinition, Tag};
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 
 const ASSETS: &str = "automl-assets-123456789012-eu-west-1";
 
-/// Creates a model, endpoint config and endpoint named `name`, tagged for `stack`.
+/// Creates a model, endpoint config and endpoint named `name`, tagged for `stack`, with
+/// the endpoint's autoscaling target and expiry schedule.
 fn sagemaker_resources(env: &Env, name: &str, stack: &str) {
-    let sm = env.sagemaker();
-    let tag = || Tag::builder().key("automl:stack").value(stack).build();
+    env.create_endpoint(name, name, Some(stack));
     env.block_on(async {
-        sm.create_model()
-            .model_name(name)
-            .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
-            .primary_container(ContainerDefinition::builder().image("x").build())
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
-        sm.create_endpoint_config()
-            .endpoint_config_name(name)
-            .production_variants(
-                ProductionVariant::builder()
-                    .variant_name("AllTraffic")
-                    .model_name(name)
-                    .initial_instance_count(1)
-                    .instance_type(ProductionVariantInstanceType::MlM5Large)
-                    .build(),
-            )
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
-        sm.create_endpoint()
-            .endpoint_name(name)
-            .endpoint_config_name(name)
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
         // What the Deploy machine's RegisterScalableTarget and ScheduleEndpointDeletion create.
         env.autoscaling()
             .register_scalable_target()

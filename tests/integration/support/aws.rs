@@ -211,6 +211,49 @@ impl Env {
         });
     }
 
+    /// A model, an endpoint config and an endpoint (`endpoint`, serving `model` from one
+    /// ml.m5.large), as the Deploy machine creates them; each tagged `automl:stack` =
+    /// `stack` when given.
+    pub fn create_endpoint(&self, model: &str, endpoint: &str, stack: Option<&str>) {
+        use aws_sdk_sagemaker::types::{
+            ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
+        };
+        let tags: Option<Vec<Tag>> =
+            stack.map(|stack| vec![Tag::builder().key("automl:stack").value(stack).build()]);
+        let sm = self.sagemaker();
+        self.block_on(async {
+            sm.create_model()
+                .model_name(model)
+                .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+                .primary_container(ContainerDefinition::builder().image("x").build())
+                .set_tags(tags.clone())
+                .send()
+                .await
+                .unwrap();
+            sm.create_endpoint_config()
+                .endpoint_config_name(endpoint)
+                .production_variants(
+                    ProductionVariant::builder()
+                        .variant_name("AllTraffic")
+                        .model_name(model)
+                        .initial_instance_count(1)
+                        .instance_type(ProductionVariantInstanceType::MlM5Large)
+                        .build(),
+                )
+                .set_tags(tags.clone())
+                .send()
+                .await
+                .unwrap();
+            sm.create_endpoint()
+                .endpoint_name(endpoint)
+                .endpoint_config_name(endpoint)
+                .set_tags(tags)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
     /// The data the example inputs name (`s3://stepfunctions-mlops/data/bank/...`), small:
     /// `run` reads the head of each data location before it starts anything.
     pub fn put_example_data(&self) {

@@ -462,6 +462,14 @@ fn local_path_for_s3_uri(violation: &crate::awsmodel::Violation) -> bool {
 }
 
 impl Host for Runner<'_> {
+    fn get_object(&mut self, bucket: &str, key: &str) -> Result<String, Failure> {
+        backends::item_reader::get_object(&self.env.objects, bucket, key)
+    }
+
+    fn list_objects(&mut self, bucket: &str, prefix: &str) -> Result<Vec<Value>, Failure> {
+        backends::item_reader::list_objects(&self.env.objects, bucket, prefix)
+    }
+
     fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
         // What AWS would refuse is refused here, worded as AWS words it, before anything runs.
         if let Some((service, operation)) = crate::awsmodel::operation_of(call.resource) {
@@ -541,5 +549,85 @@ impl Host for Runner<'_> {
 
     fn aborted(&self) -> Option<String> {
         super::interrupt::requested().map(super::interrupt::cause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sfn::definition::Definition;
+
+    /// A Distributed Map's ItemReader, run by the local runner: the CSV and the listing
+    /// come from the object root (`s3://data/rows.csv` is `<root>/data/rows.csv`), and a
+    /// missing object fails the state with States.ItemReaderFailed, naming the file.
+    #[test]
+    fn item_readers_read_the_object_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("objects");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/rows.csv"), "id,label\n1,a\n2,b\n3,c\n").unwrap();
+        let mut runner = Runner {
+            env: Env {
+                store: Store::new(dir.path().join("state")),
+                objects: super::super::objects::Objects::new(root.clone()),
+                python: Err("not needed".into()),
+            },
+            machines: Machines {
+                stack_name: "test".into(),
+                by_arn: Default::default(),
+                evaluate_function_arn: String::new(),
+                role_arn: String::new(),
+            },
+            max_wait: None,
+            on_event: Box::new(|_| {}),
+            redriving: false,
+        };
+        let machine = |reader: Value| {
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemReader": reader,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})
+        };
+        let mut run = |definition: Value, input: Value| {
+            let definition = Definition::load("Test", &definition, &|_| Ok(())).unwrap();
+            let info = ExecutionInfo {
+                name: "e".into(),
+                arn: "arn:aws:states:us-east-1:111111111111:execution:Test:e".into(),
+                machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:Test".into(),
+                machine_name: "Test".into(),
+                role_arn: "arn:aws:iam::111111111111:role/r".into(),
+                start: Timestamp::now(),
+                input: input.clone(),
+                redrive_count: 0,
+            };
+            execute(&definition, info, 0, None, &mut runner)
+        };
+        let csv = machine(json!({"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 2},
+            "Parameters": {"Bucket": "data", "Key.$": "$.key"}}));
+        let done = run(csv.clone(), json!({"key": "rows.csv"}));
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+        assert_eq!(
+            done.output,
+            Some(json!([{"id": "1", "label": "a"}, {"id": "2", "label": "b"}]))
+        );
+
+        let listing = machine(json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+            "Parameters": {"Bucket": "data"}}));
+        let done = run(listing, json!({}));
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+        let listed = done.output.unwrap();
+        assert_eq!(listed[0]["Key"], "rows.csv");
+        assert_eq!(listed[0]["Size"], 21);
+
+        let missing = run(csv, json!({"key": "none.csv"}));
+        assert_eq!(missing.status, ExecutionStatus::Failed);
+        assert_eq!(missing.error.as_deref(), Some("States.ItemReaderFailed"));
+        let cause = missing.cause.unwrap();
+        assert!(
+            cause.contains("s3://data/none.csv")
+                && cause.contains(&root.join("data/none.csv").display().to_string()),
+            "{cause}"
+        );
     }
 }

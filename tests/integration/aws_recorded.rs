@@ -61,8 +61,9 @@ impl Host for ReplayHost {
         match self.objects.get(&format!("{bucket}/{key}")) {
             Some(Value::String(body)) => Ok(body.clone()),
             _ => {
-                self.mismatches
-                    .push(format!("read s3://{bucket}/{key}, which the test did not put"));
+                self.mismatches.push(format!(
+                    "read s3://{bucket}/{key}, which the test did not put"
+                ));
                 Err(Failure::new("Replay.NoSuchKey", "not in the recording"))
             }
         }

@@ -18,6 +18,7 @@
 //! test_state_configuration.snapshot.json).
 
 use super::{input_path, Rules, Run, Step, Stop};
+use crate::sfn::context::ExecutionInfo;
 use crate::sfn::definition::{Given, MapState, State};
 use crate::sfn::errors::Failure;
 use crate::sfn::path::{compact, Path, Scope};
@@ -122,7 +123,11 @@ impl<'a> Run<'a> {
                     select_item(index, item)?
                 };
                 let result = if map.distributed {
-                    // A child execution: its own history, from its own ExecutionStarted.
+                    // A child execution: its own history, from its own ExecutionStarted,
+                    // and its own facts in `$$`.
+                    let label = map.label.as_deref().unwrap_or(&state.name);
+                    let child = child_execution(&run.info, label, &item_input);
+                    let parent_info = std::mem::replace(&mut run.info, child);
                     let parent = std::mem::take(&mut run.history);
                     run.history.execution_started(
                         &item_input,
@@ -132,6 +137,7 @@ impl<'a> Run<'a> {
                     let (result, _) =
                         run.run_states(&map.processor.start_at, &map.processor.states, item_input);
                     run.history = parent;
+                    run.info = parent_info;
                     result
                 } else {
                     run.history
@@ -205,6 +211,27 @@ fn items_of(map: &MapState, effective: &Value, scope: Scope) -> Result<Vec<Value
             "Map state input must be an array but was: {}",
             compact(&other)
         )))),
+    }
+}
+
+/// What a Distributed Map's child execution knows of itself (`$$.Execution`,
+/// `$$.StateMachine`): it runs under the labelled machine
+/// `arn:...:stateMachine:<machine>/<label>` (AWS's "Viewing a Distributed Map Run
+/// execution": child workflow executions' metrics carry that ARN;
+/// DescribeStateMachineForExecution of a child answers with its Map Run and label),
+/// named by a UUID, its input the item. No recording reads `$$` inside a child.
+fn child_execution(parent: &ExecutionInfo, label: &str, input: &Value) -> ExecutionInfo {
+    let machine_arn = format!("{}/{label}", parent.machine_arn);
+    let name = crate::sfn::ids::uuid_v4();
+    ExecutionInfo {
+        arn: crate::sfn::names::execution_arn(&machine_arn, &name),
+        name,
+        machine_name: format!("{}/{label}", parent.machine_name),
+        machine_arn,
+        role_arn: parent.role_arn.clone(),
+        start: Timestamp::now(),
+        input: input.clone(),
+        redrive_count: 0,
     }
 }
 
@@ -341,4 +368,63 @@ pub(super) fn not_a_number(field: &str, value: &Value, kind: &str, path: &Path) 
     Stop::Failed(Failure::runtime(format!(
         "The {field} field refers to value \"{text}\" which is not a valid {kind}: {path}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{execute, Host, TaskCall};
+    use crate::sfn::context::ExecutionInfo;
+    use crate::sfn::definition::Definition;
+    use crate::sfn::errors::Failure;
+    use crate::sfn::time::Timestamp;
+    use serde_json::{json, Value};
+
+    struct NoTasks;
+
+    impl Host for NoTasks {
+        fn invoke(&mut self, _call: &TaskCall) -> Result<Value, Failure> {
+            Err(Failure::new("NoTasks", "none here"))
+        }
+    }
+
+    /// Inside a Distributed Map's child execution, `$$` is the child's: its ARN under the
+    /// labelled machine, its input the item; the ItemSelector (rendered in the parent)
+    /// still sees the parent's.
+    #[test]
+    fn a_child_execution_knows_itself() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Rows", "End": true,
+            "ItemSelector": {"parent.$": "$$.Execution.Name", "value.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true, "Parameters": {
+                    "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
+                    "machine.$": "$$.StateMachine.Id", "machine_name.$": "$$.StateMachine.Name",
+                    "role.$": "$$.Execution.RoleArn"}}}}}}});
+        let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
+        let info = ExecutionInfo {
+            name: "e1".into(),
+            arn: "arn:aws:states:local:0:execution:T:e1".into(),
+            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
+            machine_name: "T".into(),
+            role_arn: "arn:aws:iam::0:role/r".into(),
+            start: Timestamp::now(),
+            input: json!([7]),
+            redrive_count: 0,
+        };
+        let outcome = execute(&definition, info, 0, None, &mut NoTasks);
+        let output = outcome.output.expect("succeeded");
+        let child = &output[0];
+        let name = child["name"].as_str().unwrap();
+        assert_eq!(name.len(), 36, "a UUID: {name}");
+        assert_eq!(
+            child["id"],
+            format!("arn:aws:states:local:0:execution:T/Rows:{name}")
+        );
+        assert_eq!(child["input"], json!({"parent": "e1", "value": 7}));
+        assert_eq!(
+            child["machine"],
+            "arn:aws:states:local:0:stateMachine:T/Rows"
+        );
+        assert_eq!(child["machine_name"], "T/Rows");
+        assert_eq!(child["role"], "arn:aws:iam::0:role/r");
+    }
 }

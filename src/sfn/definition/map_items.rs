@@ -147,6 +147,15 @@ impl Loader<'_> {
                         "a listObjectsV2 reader's items are the objects listed: give InputType only with s3:getObject",
                     ));
                 }
+                for key in ["CSVHeaderLocation", "CSVHeaders", "CSVDelimiter"] {
+                    if config.contains_key(key) {
+                        return Err(self.error(
+                            Some(state),
+                            Some(&config_at(key)),
+                            "only for InputType CSV, with s3:getObject",
+                        ));
+                    }
+                }
                 Source::Listing
             }
             Some("arn:aws:states:::s3:getObject") => {
@@ -366,5 +375,102 @@ impl Loader<'_> {
             max_bytes,
             batch_input,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sfn::definition::{Definition, Format, Source};
+    use serde_json::{json, Value};
+
+    fn map(fields: Value) -> Value {
+        let mut state = json!({"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}});
+        for (k, v) in fields.as_object().unwrap() {
+            state[k] = v.clone();
+        }
+        json!({"StartAt": "A", "States": {"A": state}})
+    }
+
+    fn refused(fields: Value) -> String {
+        match Definition::load("T", &map(fields), &|_| Ok(())) {
+            Ok(_) => panic!("loaded"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn readers_and_batchers_load_as_aws_defines_them() {
+        let loaded = Definition::load(
+            "T",
+            &map(json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a"], "CSVDelimiter": "TAB", "MaxItemsPath": "$.n"},
+                "Parameters": {"Bucket": "b", "Key.$": "$.k"}},
+                "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"x.$": "$.x"}}})),
+            &|_| Ok(()),
+        )
+        .unwrap();
+        let crate::sfn::definition::Kind::Map(state) = &loaded.states["A"].kind else {
+            panic!("a Map")
+        };
+        let reader = state.item_reader.as_ref().unwrap();
+        assert!(matches!(
+            reader.source,
+            Source::Object(Format::Csv {
+                delimiter: b'\t',
+                ..
+            })
+        ));
+        assert!(state.item_batcher.is_some());
+
+        for (fields, want) in [
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject"}}),
+                "ItemReader.ReaderConfig.InputType",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "MANIFEST"}}}),
+                "not supported by the local runner",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "CSVHeaders": ["a"]}}}),
+                "only for InputType CSV",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}}}),
+                "ItemReader.ReaderConfig.CSVHeaders",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "/a"}}}),
+                "ItemReader.ReaderConfig.ItemsPointer",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": 1, "MaxItemsPath": "$.n"}}}),
+                "not both",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": {"CSVDelimiter": "PIPE"}}}),
+                "only for InputType CSV",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:putObject"}}),
+                "ItemReader.Resource",
+            ),
+            (
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Arguments": {}}}),
+                "ItemReader.Arguments",
+            ),
+            (
+                json!({"ItemBatcher": {"BatchInput": {}}}),
+                "MaxItemsPerBatch(Path) or MaxInputBytesPerBatch(Path)",
+            ),
+            (
+                json!({"ItemBatcher": {"MaxItemsPerBatch": -1}}),
+                "ItemBatcher.MaxItemsPerBatch",
+            ),
+        ] {
+            let message = refused(fields.clone());
+            assert!(message.contains(want), "{fields}: {message}");
+        }
     }
 }

@@ -46,10 +46,11 @@ pub(crate) fn get_object(objects: &Objects, bucket: &str, key: &str) -> Result<S
     })
 }
 
-/// The objects of `bucket` whose keys start with `prefix`, in key order, each as a
-/// listObjectsV2 ItemReader gives it: `Etag` (the body's MD5 in quotes, as S3 gives a
-/// single-part upload's), `Key`, `LastModified` (seconds since the epoch, as the
-/// "ItemReader (Map)" guide's listObjectsV2 example shows it), `Size`, `StorageClass`.
+/// The objects of `bucket` whose keys start with `prefix`, in key order, each with the
+/// fields a listObjectsV2 ItemReader gives (test_map_item_reader_base_list_objects_v2's
+/// recording): `Etag` (the body's MD5 in quotes, as S3 gives a single-part upload's),
+/// `Key`, `LastModified`, `Size`, `StorageClass`. `LastModified` is the file's time in
+/// seconds since the epoch: the recording masked AWS's value, so its form is unchecked.
 pub(crate) fn list_objects(
     objects: &Objects,
     bucket: &str,

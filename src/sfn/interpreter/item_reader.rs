@@ -127,29 +127,20 @@ fn parse(format: &Format, body: &str, limit: usize) -> Result<Vec<Value>, Failur
 
 /// Each CSV row as an object from the headers to its values, all strings: a row shorter
 /// than the headers gives `""` for the missing columns, a longer one's extra values are
-/// dropped (test_map_item_reader_base_csv_headers_first_line: `,,,` under three headers;
-/// ..._csv_headers_decl_extra_fields). Duplicate headers fail the state
-/// (..._csv_headers_decl_duplicate_headers' words). `limit` counts rows after the
-/// header row (test_map_item_reader_csv_max_items[2]).
+/// dropped ("How Step Functions parses input CSV files"; test_map_item_reader_base_csv_
+/// headers_first_line: `,,,` under three headers; ..._csv_headers_decl_extra_fields).
+/// Duplicate headers fail the state (..._csv_headers_decl_duplicate_headers' words).
+/// `limit` counts rows after the header row (test_map_item_reader_csv_max_items[2]).
 fn csv_rows(
     body: &str,
     headers: &CsvHeaders,
     delimiter: u8,
     limit: usize,
 ) -> Result<Vec<Value>, Failure> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(body.as_bytes());
-    let mut records = reader.records();
-    let bad = |e: csv::Error| Failure::new(READER_FAILED, format!("The object is not CSV: {e}"));
+    let mut records = csv_records(body, delimiter as char)?.into_iter();
     let headers: Vec<String> = match headers {
         CsvHeaders::Given(headers) => headers.clone(),
-        CsvHeaders::FirstRow => match records.next() {
-            Some(record) => record.map_err(bad)?.iter().map(str::to_string).collect(),
-            None => vec![],
-        },
+        CsvHeaders::FirstRow => records.next().unwrap_or_default(),
     };
     let mut seen = std::collections::BTreeSet::new();
     if !headers.iter().all(|h| seen.insert(h)) {
@@ -158,22 +149,86 @@ fn csv_rows(
             "CSV headers cannot contain duplicates.",
         ));
     }
-    let mut items = vec![];
-    for record in records.take(limit) {
-        let record = record.map_err(bad)?;
-        let row: Map<String, Value> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, header)| {
-                (
-                    header.clone(),
-                    Value::String(record.get(i).unwrap_or_default().to_string()),
-                )
-            })
-            .collect();
-        items.push(Value::Object(row));
+    Ok(records
+        .take(limit)
+        .map(|record| {
+            let row: Map<String, Value> = headers
+                .iter()
+                .enumerate()
+                .map(|(i, header)| {
+                    let value = record.get(i).cloned().unwrap_or_default();
+                    (header.clone(), Value::String(value))
+                })
+                .collect();
+            Value::Object(row)
+        })
+        .collect())
+}
+
+/// The records of a delimited text, by AWS's rules ("How Step Functions parses input
+/// CSV files", <https://docs.aws.amazon.com/step-functions/latest/dg/example-csv-parse-dist-map.html>):
+/// newlines end records; double quotes enclose delimiters and newlines, and a repeated
+/// double quote is one (in a quoted field or not: the guide's `{""MyKey"":""MyValue""}`
+/// is the JSON text `{"MyKey":"MyValue"}`); a backslash keeps a following backslash,
+/// double quote or delimiter as it is, and before any other character is dropped. An
+/// empty line is no record (no recording shows what AWS makes of one).
+fn csv_records(body: &str, delimiter: char) -> Result<Vec<Vec<String>>, Failure> {
+    let mut records = vec![];
+    let mut record: Vec<String> = vec![];
+    let mut field = String::new();
+    // Whether the current field has started (a quote opening it counts).
+    let mut started = false;
+    let mut quoted = false;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(&next) = chars.peek() {
+                    if next == '\\' || next == '"' || next == delimiter {
+                        field.push(next);
+                        chars.next();
+                    }
+                }
+                started = true;
+            }
+            '"' if chars.peek() == Some(&'"') && (quoted || started) => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => {
+                quoted = !quoted;
+                started = true;
+            }
+            c if quoted => field.push(c),
+            c if c == delimiter => {
+                record.push(std::mem::take(&mut field));
+                started = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                if started || !record.is_empty() {
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                }
+                started = false;
+            }
+            c => {
+                field.push(c);
+                started = true;
+            }
+        }
     }
-    Ok(items)
+    if quoted {
+        return Err(Failure::new(
+            READER_FAILED,
+            "The object is not CSV: a double quote opens a field that never ends",
+        ));
+    }
+    if started || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    Ok(records)
 }
 
 #[cfg(test)]
@@ -215,6 +270,39 @@ mod tests {
             1,
         );
         assert_eq!(piped.unwrap(), vec![json!({"A": "1", "B": "2"})]);
+        // The guide's example row, and its backslash rules.
+        let given = CsvHeaders::Given(vec![
+            "L".into(),
+            "N".into(),
+            "S".into(),
+            "O".into(),
+            "A".into(),
+        ]);
+        let rows = csv(
+            "abc,123,\"This string contains commas, a double quotation marks (\"\"), and a newline (\n)\",{\"\"MyKey\"\":\"\"MyValue\"\"},\"[1,2,3]\"\n",
+            given,
+            100,
+        );
+        assert_eq!(
+            rows.unwrap(),
+            vec![json!({"L": "abc", "N": "123",
+                "S": "This string contains commas, a double quotation marks (\"), and a newline (\n)",
+                "O": "{\"MyKey\":\"MyValue\"}", "A": "[1,2,3]"})]
+        );
+        let rows = csv(
+            "path,size\r\nC:\\\\Program Files\\\\MyApp.exe,6534512\r\na\\,b\\x,\"\"\n",
+            CsvHeaders::FirstRow,
+            100,
+        );
+        assert_eq!(
+            rows.unwrap(),
+            vec![
+                json!({"path": "C:\\Program Files\\MyApp.exe", "size": "6534512"}),
+                json!({"path": "a,bx", "size": ""}),
+            ]
+        );
+        let open = csv("A\n\"never closed\n", CsvHeaders::FirstRow, 100).unwrap_err();
+        assert!(open.cause.contains("never ends"), "{}", open.cause);
         let duplicate = csv("A,A\n1,2\n", CsvHeaders::FirstRow, 100).unwrap_err();
         assert_eq!(duplicate.cause, "CSV headers cannot contain duplicates.");
         assert_eq!(duplicate.error, READER_FAILED);

@@ -292,6 +292,11 @@ pub(crate) const ALREADY_EXISTS_CAUSE: &str = "*Cannot create already existing*"
 /// The words SageMaker uses for a taken name elsewhere ("... already exists"): the
 /// SageMaker Python SDK's `Session._create_resource`, which creates model package groups
 /// when missing, treats a `ValidationException` carrying either phrase as "exists".
+/// CreateModelPackageGroup of an existing group answers `ValidationException` with
+/// "Model Package Group already exists" (botocore has no error messages; AWS's own
+/// sample matches that code and text: aws-samples/amazon-sagemaker-drift-detection,
+/// batch_pipeline/infra/model_registry.py, `create_model_package_group`), which
+/// `*already exists*` matches.
 pub(crate) const ALREADY_EXISTS_CAUSES: &[&str] = &[ALREADY_EXISTS_CAUSE, "*already exists*"];
 
 /// The errors a SageMaker Task raises, by integration. An optimised integration names them

@@ -402,14 +402,17 @@ pub(crate) fn child_execution_name(parent: &str, child: Child, redrive_count: u3
 /// [`child_execution_name`] in ASL, evaluated in the Task's own Parameters: a Pass state
 /// before the Task succeeded on the first attempt and is not rerun by a redrive, so only
 /// the Task sees the current `$$.Execution.RedriveCount`. Intrinsics have no `if`, so the
-/// expression picks one of the two spellings by index: `States.ArrayUnique([0, count])`
-/// has one element when the count is 0 and two otherwise, minus one is the index.
+/// expression picks a spelling by index: `States.ArrayUnique([0, count])` has one element
+/// when the count is 0 and two otherwise, and that length indexes `[plain, plain,
+/// suffixed]` (no `States.MathAdd` with a negative literal, whose parsing is the one thing
+/// here the ASL documentation shows no example of).
 pub(crate) fn child_name_expression(child: Child) -> String {
     let suffix = child.suffix();
+    let plain = format!("States.Format('{{}}-{suffix}', $$.Execution.Name)");
     format!(
-        "States.ArrayGetItem(States.Array(States.Format('{{}}-{suffix}', $$.Execution.Name), \
+        "States.ArrayGetItem(States.Array({plain}, {plain}, \
          States.Format('{{}}-{suffix}-r{{}}', $$.Execution.Name, $$.Execution.RedriveCount)), \
-         States.MathAdd(States.ArrayLength(States.ArrayUnique(States.Array(0, $$.Execution.RedriveCount))), -1))"
+         States.ArrayLength(States.ArrayUnique(States.Array(0, $$.Execution.RedriveCount))))"
     )
 }
 

@@ -491,7 +491,9 @@ mod child_names {
                     "Name": "run-1",
                     "RedriveCount": count,
                 }});
-                let request = template.render(&json!({"Parameters": {}}), &context).unwrap();
+                let request = template
+                    .render(&json!({"Parameters": {}}), &context)
+                    .unwrap();
                 assert_eq!(
                     request["Name"],
                     json!(child_execution_name("run-1", child, count)),
@@ -499,8 +501,14 @@ mod child_names {
                 );
             }
         }
-        assert_eq!(child_execution_name("run-1", Child::Train, 0), "run-1-train");
-        assert_eq!(child_execution_name("run-1", Child::Deploy, 3), "run-1-deploy-r3");
+        assert_eq!(
+            child_execution_name("run-1", Child::Train, 0),
+            "run-1-train"
+        );
+        assert_eq!(
+            child_execution_name("run-1", Child::Deploy, 3),
+            "run-1-deploy-r3"
+        );
         assert_eq!(
             crate::stack::machines::main::longest_child_suffix(),
             "-deploy-r99999"

@@ -368,8 +368,7 @@ mod tests {
     #[test]
     fn service_roles_trust_only_this_account() {
         let template: serde_json::Value =
-            serde_json::from_str(&build(&Settings::default()).unwrap().template.to_json())
-                .unwrap();
+            serde_json::from_str(&build(&Settings::default()).unwrap().template.to_json()).unwrap();
         let mut checked = Vec::new();
         for (name, resource) in template["Resources"].as_object().unwrap() {
             if resource["Type"] != "AWS::IAM::Role" {
@@ -384,12 +383,19 @@ mod tests {
                 if service == "lambda.amazonaws.com" {
                     assert!(condition.is_null(), "{name}");
                 } else {
-                    assert_eq!(condition, &serde_json::json!({"Ref": "AWS::AccountId"}), "{name}");
+                    assert_eq!(
+                        condition,
+                        &serde_json::json!({"Ref": "AWS::AccountId"}),
+                        "{name}"
+                    );
                     checked.push(service.to_string());
                 }
             }
         }
-        assert!(checked.iter().any(|s| s == "scheduler.amazonaws.com"), "{checked:?}");
+        assert!(
+            checked.iter().any(|s| s == "scheduler.amazonaws.com"),
+            "{checked:?}"
+        );
     }
 
     /// A pinned image replaces both device variants in the Train machine, and the

@@ -792,7 +792,9 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         .local_resume("plain-paths")
         .stdout_contains("batch output: ")
         .stderr_contains("resuming plain-paths where it stopped (FAILED")
-        .stderr_contains("in DeployModel, which runs again as a new execution plain-paths-deploy-r1")
+        .stderr_contains(
+            "in DeployModel, which runs again as a new execution plain-paths-deploy-r1",
+        )
         .stderr_contains("Deploy › BatchTransform ✓")
         .stderr_lacks("Train › TrainModel")
         .run();
@@ -854,7 +856,11 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         .iter()
         .position(|k| k == "ExecutionRedriven")
         .unwrap_or_else(|| panic!("{main_kinds:?}"));
-    assert_eq!(main_kinds[redriven - 1], "ExecutionFailed", "{main_kinds:?}");
+    assert_eq!(
+        main_kinds[redriven - 1],
+        "ExecutionFailed",
+        "{main_kinds:?}"
+    );
     assert_eq!(
         main_kinds.last().map(String::as_str),
         Some("ExecutionSucceeded"),
@@ -887,8 +893,14 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         )
         .unwrap()
     };
-    assert_eq!(transform("automl-plain-paths-deploy")["TransformJobStatus"], "Failed");
-    assert_eq!(transform("automl-plain-paths-deploy-r1")["TransformJobStatus"], "Completed");
+    assert_eq!(
+        transform("automl-plain-paths-deploy")["TransformJobStatus"],
+        "Failed"
+    );
+    assert_eq!(
+        transform("automl-plain-paths-deploy-r1")["TransformJobStatus"],
+        "Completed"
+    );
     // The Main machine went on at its Deploy step: nothing before it ran again.
     let entered_after_redrive: Vec<String> = history("plain-paths")
         .iter()
@@ -912,7 +924,10 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
     );
     assert!(!kinds(&history("plain-paths-train")).contains(&"ExecutionRedriven".to_string()));
     assert!(
-        !sandbox.state().join("executions/plain-paths-train-r1").exists(),
+        !sandbox
+            .state()
+            .join("executions/plain-paths-train-r1")
+            .exists(),
         "the Train child succeeded: no second one"
     );
     // A succeeded run is not resumed.

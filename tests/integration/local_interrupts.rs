@@ -360,9 +360,8 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     let stderr = std::fs::read_to_string(sandbox.dir.path().join("resumed.stderr")).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains(
-            "(ABORTED in TrainModel, which runs again as a new execution ctrlc-train-r2"
-        ),
+        stderr
+            .contains("(ABORTED in TrainModel, which runs again as a new execution ctrlc-train-r2"),
         "{stderr}"
     );
     eprintln!("resume to the end: {:?}", started.elapsed());
@@ -383,7 +382,11 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     assert_eq!(redrives.len(), 2, "{main:?}");
     assert_eq!(main[redrives[0] - 1], "ExecutionAborted", "{main:?}");
     assert_eq!(main[redrives[1] - 1], "ExecutionAborted", "{main:?}");
-    assert_eq!(main.last().map(String::as_str), Some("ExecutionSucceeded"), "{main:?}");
+    assert_eq!(
+        main.last().map(String::as_str),
+        Some("ExecutionSucceeded"),
+        "{main:?}"
+    );
     // One child per attempt, each never redriven, each with its own training job.
     for (execution, status, job) in [
         ("ctrlc-train", "ABORTED", "Stopped"),
@@ -395,15 +398,16 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         assert_eq!(record["parentExecution"], "ctrlc", "{record:#}");
         assert!(record.get("redriveCount").is_none(), "{record:#}");
         let trained: Value = serde_json::from_str(
-            &std::fs::read_to_string(
-                sandbox
-                    .state()
-                    .join(format!("sagemaker/training-jobs/automl-{execution}/record.json")),
-            )
+            &std::fs::read_to_string(sandbox.state().join(format!(
+                "sagemaker/training-jobs/automl-{execution}/record.json"
+            )))
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(trained["TrainingJobStatus"], job, "{execution}: {trained:#}");
+        assert_eq!(
+            trained["TrainingJobStatus"], job,
+            "{execution}: {trained:#}"
+        );
     }
     assert_eq!(sandbox.processes_left(), Vec::<String>::new());
 }

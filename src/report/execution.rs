@@ -265,6 +265,41 @@ impl ExecutionRecord {
 mod tests {
     use super::*;
     use crate::report::recorded;
+    use serde_json::json;
+
+    /// A redriven Main execution that failed in DeployModel: its history lists the first
+    /// attempt's child and then the one the redrive started under its own name, in order,
+    /// so the report follows both and nothing guesses a child's name.
+    #[test]
+    fn a_redriven_execution_lists_every_attempts_child_in_order() {
+        let submitted = |id: u64, name: &str| {
+            json!({"id": id, "type": "TaskSubmitted", "taskSubmittedEventDetails": {
+                "resourceType": "states", "resource": "startExecution.sync:2",
+                "output": json!({
+                    "ExecutionArn": format!("arn:aws:states:eu-west-1:123456789012:execution:automl-DeployStateMachine-Z:{name}"),
+                    "StartDate": 1,
+                }).to_string(),
+            }})
+        };
+        let history = json!({"events": [
+            submitted(1, "run-1-deploy"),
+            {"id": 2, "type": "ExecutionFailed", "executionFailedEventDetails": {"error": "States.TaskFailed"}},
+            {"id": 3, "type": "ExecutionRedriven", "executionRedrivenEventDetails": {"redriveCount": 1}},
+            submitted(4, "run-1-deploy-r1"),
+            {"id": 5, "type": "ExecutionSucceeded", "executionSucceededEventDetails": {"output": "{}"}},
+        ]});
+        assert_eq!(
+            started_executions(&history),
+            [
+                ("run-1-deploy".to_string(), "Deploy".to_string()),
+                ("run-1-deploy-r1".to_string(), "Deploy".to_string())
+            ]
+        );
+        assert_eq!(
+            ExecutionRecord::from_history("run-1", history, Vec::new()).status,
+            ExecutionStatus::Succeeded
+        );
+    }
 
     #[test]
     fn a_rejected_aws_execution_and_its_training() {

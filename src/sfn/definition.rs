@@ -1,10 +1,10 @@
 //! Loading a state machine definition (ASL JSON) into what the interpreter runs. Every
 //! field is checked here, before anything runs: unknown fields, what the runner does not
-//! implement (JSONata; a Map's ItemReader, ItemBatcher and ResultWriter, which read and
-//! write S3), malformed paths, templates, intrinsic calls and choice rules, transitions
-//! to missing states, unreachable states (in the machine and in every Parallel branch
-//! and Map item processor), and Task resources no local back-end serves are all
-//! [`LoadError`]s naming state and field.
+//! implement (JSONata; a Map's ResultWriter, which writes S3), malformed paths,
+//! templates, intrinsic calls and choice rules, transitions to missing states,
+//! unreachable states (in the machine and in every Parallel branch and Map item
+//! processor), and Task resources no local back-end serves are all [`LoadError`]s naming
+//! state and field. A Distributed Map's ItemReader and ItemBatcher load in [`map_items`].
 
 use super::choice::Rule;
 use super::errors::LoadError;
@@ -14,6 +14,9 @@ use super::payload::Template;
 use super::time::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+mod map_items;
+pub(crate) use map_items::{CsvHeaders, Format, ItemBatcher, ItemReader, Source, MAX_ITEMS};
 
 /// A loaded machine.
 #[derive(Debug, Clone)]
@@ -152,6 +155,9 @@ pub(crate) struct MapState {
     pub(crate) tolerated_failure_percentage: Option<Given<f64>>,
     /// `Label`: names a Distributed Map's runs.
     pub(crate) label: Option<String>,
+    /// `ItemReader`: the items come from S3 (through the host), not from the input.
+    pub(crate) item_reader: Option<ItemReader>,
+    pub(crate) item_batcher: Option<ItemBatcher>,
     pub(crate) outcome: Outcome,
 }
 
@@ -421,8 +427,6 @@ impl Loader<'_> {
                     | "Arguments"
                     | "Output"
                     | "QueryLanguage"
-                    | "ItemReader"
-                    | "ItemBatcher"
                     | "ResultWriter" => "is not supported by the local runner",
                     _ => "is not a field of this state type",
                 };
@@ -832,6 +836,8 @@ impl Loader<'_> {
                         "ToleratedFailurePercentage",
                         "ToleratedFailurePercentagePath",
                         "Label",
+                        "ItemReader",
+                        "ItemBatcher",
                         "ResultSelector",
                         "ResultPath",
                         "Retry",
@@ -840,10 +846,10 @@ impl Loader<'_> {
                     ]),
                 )
                 .map_err(|e| match e.field.as_deref() {
-                    Some(field @ ("ItemReader" | "ItemBatcher" | "ResultWriter")) => self.error(
+                    Some(field @ "ResultWriter") => self.error(
                         Some(name),
                         Some(field),
-                        format!("`{field}` is not supported by the local runner: it reads or writes S3 objects, which the local runner does not serve (give the items in the state's input, with ItemsPath)"),
+                        format!("`{field}` is not supported by the local runner: it writes the results to S3 (leave it out to get them as the state's output)"),
                     ),
                     _ => e,
                 })?;
@@ -884,6 +890,12 @@ impl Loader<'_> {
                 };
                 let (processor, distributed) =
                     self.branch(name, processor_key, &fields[processor_key])?;
+                // "ItemReader (Map)", "ItemBatcher (Map)": Distributed Map fields.
+                for key in ["ItemReader", "ItemBatcher"] {
+                    if fields.contains_key(key) && !distributed {
+                        return Err(self.error(Some(name), Some(key), format!("only a Distributed Map (`{processor_key}.ProcessorConfig.Mode`: DISTRIBUTED) has `{key}`")));
+                    }
+                }
                 let tolerated_failure_percentage = match (fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
                     (Some(_), Some(_)) => return Err(self.error(Some(name), Some("ToleratedFailurePercentagePath"), "give `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`, not both")),
                     (Some(v), None) => Some(Given::Value(v.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| self.error(Some(name), Some("ToleratedFailurePercentage"), format!("must be a number from 0 to 100, got {}", compact(v))))?)),
@@ -906,6 +918,8 @@ impl Loader<'_> {
                     )?,
                     tolerated_failure_percentage,
                     label: self.string(Some(name), fields, "Label")?,
+                    item_reader: self.item_reader(name, fields)?,
+                    item_batcher: self.item_batcher(name, fields)?,
                     outcome: self.outcome(name, fields)?,
                 }))
             }
@@ -1267,8 +1281,20 @@ mod tests {
     fn rejects_what_it_cannot_run() {
         let cases = [
             (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ResultWriter": {}, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "writes the results to S3",
+            ),
+            (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {}, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
-                "reads or writes S3",
+                "only a Distributed Map",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"}}, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "ItemReader.ReaderConfig.CSVHeaderLocation",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": 100000001}}, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "at most 100000000",
             ),
             (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "A"}}}]}}}),

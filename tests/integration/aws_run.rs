@@ -442,6 +442,10 @@ fn stop_then_redrive_picks_the_aborted_execution() {
         .arg("redrive")
         .status(1)
         .stderr_contains("redriving newer: it ended ABORTED")
+        // Its first redrive: a rerun child gets the name the Main machine gives it then.
+        .stderr_contains(
+            "a rerun TrainModel starts newer-train-r1, a rerun DeployModel starts newer-deploy-r1",
+        )
         .stderr_contains("states:RedriveExecution")
         .stderr_lacks("panicked")
         .run();

@@ -1067,15 +1067,16 @@ fn our_machines_choice_skeletons_agree() {
 
 /// Executions started from the console skip `automl run`'s name check: the Main machine
 /// refuses, before any Task (nothing is created), a name SageMaker would refuse once it
-/// names resources `<stack>-<name>-deploy` — by character (`_`, `.`, non-ASCII) and by
-/// length (the stack here is `automl`: at most 49 characters). Both interpreters agree.
+/// names resources `<stack>-<name>-deploy` (`<stack>-<name>-deploy-r<n>` after the n-th
+/// redrive, n < 100,000) — by character (`_`, `.`, non-ASCII) and by length (the stack
+/// here is `automl`: at most 63 - 7 - 14 = 42 characters). Both interpreters agree.
 #[test]
 fn the_main_machine_refuses_names_sagemaker_would_refuse() {
     let definition = skeleton(MachineId::Main);
     let input = json!({"Parameters": {"Flow": {"Train": true, "Evaluate": false, "Deploy": false}, "Mock": {
         "TrainModel": {"ExecutionArn": "arn:x", "ModelName": "m", "ModelPath": "s3://b/m.tar.gz", "TrainingJobName": "j"},
     }}});
-    let longest = "a".repeat(49);
+    let longest = "a".repeat(42);
     let cases: Vec<(String, Option<&str>)> = vec![
         ("ok-run-1".into(), None),
         (longest.clone(), None),
@@ -1125,6 +1126,47 @@ fn the_main_machine_refuses_names_sagemaker_would_refuse() {
                 );
             }
         }
+    }
+}
+
+/// The Main machine names each attempt's child in the Task's own Parameters, picking
+/// `<name>-train` or `<name>-train-r<n>` by `$$.Execution.RedriveCount` with intrinsics
+/// (no `if` in ASL). Neither moto nor this test can redrive, so the count comes from the
+/// input here (`$.Count` in place of `$$.Execution.RedriveCount`), and both interpreters
+/// must give the name the machine intends on the first attempt, after one redrive and
+/// after the most the history allows.
+#[test]
+fn the_child_name_picks_the_redrive_suffix_alike_in_both_interpreters() {
+    let main = stack::build(&Settings::default())
+        .unwrap()
+        .definition_json(MachineId::Main);
+    let mut parameters = json!({});
+    for state in ["TrainModel", "DeployModel"] {
+        let expression = main["States"][state]["Parameters"]["Name.$"]
+            .as_str()
+            .unwrap()
+            .replace("$$.Execution.RedriveCount", "$.Count");
+        parameters[format!("{state}.$")] = json!(expression);
+    }
+    let definition = json!({"StartAt": "Name", "States": {
+        "Name": {"Type": "Pass", "Parameters": parameters, "End": true},
+    }});
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (count, suffix) in [(0, ""), (1, "-r1"), (12_499, "-r12499")] {
+        let input = json!({"Count": count});
+        let name = format!("run-{count}");
+        let (theirs, arn) = emulator.run(&machine, &name, &input);
+        let ours = run_local(&definition, &input, &name, &machine, &arn);
+        assert_eq!(ours, theirs, "count {count}");
+        assert_eq!(
+            ours.output,
+            Some(json!({
+                "TrainModel": format!("{name}-train{suffix}"),
+                "DeployModel": format!("{name}-deploy{suffix}"),
+            })),
+            "count {count}"
+        );
     }
 }
 

@@ -783,6 +783,9 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         .local_resume("plain-paths")
         .stdout_contains("batch output: ")
         .stderr_contains("resuming plain-paths where it stopped (FAILED")
+        .stderr_contains(
+            "in DeployModel, which runs again as a new execution plain-paths-deploy-r1",
+        )
         .stderr_contains("Deploy › BatchTransform ✓")
         .stderr_lacks("Train › TrainModel")
         .run();
@@ -805,7 +808,10 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         "{}",
         stdout(&output)
     );
-    // Each execution keeps its name and ARN; the failed ones went on in the same history.
+    // The Main execution keeps its name and ARN and goes on in the same history; as on
+    // AWS, its rerun DeployModel starts a new child named after the redrive count (the
+    // failed child is closed: StartExecution of its name would be refused), and that
+    // child runs the batch transform under its own name.
     let history = |name: &str| -> Vec<Value> {
         let text = std::fs::read_to_string(
             sandbox
@@ -818,32 +824,8 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
             .unwrap()
             .clone()
     };
-    let kinds = |events: &[Value]| -> Vec<String> {
-        events
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_string())
-            .collect()
-    };
-    for name in ["plain-paths", "plain-paths-deploy"] {
-        let events = history(name);
-        let kinds = kinds(&events);
-        let redriven = kinds
-            .iter()
-            .position(|k| k == "ExecutionRedriven")
-            .unwrap_or_else(|| panic!("{name}: {kinds:?}"));
-        assert_eq!(kinds[redriven - 1], "ExecutionFailed", "{name}: {kinds:?}");
-        assert_eq!(
-            kinds.last().map(String::as_str),
-            Some("ExecutionSucceeded"),
-            "{name}: {kinds:?}"
-        );
-        assert_eq!(
-            events[redriven]["executionRedrivenEventDetails"]["redriveCount"],
-            1
-        );
-        let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
-        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{name}");
-        let record: Value = serde_json::from_str(
+    let record = |name: &str| -> Value {
+        serde_json::from_str(
             &std::fs::read_to_string(
                 sandbox
                     .state()
@@ -851,10 +833,65 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
             )
             .unwrap(),
         )
-        .unwrap();
-        assert_eq!(record["status"], "SUCCEEDED");
-        assert_eq!(record["redriveCount"], 1);
-    }
+        .unwrap()
+    };
+    let kinds = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let events = history("plain-paths");
+    let main_kinds = kinds(&events);
+    let redriven = main_kinds
+        .iter()
+        .position(|k| k == "ExecutionRedriven")
+        .unwrap_or_else(|| panic!("{main_kinds:?}"));
+    assert_eq!(
+        main_kinds[redriven - 1],
+        "ExecutionFailed",
+        "{main_kinds:?}"
+    );
+    assert_eq!(
+        main_kinds.last().map(String::as_str),
+        Some("ExecutionSucceeded"),
+        "{main_kinds:?}"
+    );
+    assert_eq!(
+        events[redriven]["executionRedrivenEventDetails"]["redriveCount"],
+        1
+    );
+    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
+    assert_eq!(record("plain-paths")["status"], "SUCCEEDED");
+    assert_eq!(record("plain-paths")["redriveCount"], 1);
+    // The first attempt's child stays as it ended; the second one is new and succeeded.
+    let first = record("plain-paths-deploy");
+    assert_eq!(first["status"], "FAILED", "{first}");
+    assert!(!kinds(&history("plain-paths-deploy")).contains(&"ExecutionRedriven".to_string()));
+    let second = record("plain-paths-deploy-r1");
+    assert_eq!(second["status"], "SUCCEEDED", "{second}");
+    assert_eq!(second["parentExecution"], "plain-paths", "{second}");
+    assert!(second.get("redriveCount").is_none(), "{second}");
+    let transform = |name: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(
+                sandbox
+                    .state()
+                    .join(format!("sagemaker/transform-jobs/{name}/record.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        transform("automl-plain-paths-deploy")["TransformJobStatus"],
+        "Failed"
+    );
+    assert_eq!(
+        transform("automl-plain-paths-deploy-r1")["TransformJobStatus"],
+        "Completed"
+    );
     // The Main machine went on at its Deploy step: nothing before it ran again.
     let entered_after_redrive: Vec<String> = history("plain-paths")
         .iter()
@@ -877,6 +914,13 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         "{entered_after_redrive:?}"
     );
     assert!(!kinds(&history("plain-paths-train")).contains(&"ExecutionRedriven".to_string()));
+    assert!(
+        !sandbox
+            .state()
+            .join("executions/plain-paths-train-r1")
+            .exists(),
+        "the Train child succeeded: no second one"
+    );
     // A succeeded run is not resumed.
     sandbox
         .local_resume("plain-paths")

@@ -10,6 +10,7 @@
 
 pub(crate) mod evaluate;
 pub(crate) mod expiry;
+pub(crate) mod item_reader;
 pub(crate) mod models;
 pub(crate) mod registry;
 pub(crate) mod scaling;

@@ -1,12 +1,47 @@
 //! The Train machine: one SageMaker training job running the AutoGluon training image
 //! with our scripts, then a SageMaker model on the AutoGluon inference image. Its output
-//! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads.
+//! (`ModelName`, `ModelPath`, `TrainingJobName`) is what the Main machine reads. A Train
+//! execution that a redriven Main execution starts again reuses the first attempt's
+//! training job when that job completed (see [`FIRST_ATTEMPT`]).
 
-use crate::asl::{Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition};
+use crate::asl::{
+    Catcher, Choice, Condition, Fail, Pass, Retrier, StateMachine, Task, Test, Transition,
+};
 use crate::stack::images::{GPU_INSTANCE_PATTERNS, GRAVITON_INSTANCE_PATTERNS};
 use crate::stack::settings::defaults;
 use crate::stack::{assets, sagemaker_task, Creates, Placeholder, Settings};
 use serde_json::json;
+
+/// The input field in which the Main machine's TrainModel Task names the training job of
+/// its first attempt: `{"TrainingJobName": "<stack>-<name>-train"}` (what this machine's
+/// NameTrainingJob names the job of the first Train execution, `<name>-train`).
+///
+/// Why: a redrive of a Main execution whose Train execution failed after its training
+/// job completed (CreateModel refused, a throttled call out of retries) reruns TrainModel,
+/// which starts a new Train execution `<name>-train-r<n>` (main.rs,
+/// `child_execution_name`), whose own job name is new. Without this field it would train
+/// again: minutes to hours of instances for a model that already lies in S3. With it,
+/// the rerun describes the first job and, when it is `Completed`, goes straight to
+/// CreateModel with that job's artifacts; any other status (Failed, Stopped, InProgress
+/// of a job stopped with its execution) or no such job trains under the new name, as a
+/// first attempt would.
+///
+/// Why this design: the first attempt's job name does not depend on the redrive count, so
+/// Main passes it on every attempt and the Train machine tells a rerun by the name alone
+/// (its own job name differs), with no extra input a console user must supply (absent,
+/// the execution is its own first attempt). Only the first attempt's job is looked at: a
+/// second redrive after a rerun that trained its own job and failed again trains again
+/// (finding the newest completed job of all attempts would need ListTrainingJobs with a
+/// name filter and a sort, one more call and grant for a rare chain of failures).
+pub(crate) const FIRST_ATTEMPT: &str = "FirstAttempt";
+
+/// What SageMaker says in the cause of a DescribeTrainingJob of a job that does not
+/// exist: a `ValidationException` "Requested resource not found." rather than the
+/// modeled `ResourceNotFound` (aws/aws-sdk#165, "`DescribeTrainingJob` returns
+/// `ValidationException` instead of `ResourceNotFoundException` for non-existent
+/// resource"); the AWS SDK integration names an unmodeled error after the SDK's base
+/// exception, `SageMaker.SageMakerException`, as the Deploy machine's FindEndpoint sees.
+pub(crate) const JOB_NOT_FOUND_CAUSE: &str = "*Requested resource not found*";
 
 pub(crate) fn machine(settings: &Settings) -> StateMachine {
     let next = |name: &str| Transition::Next(name.to_string());
@@ -47,7 +82,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 Condition::compare("$.Parameters.Train.FeatureImportance", Test::IsPresent(false)),
                 "DefaultFeatureImportance",
             )
-            .otherwise("NameTrainingJob"),
+            .otherwise("CheckFirstAttempt"),
     )
     .state(
         "DefaultFeatureImportance",
@@ -57,9 +92,24 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "TimeLimit": defaults::FEATURE_IMPORTANCE_TIME_LIMIT,
                 "SubsampleSize": defaults::FEATURE_IMPORTANCE_SUBSAMPLE_SIZE,
             }),
-            next("NameTrainingJob"),
+            next("CheckFirstAttempt"),
         )
         .result_path("$.Parameters.Train.FeatureImportance"),
+    )
+    .state(
+        "CheckFirstAttempt",
+        Choice::new()
+            .comment("The Main machine names its first attempt's training job; an execution started otherwise is its own first attempt.")
+            .when(
+                Condition::compare(&format!("$.{FIRST_ATTEMPT}"), Test::IsPresent(false)),
+                "ThisIsTheFirstAttempt",
+            )
+            .otherwise("NameTrainingJob"),
+    )
+    .state(
+        "ThisIsTheFirstAttempt",
+        Pass::new(json!({ "TrainingJobName.$": job_name_expression() }), next("NameTrainingJob"))
+            .result_path(&format!("$.{FIRST_ATTEMPT}")),
     )
     .state(
         "NameTrainingJob",
@@ -67,7 +117,8 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             json!({
                 "Parameters.$": "$.Parameters",
                 // SageMaker names: stack prefix (scopes IAM and clean-up) + this execution's name.
-                "JobName.$": format!("States.Format('{{}}-{{}}', '{}', $$.Execution.Name)", Placeholder::StackName),
+                "JobName.$": job_name_expression(),
+                (format!("{FIRST_ATTEMPT}.$")): format!("$.{FIRST_ATTEMPT}"),
             }),
             next("ChooseTrainingImage"),
         )
@@ -108,8 +159,89 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
             )
             .otherwise("ServeOnCpu"),
     )
-    .state("ServeOnGpu", image_pass(Placeholder::InferenceImageGpu, "$.Images.Inference", "TrainModel"))
-    .state("ServeOnCpu", image_pass(Placeholder::InferenceImage, "$.Images.Inference", "TrainModel"))
+    .state("ServeOnGpu", image_pass(Placeholder::InferenceImageGpu, "$.Images.Inference", "IsRerun"))
+    .state("ServeOnCpu", image_pass(Placeholder::InferenceImage, "$.Images.Inference", "IsRerun"))
+    .state(
+        "IsRerun",
+        Choice::new()
+            .comment("A rerun (its job name is not the first attempt's) looks for the first attempt's job before training.")
+            .when(
+                Condition::compare("$.JobName", Test::StringEqualsPath(format!("$.{FIRST_ATTEMPT}.TrainingJobName"))),
+                "TrainModel",
+            )
+            .otherwise("DescribeFirstAttemptJob"),
+    )
+    .state(
+        "DescribeFirstAttemptJob",
+        // No optimised integration describes a job: Step Functions' SageMaker page lists
+        // only Create*/UpdateEndpoint ("Create and manage Amazon SageMaker AI jobs with
+        // Step Functions", Optimized SageMaker AI APIs), so the AWS SDK integration.
+        Task::new("arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeTrainingJob", next("DidFirstAttemptComplete"))
+            .parameters(json!({ "TrainingJobName.$": format!("$.{FIRST_ATTEMPT}.TrainingJobName") }))
+            .result_selector(json!({
+                "TrainingJobName.$": "$.TrainingJobName",
+                "TrainingJobStatus.$": "$.TrainingJobStatus",
+                // Absent until the job has artifacts: read below only when Completed.
+                "Description.$": "$",
+            }))
+            .result_path(&format!("$.{FIRST_ATTEMPT}.Job"))
+            .retry(Retrier {
+                error_equals: vec!["SageMaker.ThrottlingException".to_string()],
+                interval_seconds: 5,
+                max_attempts: 3,
+                backoff_rate: 2.0,
+            })
+            .catch(Catcher {
+                error_equals: vec![
+                    "SageMaker.SageMakerException".to_string(),
+                    "SageMaker.ValidationException".to_string(),
+                    "SageMaker.ResourceNotFoundException".to_string(),
+                ],
+                result_path: Some(format!("$.{FIRST_ATTEMPT}.Error")),
+                next: "IsFirstAttemptJobMissing".to_string(),
+            }),
+    )
+    .state(
+        "IsFirstAttemptJobMissing",
+        Choice::new()
+            .comment("The first attempt never created its job (it failed before): train. Any other refusal (access denied) fails as SageMaker said.")
+            .when(
+                Condition::or(vec![
+                    Condition::string_matches(&format!("$.{FIRST_ATTEMPT}.Error.Cause"), JOB_NOT_FOUND_CAUSE),
+                    Condition::string_equals(&format!("$.{FIRST_ATTEMPT}.Error.Error"), "SageMaker.ResourceNotFoundException"),
+                ]),
+                "TrainModel",
+            )
+            .otherwise("DescribeFirstAttemptJobFailed"),
+    )
+    .state(
+        "DescribeFirstAttemptJobFailed",
+        Fail::rethrow(&format!("$.{FIRST_ATTEMPT}.Error.Error"), &format!("$.{FIRST_ATTEMPT}.Error.Cause")),
+    )
+    .state(
+        "DidFirstAttemptComplete",
+        Choice::new()
+            .comment("Only a Completed job has the model; a Failed or Stopped one is trained again under this attempt's name.")
+            .when(
+                Condition::string_equals(&format!("$.{FIRST_ATTEMPT}.Job.TrainingJobStatus"), "Completed"),
+                "ReuseFirstAttemptJob",
+            )
+            .otherwise("TrainModel"),
+    )
+    .state(
+        "ReuseFirstAttemptJob",
+        Pass::new(
+            // What TrainModel's ResultSelector gives, from the same DescribeTrainingJob
+            // response (createTrainingJob.sync's output is that response).
+            json!({
+                "TrainingJobName.$": format!("$.{FIRST_ATTEMPT}.Job.TrainingJobName"),
+                "ModelArtifacts.$": format!("$.{FIRST_ATTEMPT}.Job.Description.ModelArtifacts.S3ModelArtifacts"),
+            }),
+            next("CreateModel"),
+        )
+        .comment("The first attempt's job completed: its model is created under this attempt's name, without training again.")
+        .result_path("$.TrainingJob"),
+    )
     ;
     let machine = sagemaker_task(
         machine,
@@ -222,6 +354,14 @@ pub(crate) fn serving_environment(settings: &Settings) -> serde_json::Value {
         "SAGEMAKER_MODEL_SERVER_WORKERS": settings.model_server_workers.to_string(),
         "SAGEMAKER_MODEL_SERVER_TIMEOUT": settings.model_server_timeout.to_string(),
     })
+}
+
+/// `<stack>-<this execution's name>`: the name of the training job and the model.
+fn job_name_expression() -> String {
+    format!(
+        "States.Format('{{}}-{{}}', '{}', $$.Execution.Name)",
+        Placeholder::StackName
+    )
 }
 
 /// True when `variable` (an instance type) matches one of `patterns`.

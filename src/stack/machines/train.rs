@@ -396,3 +396,214 @@ fn channel(name: &str, path: &str) -> serde_json::Value {
         },
     })
 }
+
+#[cfg(test)]
+mod rerun {
+    //! The Train machine's rerun path, run by the interpreter against a scripted SageMaker:
+    //! which calls it makes and what it outputs for each answer DescribeTrainingJob can give.
+    use super::FIRST_ATTEMPT;
+    use crate::sfn::{
+        execute, Definition, ExecutionInfo, ExecutionStatus, Failure, Host, TaskCall, Timestamp,
+    };
+    use crate::stack::machines::main::{child_execution_name, Child};
+    use crate::stack::{build, MachineId, Settings};
+    use serde_json::{json, Value};
+
+    const STACK: &str = "automl";
+    const FIRST_JOB: &str = "automl-run-1-train";
+    const FIRST_ARTIFACTS: &str = "s3://data/output/automl-run-1-train/output/model.tar.gz";
+
+    /// Answers DescribeTrainingJob with `describe`; a training job completes; a model is made.
+    struct SageMaker {
+        describe: Result<Value, Failure>,
+        calls: Vec<(String, Value)>,
+    }
+
+    impl Host for SageMaker {
+        fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+            let operation = call.resource.rsplit(":::").next().unwrap().to_string();
+            self.calls.push((operation.clone(), call.input.clone()));
+            match operation.as_str() {
+                "aws-sdk:sagemaker:describeTrainingJob" => self.describe.clone(),
+                "sagemaker:createTrainingJob.sync" => Ok(json!({
+                    "TrainingJobName": call.input["TrainingJobName"],
+                    "TrainingJobStatus": "Completed",
+                    "ModelArtifacts": {"S3ModelArtifacts": format!(
+                        "s3://data/output/{}/output/model.tar.gz",
+                        call.input["TrainingJobName"].as_str().unwrap()
+                    )},
+                })),
+                "sagemaker:createModel" => Ok(json!({"ModelArn": "arn"})),
+                other => panic!("unexpected call {other}"),
+            }
+        }
+    }
+
+    fn job(status: &str) -> Result<Value, Failure> {
+        let mut job = json!({"TrainingJobName": FIRST_JOB, "TrainingJobStatus": status});
+        if status == "Completed" {
+            job["ModelArtifacts"] = json!({"S3ModelArtifacts": FIRST_ARTIFACTS});
+        }
+        Ok(job)
+    }
+
+    /// Runs Train execution `name` with `first_attempt` (as Main passes it, or absent).
+    fn run(
+        name: &str,
+        first_attempt: Option<&str>,
+        describe: Result<Value, Failure>,
+    ) -> (
+        ExecutionStatus,
+        Option<Value>,
+        Option<String>,
+        Vec<(String, Value)>,
+    ) {
+        let definition = build(&Settings::default())
+            .unwrap()
+            .definition_json(MachineId::Train);
+        let text = serde_json::to_string(&definition)
+            .unwrap()
+            .replace("${AWS::StackName}", STACK)
+            .replace("${AWS::Partition}", "aws");
+        let definition: Value = serde_json::from_str(&text).unwrap();
+        let loaded = Definition::load("Train", &definition, &|_| Ok(())).unwrap();
+        let mut input = json!({"Parameters": {"Train": {
+            "TrainDataPath": "s3://data/train.csv", "TestDataPath": "s3://data/test.csv",
+            "TrainingOutput": "s3://data/output", "InstanceCount": 1,
+            "InstanceType": "ml.m5.xlarge", "InitArgs": {"label": "y"},
+        }}});
+        if let Some(job) = first_attempt {
+            input[FIRST_ATTEMPT] = json!({ "TrainingJobName": job });
+        }
+        let info = ExecutionInfo {
+            name: name.into(),
+            arn: format!("arn:aws:states:eu-west-1:1:execution:Train:{name}"),
+            machine_arn: "arn:aws:states:eu-west-1:1:stateMachine:Train".into(),
+            machine_name: "Train".into(),
+            role_arn: "arn:aws:iam::1:role/r".into(),
+            start: Timestamp::now(),
+            input,
+            redrive_count: 0,
+        };
+        let mut host = SageMaker {
+            describe,
+            calls: Vec::new(),
+        };
+        let outcome = execute(&loaded, info, 0, None, &mut host);
+        (outcome.status, outcome.output, outcome.error, host.calls)
+    }
+
+    fn operations(calls: &[(String, Value)]) -> Vec<&str> {
+        calls
+            .iter()
+            .map(|(operation, _)| operation.as_str())
+            .collect()
+    }
+
+    const TRAINS: [&str; 2] = ["sagemaker:createTrainingJob.sync", "sagemaker:createModel"];
+
+    #[test]
+    fn a_first_attempt_or_an_execution_started_without_main_trains_without_looking() {
+        for first_attempt in [Some(FIRST_JOB), None] {
+            let (status, output, _, calls) = run("run-1-train", first_attempt, job("Completed"));
+            assert_eq!(status, ExecutionStatus::Succeeded, "{first_attempt:?}");
+            assert_eq!(operations(&calls), TRAINS, "{first_attempt:?}");
+            assert_eq!(output.unwrap()["TrainingJobName"], FIRST_JOB);
+        }
+    }
+
+    #[test]
+    fn a_rerun_reuses_the_first_attempts_completed_job_and_names_the_model_after_itself() {
+        let (status, output, _, calls) = run("run-1-train-r1", Some(FIRST_JOB), job("Completed"));
+        assert_eq!(status, ExecutionStatus::Succeeded);
+        assert_eq!(
+            operations(&calls),
+            [
+                "aws-sdk:sagemaker:describeTrainingJob",
+                "sagemaker:createModel"
+            ]
+        );
+        assert_eq!(calls[0].1, json!({"TrainingJobName": FIRST_JOB}));
+        assert_eq!(calls[1].1["ModelName"], "automl-run-1-train-r1");
+        assert_eq!(
+            calls[1].1["PrimaryContainer"]["ModelDataUrl"],
+            FIRST_ARTIFACTS
+        );
+        let output = output.unwrap();
+        assert_eq!(output["TrainingJobName"], FIRST_JOB);
+        assert_eq!(output["ModelPath"], FIRST_ARTIFACTS);
+        assert_eq!(output["ModelName"], "automl-run-1-train-r1");
+        // The same shape as a first attempt's output.
+        let (_, first, _, _) = run("run-1-train", Some(FIRST_JOB), job("Completed"));
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&output), keys(&first.unwrap()));
+    }
+
+    #[test]
+    fn a_rerun_trains_again_when_the_first_job_did_not_complete_or_never_existed() {
+        let not_found = Err(Failure::new(
+            "SageMaker.SageMakerException",
+            "Requested resource not found. (Service: SageMaker, Status Code: 400, Request ID: r)",
+        ));
+        for describe in [job("Failed"), job("Stopped"), job("InProgress"), not_found] {
+            let (status, output, _, calls) =
+                run("run-1-train-r1", Some(FIRST_JOB), describe.clone());
+            assert_eq!(status, ExecutionStatus::Succeeded, "{describe:?}");
+            assert_eq!(
+                operations(&calls),
+                [
+                    "aws-sdk:sagemaker:describeTrainingJob",
+                    TRAINS[0],
+                    TRAINS[1]
+                ],
+                "{describe:?}"
+            );
+            assert_eq!(calls[1].1["TrainingJobName"], "automl-run-1-train-r1");
+            assert_eq!(output.unwrap()["TrainingJobName"], "automl-run-1-train-r1");
+        }
+    }
+
+    #[test]
+    fn a_rerun_that_may_not_describe_the_first_job_fails_with_sagemakers_error() {
+        let denied = Err(Failure::new(
+            "SageMaker.SageMakerException",
+            "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: sagemaker:DescribeTrainingJob (Service: SageMaker, Status Code: 400, Request ID: r)",
+        ));
+        let (status, _, error, calls) = run("run-1-train-r1", Some(FIRST_JOB), denied);
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(error.as_deref(), Some("SageMaker.SageMakerException"));
+        assert_eq!(
+            operations(&calls),
+            ["aws-sdk:sagemaker:describeTrainingJob"]
+        );
+    }
+
+    /// Main's TrainModel names the first attempt's job as the first Train execution's
+    /// NameTrainingJob does, on every attempt.
+    #[test]
+    fn main_names_the_first_attempts_job_on_every_attempt() {
+        let main = build(&Settings::default())
+            .unwrap()
+            .definition_json(MachineId::Main);
+        let parameters = &main["States"][Child::Train.state()]["Parameters"];
+        let template = crate::sfn::payload::Template::compile(parameters).unwrap();
+        for count in [0u32, 1, 7, 12_499] {
+            let context = json!({"Execution": {
+                "Id": "arn:aws:states:eu-west-1:1:execution:Main:run-1",
+                "Name": "run-1",
+                "RedriveCount": count,
+            }});
+            let request = template
+                .render(&json!({"Parameters": {}}), &context)
+                .unwrap();
+            assert_eq!(
+                request["Input"][FIRST_ATTEMPT]["TrainingJobName"],
+                json!(format!(
+                    "${{AWS::StackName}}-{}",
+                    child_execution_name("run-1", Child::Train, 0)
+                )),
+                "after {count} redrives"
+            );
+        }
+    }
+}

@@ -825,7 +825,7 @@ fn plain_paths_work_and_a_run_resumes_without_training_again_after_create_model_
         .local_resume("plain-paths")
         .status(1)
         .stderr_contains("resuming plain-paths where it stopped (FAILED")
-        .stderr_contains("in TrainModel, which runs again as a new execution plain-paths-train-r1")
+        .stderr_contains("in TrainModel, which runs again as a new execution plain-paths-train-r1, reusing training job automl-plain-paths-train if that job completed")
         .stderr_contains("Train › DescribeFirstAttemptJob ✓")
         .stderr_contains("Train › ReuseFirstAttemptJob ✓")
         .stderr_contains("Train › CreateModel ✓")

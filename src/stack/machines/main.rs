@@ -399,6 +399,19 @@ pub(crate) fn child_execution_name(parent: &str, child: Child, redrive_count: u3
     }
 }
 
+/// What a rerun `child` does besides starting under its new name, for the redrive
+/// messages: a rerun Train execution reuses the first attempt's training job
+/// (`<stack>-<parent>-train`) when it completed (`crate::stack::machines::train::FIRST_ATTEMPT`).
+pub(crate) fn rerun_note(stack: &str, parent: &str, child: Child) -> String {
+    match child {
+        Child::Train => format!(
+            ", reusing training job {stack}-{} if that job completed",
+            child_execution_name(parent, child, 0)
+        ),
+        Child::Deploy => String::new(),
+    }
+}
+
 /// [`child_execution_name`] in ASL, evaluated in the Task's own Parameters: a Pass state
 /// before the Task succeeded on the first attempt and is not rerun by a redrive, so only
 /// the Task sees the current `$$.Execution.RedriveCount`. Intrinsics have no `if`, so the

@@ -447,17 +447,16 @@ mod rerun {
         Ok(job)
     }
 
-    /// Runs Train execution `name` with `first_attempt` (as Main passes it, or absent).
-    fn run(
-        name: &str,
-        first_attempt: Option<&str>,
-        describe: Result<Value, Failure>,
-    ) -> (
+    /// How a Train execution ended, and the SageMaker calls it made (operation, request).
+    type Ran = (
         ExecutionStatus,
         Option<Value>,
         Option<String>,
         Vec<(String, Value)>,
-    ) {
+    );
+
+    /// Runs Train execution `name` with `first_attempt` (as Main passes it, or absent).
+    fn run(name: &str, first_attempt: Option<&str>, describe: Result<Value, Failure>) -> Ran {
         let definition = build(&Settings::default())
             .unwrap()
             .definition_json(MachineId::Train);

@@ -22,14 +22,16 @@ use serde_json::json;
 /// `child_execution_name`), whose own job name is new. Without this field it would train
 /// again: minutes to hours of instances for a model that already lies in S3. With it,
 /// the rerun describes the first job and, when it is `Completed`, goes straight to
-/// CreateModel with that job's artifacts; any other status (Failed, Stopped, InProgress
-/// of a job stopped with its execution) or no such job trains under the new name, as a
-/// first attempt would.
+/// CreateModel with that job's artifacts; any other status (Failed, Stopped, or
+/// InProgress/Stopping, which no rerun waits for) or no such job trains under the new
+/// name, as a first attempt would. The model still takes the rerun's own name: the first
+/// attempt's model name may be the very thing that was refused.
 ///
 /// Why this design: the first attempt's job name does not depend on the redrive count, so
-/// Main passes it on every attempt and the Train machine tells a rerun by the name alone
-/// (its own job name differs), with no extra input a console user must supply (absent,
-/// the execution is its own first attempt). Only the first attempt's job is looked at: a
+/// Main passes it on every attempt (ASL cannot strip `-r<n>` off the Train execution's
+/// own name to find it) and the Train machine tells a rerun by the name alone (its own
+/// job name differs), with no extra input a console user must supply (absent, the
+/// execution is its own first attempt). Only the first attempt's job is looked at: a
 /// second redrive after a rerun that trained its own job and failed again trains again
 /// (finding the newest completed job of all attempts would need ListTrainingJobs with a
 /// name filter and a sort, one more call and grant for a rare chain of failures).

@@ -663,3 +663,40 @@ mod progress_tests {
         assert_eq!(progress_line("tabular_train: init_args={}"), None);
     }
 }
+
+#[cfg(test)]
+mod describe_tests {
+    use super::describe;
+    use crate::local::backends::Env;
+    use crate::local::objects::Objects;
+    use crate::local::store::{ResourceKind, Store};
+    use serde_json::json;
+
+    /// DescribeTrainingJob answers from the job's record, and a job never created as
+    /// SageMaker does (the cause the Train machine's IsFirstAttemptJobMissing matches).
+    #[test]
+    fn describe_reads_the_record_and_a_missing_job_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            store: Store::new(dir.path().join("state")),
+            objects: Objects::new(dir.path().join("objects")),
+            python: Err("no python needed".into()),
+        };
+        let record = json!({"TrainingJobName": "automl-x-train", "TrainingJobStatus": "Completed"});
+        env.store
+            .claim_resource(ResourceKind::TrainingJob, "automl-x-train")
+            .unwrap()
+            .unwrap();
+        env.store
+            .write_record(ResourceKind::TrainingJob, "automl-x-train", &record)
+            .unwrap();
+        assert_eq!(
+            describe(&env, &json!({"TrainingJobName": "automl-x-train"})).unwrap(),
+            record
+        );
+        let missing = describe(&env, &json!({"TrainingJobName": "automl-y-train"})).unwrap_err();
+        assert_eq!(missing.error, "SageMaker.SageMakerException");
+        let pattern = crate::stack::machines::train::JOB_NOT_FOUND_CAUSE.trim_matches('*');
+        assert!(missing.cause.contains(pattern), "{}", missing.cause);
+    }
+}

@@ -66,6 +66,7 @@ SUBSTITUTIONS = {
 # Resource (after arn:aws:states:::) -> (botocore service, operation).
 RESOURCES = {
     "sagemaker:createTrainingJob.sync": ("sagemaker", "CreateTrainingJob"),
+    "aws-sdk:sagemaker:describeTrainingJob": ("sagemaker", "DescribeTrainingJob"),
     "sagemaker:createModel": ("sagemaker", "CreateModel"),
     "sagemaker:createEndpointConfig": ("sagemaker", "CreateEndpointConfig"),
     "sagemaker:createEndpoint": ("sagemaker", "CreateEndpoint"),
@@ -245,7 +246,9 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     # What ChooseTrainingImage/ChooseInferenceImage put there for the CPU instance types.
     images = {"Training": {"Uri": SUBSTITUTIONS["TrainingImage"]},
               "Inference": {"Uri": SUBSTITUTIONS["InferenceImage"]}}
+    # A rerun's state: the first attempt's job, as the Main machine names it (FirstAttempt).
     train_state = {"JobName": name, "Parameters": train_parameters, "Images": images,
+                   "FirstAttempt": {"TrainingJobName": f"{STACK}-{EXECUTION}-train"},
                    "TrainingJob": {"ModelArtifacts": {"S3ModelArtifacts": f"s3://bucket/output/{name}/output/model.tar.gz"}}}
     train_state["TrainingJob"]["ModelArtifacts"] = train_state["TrainingJob"]["ModelArtifacts"]["S3ModelArtifacts"]
     endpoint_parameters = copy.deepcopy(train_example["Parameters"])

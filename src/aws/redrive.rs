@@ -26,7 +26,7 @@ use super::stack;
 use super::stop::{date, describe, execution_arn};
 use crate::report::{Progress, Started, Summary};
 use crate::sfn::ExecutionStatus;
-use crate::stack::machines::main::{child_execution_name, Child};
+use crate::stack::machines::main::{child_execution_name, rerun_note, Child};
 use crate::stack::MachineId;
 use aws_sdk_sfn::types::{ExecutionRedriveStatus, ExecutionStatus as SdkStatus};
 use serde::Serialize;
@@ -109,12 +109,13 @@ pub(crate) fn redrive(
             .unwrap_or_else(|| super::history::execution_name(&arn).to_string());
         let new_child = |child| child_execution_name(&parent, child, attempt);
         progress.line(&format!(
-            "redriving {given}: it ended {}{}{}; it goes on from the state that did not succeed, with the input that state had (a rerun {} starts {}, a rerun {} starts {})",
+            "redriving {given}: it ended {}{}{}; it goes on from the state that did not succeed, with the input that state had (a rerun {} starts {}{}; a rerun {} starts {})",
             described.status.as_str(),
             described.stop_date.as_ref().map(|d| format!(" at {}", date(d))).unwrap_or_default(),
             described.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
             Child::Train.state(),
             new_child(Child::Train),
+            rerun_note(&info.name, &parent, Child::Train),
             Child::Deploy.state(),
             new_child(Child::Deploy),
         ));

@@ -26,7 +26,7 @@ pub(crate) mod store;
 
 use crate::report::{Progress, Started, Summary};
 use crate::sfn::{Event, ExecutionStatus};
-use crate::stack::machines::main::{child_execution_name, Child};
+use crate::stack::machines::main::{child_execution_name, rerun_note, Child};
 use crate::stack::MachineId;
 use anyhow::Context as _;
 use std::path::PathBuf;
@@ -175,8 +175,9 @@ pub(crate) fn resume(
         .map(|point| match point.state {
             Some(state) => match Child::started_by(&state) {
                 Some(child) => format!(
-                    " in {state}, which runs again as a new execution {}",
-                    child_execution_name(name, child, point.redrive_count + 1)
+                    " in {state}, which runs again as a new execution {}{}",
+                    child_execution_name(name, child, point.redrive_count + 1),
+                    rerun_note(stack_name, name, child)
                 ),
                 None => format!(" in {state}, which runs again"),
             },

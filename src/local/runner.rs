@@ -413,6 +413,7 @@ impl Host for Runner<'_> {
                     on_event(&Event::TaskProgress { text })
                 })
             }
+            "aws-sdk:sagemaker:describeTrainingJob" => training::describe(&self.env, call.input),
             "sagemaker:createModel" => models::create_model(&self.env, call.input),
             "sagemaker:createEndpointConfig" => {
                 models::create_endpoint_config(&self.env, call.input)

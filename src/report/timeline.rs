@@ -150,6 +150,8 @@ impl Timeline {
                     .and_then(|text| serde_json::from_str::<Value>(text).ok());
                 if let Some(output) = output {
                     match details["resource"].as_str().unwrap_or_default() {
+                        // A rerun that reuses a finished job only describes it (describeTrainingJob):
+                        // that job was billed once, by the attempt that ran it.
                         "createTrainingJob.sync" => self.training.extend(training_bill(&output)),
                         "describeEndpoint" => {
                             if let Some(hours) = endpoint_hours(&output, now) {

@@ -444,7 +444,7 @@ fn stop_then_redrive_picks_the_aborted_execution() {
         .stderr_contains("redriving newer: it ended ABORTED")
         // Its first redrive: a rerun child gets the name the Main machine gives it then.
         .stderr_contains(
-            "a rerun TrainModel starts newer-train-r1, a rerun DeployModel starts newer-deploy-r1",
+            "a rerun TrainModel starts newer-train-r1, reusing training job automl-newer-train if that job completed; a rerun DeployModel starts newer-deploy-r1",
         )
         .stderr_contains("states:RedriveExecution")
         .stderr_lacks("panicked")

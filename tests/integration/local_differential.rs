@@ -1232,3 +1232,82 @@ fn the_train_machine_chooses_the_image_by_device() {
         }
     }
 }
+
+/// A Train execution rerun by a redrive (its `FirstAttempt.TrainingJobName` is not its own
+/// job name) describes the first attempt's job and, when it completed, goes straight to
+/// CreateModel with that job's artifacts; any other status trains; a first attempt, or an
+/// execution started without `FirstAttempt`, trains without looking. Both interpreters
+/// agree on the states entered and the output.
+#[test]
+fn a_rerun_train_execution_reuses_a_completed_first_job_alike_in_both_interpreters() {
+    let definition = skeleton(MachineId::Train);
+    let first_job = "automl-first-train";
+    let artifacts = "s3://b/o/automl-first-train/output/model.tar.gz";
+    let input = |first_attempt: Option<&str>, status: &str| {
+        // The mocked Tasks put their result where the ResultPath says, without the
+        // ResultSelector: DescribeFirstAttemptJob's mock is the selected result.
+        let mut description = json!({"TrainingJobName": first_job, "TrainingJobStatus": status});
+        if status == "Completed" {
+            description["ModelArtifacts"] = json!({"S3ModelArtifacts": artifacts});
+        }
+        let mock = json!({
+            "DescribeFirstAttemptJob": {"TrainingJobName": first_job, "TrainingJobStatus": status, "Description": description},
+            "TrainModel": {"TrainingJobName": "trained-again", "ModelArtifacts": "s3://b/o/again/model.tar.gz"},
+            "CreateModel": {},
+        });
+        let mut input = json!({"Parameters": {"Train": {"InitArgs": {"label": "y"}, "InstanceType": "ml.m5.xlarge"}, "Mock": mock}});
+        if let Some(job) = first_attempt {
+            input["FirstAttempt"] = json!({ "TrainingJobName": job });
+        }
+        input
+    };
+    // (input, execution name, reused?, described?)
+    let cases = [
+        (input(Some(first_job), "Completed"), "rerun-0", true, true),
+        (input(Some(first_job), "Failed"), "rerun-1", false, true),
+        (input(Some(first_job), "Stopped"), "rerun-2", false, true),
+        // The first attempt itself: its own job name is the first attempt's.
+        (
+            input(Some("automl-first-3"), "Completed"),
+            "first-3",
+            false,
+            false,
+        ),
+        (input(None, "Completed"), "console-4", false, false),
+    ];
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (input, name, reused, described) in &cases {
+        let (theirs, arn) = emulator.run(&machine, name, input);
+        let ours = run_local(&definition, input, name, &machine, &arn);
+        assert_eq!(ours, theirs, "{name}");
+        assert_eq!(ours.status, "SUCCEEDED", "{name}: {ours:?}");
+        let entered = |state: &str| ours.entered.iter().any(|s| s == state);
+        assert_eq!(
+            entered("DescribeFirstAttemptJob"),
+            *described,
+            "{name}: {:?}",
+            ours.entered
+        );
+        assert_eq!(
+            entered("ReuseFirstAttemptJob"),
+            *reused,
+            "{name}: {:?}",
+            ours.entered
+        );
+        assert_eq!(
+            entered("TrainModel"),
+            !*reused,
+            "{name}: {:?}",
+            ours.entered
+        );
+        let output = ours.output.as_ref().unwrap();
+        assert_eq!(output["ModelName"], format!("automl-{name}"), "{name}");
+        if *reused {
+            assert_eq!(output["TrainingJobName"], first_job, "{name}");
+            assert_eq!(output["ModelPath"], artifacts, "{name}");
+        } else {
+            assert_eq!(output["TrainingJobName"], "trained-again", "{name}");
+        }
+    }
+}

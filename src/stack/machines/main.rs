@@ -399,6 +399,19 @@ pub(crate) fn child_execution_name(parent: &str, child: Child, redrive_count: u3
     }
 }
 
+/// What a rerun `child` does besides starting under its new name, for the redrive
+/// messages: a rerun Train execution reuses the first attempt's training job
+/// (`<stack>-<parent>-train`) when it completed (`crate::stack::machines::train::FIRST_ATTEMPT`).
+pub(crate) fn rerun_note(stack: &str, parent: &str, child: Child) -> String {
+    match child {
+        Child::Train => format!(
+            ", reusing training job {stack}-{} if that job completed",
+            child_execution_name(parent, child, 0)
+        ),
+        Child::Deploy => String::new(),
+    }
+}
+
 /// [`child_execution_name`] in ASL, evaluated in the Task's own Parameters: a Pass state
 /// before the Task succeeded on the first attempt and is not rerun by a redrive, so only
 /// the Task sees the current `$$.Execution.RedriveCount`. Intrinsics have no `if`, so the
@@ -418,15 +431,35 @@ pub(crate) fn child_name_expression(child: Child) -> String {
 
 /// Starts a nested execution named after this one ([`child_execution_name`]), so the
 /// SageMaker resources it creates carry the name the user gave the run.
+///
+/// A Train execution is also told its first attempt's training job
+/// (`crate::stack::machines::train::FIRST_ATTEMPT`), so a rerun after a redrive reuses
+/// that job when it completed instead of training again.
 fn child_execution(machine: Placeholder, child: Child) -> serde_json::Value {
-    json!({
+    let mut parameters = json!({
         "StateMachineArn": machine.to_string(),
         "Name.$": child_name_expression(child),
         "Input": {
             "Parameters.$": "$.Parameters",
             "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
         },
-    })
+    });
+    if child == Child::Train {
+        parameters["Input"][super::train::FIRST_ATTEMPT] = json!({
+            "TrainingJobName.$": first_attempt_resource_name(child),
+        });
+    }
+    parameters
+}
+
+/// `<stack>-<name>-train`: the name the first attempt's `child` gives its SageMaker
+/// resources (`<stack>-` and [`child_execution_name`] with redrive count 0), in ASL.
+fn first_attempt_resource_name(child: Child) -> String {
+    format!(
+        "States.Format('{{}}-{{}}-{}', '{}', $$.Execution.Name)",
+        child.suffix(),
+        Placeholder::StackName
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,209 @@
+"""Permutation feature importance within its time budget, on one host or over the Ray cluster.
+
+tabular_train.py calls ``compute`` after the fit. The work is AutoGluon's own
+``TabularPredictor.feature_importance`` (autogluon.core.utils.utils.
+compute_permutation_feature_importance); this module decides how much of it fits the budget
+and, with several hosts, where it runs.
+
+The budget. AutoGluon checks its ``time_limit`` only after a whole shuffle set (one pass
+over every feature it was given) and always completes the first one, so a bagged predictor
+(every shuffled feature predicted by every fold model) overran a 60 s budget by minutes.
+Before asking AutoGluon, one prediction of the sampled rows is timed (the predictor's models
+persisted in memory first, as AutoGluon otherwise reloads them from disk for every
+prediction); a shuffle set of k features costs about k + 1 such predictions (AutoGluon's
+own runtime estimate), and when that does not fit the budget left the rows are reduced
+until it does (never below MIN_ROWS). AutoGluon then runs as many more shuffle sets (up to
+its default of 10) as its own check lets fit.
+
+Several hosts. Features are independent: their permutations are drawn from the same seeds
+whichever features are asked for together, so a block of features gives the same numbers
+alone as inside the whole list. The features are cut into one block per Ray node (the
+head's included), and each block is a Ray task pinned to its node by the node's
+``automl_host_<host>`` resource and given all its CPUs. The predictor directory is packed
+once into Ray's object store (on SageMaker only the head has /opt/ml/model), as is the
+data; each task unpacks it, loads it, and runs AutoGluon on its block with the rows the
+head planned (the same for every block, so every feature is measured on the same sample)
+and the time left until the common deadline. Each task returns its table with the id of
+the node it ran on (Ray's runtime context), which is how the hosts record says who
+computed what. The tables are concatenated and sorted as on one host.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import tarfile
+import tempfile
+import time
+from typing import NamedTuple
+
+# Fewer rows than this say too little about a feature; a budget that cannot afford them is
+# overrun (and the log says so) rather than met with a meaningless table.
+MIN_ROWS = 100
+# AutoGluon's default number of shuffle sets when a time limit is given
+# (TabularPredictor.feature_importance: `num_shuffle_sets = 10 if time_limit else 5`).
+SHUFFLE_SETS = 10
+# Of the time left, the part the first shuffle set is planned into: the estimate from one
+# timed prediction is rough (batch sizes, the data transform).
+PLAN_SHARE = 0.85
+# Seconds kept back on a node for a Ray worker process to start and import AutoGluon
+# before its block begins, and for its table to travel back.
+TASK_START_SECONDS = 4.0
+RETURN_SECONDS = 1.0
+
+
+def log(message: str) -> None:
+    import sys
+
+    print(f"tabular_train: feature importance: {message}", file=sys.stderr, flush=True)
+
+
+class Node(NamedTuple):
+    """A Ray node that computes a block: its host, the custom resource that pins a task to
+    it, and its CPUs."""
+
+    host: str
+    resource: str
+    cpus: float
+
+
+class Block(NamedTuple):
+    """What one block's computation returns (and the hosts record keeps)."""
+
+    host: str | None
+    node_id: str | None
+    features: int
+    rows: int
+    shuffle_sets: int
+    seconds: float
+
+
+def compute(predictor, data, *, time_limit: float, subsample_size: int, nodes: list[Node] | None = None):
+    """(table, info, blocks): AutoGluon's importance table of every feature (most important
+    first), what the summary records of it, and one Block per place it ran."""
+    started = time.monotonic()
+    deadline = time.time() + time_limit
+    features = list(predictor.features())
+    rows = min(len(data), subsample_size)
+    predictor.persist(models="best")
+    predict_seconds = _timed_prediction(predictor, data, rows)
+    blocks = _split(features, len(nodes) if nodes else 1)
+    reserve = (TASK_START_SECONDS + RETURN_SECONDS) if nodes else 0.0
+    planned = plan_rows(rows, predict_seconds, max(len(b) for b in blocks),
+                        deadline - time.time() - reserve)
+    if planned < rows:
+        log(f"one shuffle set of {rows} rows would outlast the budget ({predict_seconds:.2f} s a "
+            f"prediction, {max(len(b) for b in blocks) + 1} predictions a set): {planned} rows")
+    if nodes:
+        parts = _spread(predictor, data, blocks, nodes, planned, deadline)
+    else:
+        parts = [_block(predictor, data, features, planned, deadline, host=None, node_id=None)]
+    import pandas as pd
+
+    table = pd.concat([table for table, _ in parts])
+    table = table.sort_values("importance", ascending=False, kind="stable")
+    table.index.name = "feature"
+    seconds = time.monotonic() - started
+    shuffle_sets = int(table["n"].max()) if len(table) else None
+    if seconds > time_limit * 1.1 + 1:
+        log(f"warning: took {seconds:.1f} s, past its budget of {time_limit:g} s (one shuffle set of "
+            f"{planned} rows, the fewest it uses, did not fit)")
+    info = {"seconds": round(seconds, 3), "shuffle_sets": shuffle_sets, "rows": planned}
+    return table, info, [block for _, block in parts]
+
+
+def plan_rows(rows: int, predict_seconds: float, block_features: int, seconds_left: float) -> int:
+    """The rows a shuffle set of ``block_features`` features can afford in ``seconds_left``,
+    from ``predict_seconds`` for one prediction of ``rows`` rows: ``rows`` when it fits,
+    else proportionally fewer, never fewer than MIN_ROWS (or ``rows``, when that is less)."""
+    per_set = (block_features + 1) * predict_seconds
+    if per_set <= 0 or per_set <= seconds_left * PLAN_SHARE:
+        return rows
+    affordable = math.floor(rows * max(seconds_left, 0.0) * PLAN_SHARE / per_set)
+    return max(min(rows, MIN_ROWS), min(rows, affordable))
+
+
+def _timed_prediction(predictor, data, rows: int) -> float:
+    # The rows AutoGluon's first shuffle set samples (random_state 0).
+    sample = data.sample(rows, random_state=0) if rows < len(data) else data
+    sample = sample.drop(columns=[predictor.label])
+    predict = predictor.predict_proba if predictor.can_predict_proba else predictor.predict
+    started = time.monotonic()
+    predict(sample)
+    return time.monotonic() - started
+
+
+def _split(features: list, parts: int) -> list[list]:
+    """Contiguous blocks of nearly equal size, none empty."""
+    parts = max(1, min(parts, len(features)))
+    size, extra = divmod(len(features), parts)
+    blocks, at = [], 0
+    for i in range(parts):
+        end = at + size + (1 if i < extra else 0)
+        blocks.append(features[at:end])
+        at = end
+    return blocks
+
+
+def _block(predictor, data, features: list, rows: int, deadline: float, *, host, node_id):
+    """AutoGluon's importance of ``features`` on ``rows`` sampled rows, in the time left."""
+    started = time.monotonic()
+    time_left = max(deadline - time.time() - (RETURN_SECONDS if node_id else 0.0), 0.001)
+    table = predictor.feature_importance(
+        data, features=features, subsample_size=rows, time_limit=time_left,
+        num_shuffle_sets=SHUFFLE_SETS, silent=True)
+    shuffle_sets = int(table["n"].max()) if len(table) else 0
+    return table, Block(host=host, node_id=node_id, features=len(features), rows=rows,
+                        shuffle_sets=shuffle_sets, seconds=round(time.monotonic() - started, 3))
+
+
+# --------------------------------------------------------------------------- several hosts
+
+
+def _spread(predictor, data, blocks: list[list], nodes: list[Node], rows: int, deadline: float):
+    import ray
+
+    packed = time.monotonic()
+    archive = ray.put(_pack(predictor.path))
+    frame = ray.put(data)
+    log(f"predictor packed into Ray's object store in {time.monotonic() - packed:.1f} s; "
+        f"{len(blocks)} blocks of {', '.join(str(len(b)) for b in blocks)} features on "
+        f"{', '.join(n.host for n in nodes[:len(blocks)])}, {rows} rows each")
+    task = ray.remote(_remote_block)
+    pending = [
+        task.options(num_cpus=node.cpus, resources={node.resource: 1}, max_retries=0).remote(
+            archive, frame, block, rows, deadline, node.host)
+        for block, node in zip(blocks, nodes)
+    ]
+    return ray.get(pending)
+
+
+def _remote_block(archive: bytes, data, features: list, rows: int, deadline: float, host: str):
+    """A Ray task: the packed predictor unpacked and loaded on this node, then one block.
+    ``deadline`` is wall-clock time: the hosts of a training job keep their clocks in sync
+    (NTP), and it also counts the time the task waited to start."""
+    import ray
+    from autogluon.tabular import TabularPredictor
+
+    node_id = ray.get_runtime_context().get_node_id()
+    where = tempfile.mkdtemp(prefix="automl-importance-")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            # The archive is the head's own, but refuse anything that would land outside
+            # ``where`` all the same (tarfile's "data" filter, Python 3.11.4+ / 3.12).
+            tar.extractall(where, filter="data")
+        predictor = TabularPredictor.load(where, verbosity=0, require_py_version_match=False)
+        predictor.persist(models="best")
+        return _block(predictor, data, features, rows, deadline, host=host, node_id=node_id)
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def _pack(path: str) -> bytes:
+    """The predictor directory as an uncompressed tar (compressing costs more than it saves
+    between nodes of one job)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(path, arcname=".")
+    return buffer.getvalue()

@@ -18,14 +18,15 @@ its default of 10) as its own check lets fit.
 Several hosts. Features are independent: their permutations are drawn from the same seeds
 whichever features are asked for together, so a block of features gives the same numbers
 alone as inside the whole list. The features are cut into one block per Ray node (the
-head's included), and each block is a Ray task pinned to its node by the node's
+head's included), each computed by a Ray actor pinned to its node by the node's
 ``automl_host_<host>`` resource and given all its CPUs. The predictor directory is packed
 once into Ray's object store (on SageMaker only the head has /opt/ml/model), as is the
-data; each task unpacks it, loads it, and runs AutoGluon on its block with the rows the
-head planned (the same for every block, so every feature is measured on the same sample)
-and the time left until the common deadline. Each task returns its table with the id of
-the node it ran on (Ray's runtime context), which is how the hosts record says who
-computed what. The tables are concatenated and sorted as on one host.
+data; each actor unpacks and loads it and times one prediction on its node; then the head
+plans the rows from the slowest node and the time left (the same rows for every block, so
+every feature is measured on the same sample), and each actor runs AutoGluon on its block
+until the common deadline. Each block comes back with the id of the node it ran on (Ray's
+runtime context), which is how the hosts record says who computed what. The tables are
+concatenated and sorted as on one host.
 """
 
 from __future__ import annotations
@@ -47,9 +48,7 @@ SHUFFLE_SETS = 10
 # Of the time left, the part the first shuffle set is planned into: the estimate from one
 # timed prediction is rough (batch sizes, the data transform).
 PLAN_SHARE = 0.85
-# Seconds kept back on a node for a Ray worker process to start and import AutoGluon
-# before its block begins, and for its table to travel back.
-TASK_START_SECONDS = 4.0
+# Seconds kept back on a node for its table to travel back to the head.
 RETURN_SECONDS = 1.0
 
 
@@ -86,18 +85,12 @@ def compute(predictor, data, *, time_limit: float, subsample_size: int, nodes: l
     deadline = time.time() + time_limit
     features = list(predictor.features())
     rows = min(len(data), subsample_size)
-    predictor.persist(models="best")
-    predict_seconds = _timed_prediction(predictor, data, rows)
     blocks = _split(features, len(nodes) if nodes else 1)
-    reserve = (TASK_START_SECONDS + RETURN_SECONDS) if nodes else 0.0
-    planned = plan_rows(rows, predict_seconds, max(len(b) for b in blocks),
-                        deadline - time.time() - reserve)
-    if planned < rows:
-        log(f"one shuffle set of {rows} rows would outlast the budget ({predict_seconds:.2f} s a "
-            f"prediction, {max(len(b) for b in blocks) + 1} predictions a set): {planned} rows")
     if nodes:
-        parts = _spread(predictor, data, blocks, nodes, planned, deadline)
+        parts, planned = _spread(predictor, data, blocks, nodes, rows, deadline)
     else:
+        predictor.persist(models="best")
+        planned = _plan(rows, _timed_prediction(predictor, data, rows), len(features), deadline)
         parts = [_block(predictor, data, features, planned, deadline, host=None, node_id=None)]
     import pandas as pd
 
@@ -107,10 +100,17 @@ def compute(predictor, data, *, time_limit: float, subsample_size: int, nodes: l
     seconds = time.monotonic() - started
     shuffle_sets = int(table["n"].max()) if len(table) else None
     if seconds > time_limit * 1.1 + 1:
-        log(f"warning: took {seconds:.1f} s, past its budget of {time_limit:g} s (one shuffle set of "
-            f"{planned} rows, the fewest it uses, did not fit)")
+        log(f"warning: took {seconds:.1f} s, past its budget of {time_limit:g} s")
     info = {"seconds": round(seconds, 3), "shuffle_sets": shuffle_sets, "rows": planned}
     return table, info, [block for _, block in parts]
+
+
+def _plan(rows: int, predict_seconds: float, block_features: int, deadline: float) -> int:
+    planned = plan_rows(rows, predict_seconds, block_features, deadline - time.time())
+    if planned < rows:
+        log(f"one shuffle set of {rows} rows would outlast the budget ({predict_seconds:.2f} s a "
+            f"prediction, {block_features + 1} predictions a set): {planned} rows")
+    return planned
 
 
 def plan_rows(rows: int, predict_seconds: float, block_features: int, seconds_left: float) -> int:
@@ -162,42 +162,63 @@ def _block(predictor, data, features: list, rows: int, deadline: float, *, host,
 
 
 def _spread(predictor, data, blocks: list[list], nodes: list[Node], rows: int, deadline: float):
+    """([(table, Block)], rows): the blocks computed by one actor per node. The actors load
+    the predictor and time a prediction on their own node first, so that the rows are
+    planned (the same for every block) from what is left of the budget once every node is
+    ready, and from the slowest node's prediction."""
     import ray
 
     packed = time.monotonic()
     archive = ray.put(_pack(predictor.path))
     frame = ray.put(data)
-    log(f"predictor packed into Ray's object store in {time.monotonic() - packed:.1f} s; "
-        f"{len(blocks)} blocks of {', '.join(str(len(b)) for b in blocks)} features on "
-        f"{', '.join(n.host for n in nodes[:len(blocks)])}, {rows} rows each")
-    task = ray.remote(_remote_block)
-    pending = [
-        task.options(num_cpus=node.cpus, resources={node.resource: 1}, max_retries=0).remote(
-            archive, frame, block, rows, deadline, node.host)
-        for block, node in zip(blocks, nodes)
-    ]
-    return ray.get(pending)
-
-
-def _remote_block(archive: bytes, data, features: list, rows: int, deadline: float, host: str):
-    """A Ray task: the packed predictor unpacked and loaded on this node, then one block.
-    ``deadline`` is wall-clock time: the hosts of a training job keep their clocks in sync
-    (NTP), and it also counts the time the task waited to start."""
-    import ray
-    from autogluon.tabular import TabularPredictor
-
-    node_id = ray.get_runtime_context().get_node_id()
-    where = tempfile.mkdtemp(prefix="automl-importance-")
+    log(f"predictor packed into Ray's object store in {time.monotonic() - packed:.1f} s")
+    actor = ray.remote(NodeWorker)
+    workers = [actor.options(num_cpus=node.cpus, resources={node.resource: 1}, max_restarts=0)
+               .remote(archive, frame) for node in nodes[:len(blocks)]]
     try:
+        predict_seconds = max(ray.get([w.time_prediction.remote(rows) for w in workers]))
+        planned = _plan(rows, predict_seconds, max(len(b) for b in blocks), deadline - RETURN_SECONDS)
+        log(f"{len(blocks)} blocks of {', '.join(str(len(b)) for b in blocks)} features on "
+            f"{', '.join(n.host for n in nodes[:len(blocks)])}, {planned} rows each, "
+            f"{max(deadline - time.time(), 0):.1f} s left")
+        parts = ray.get([w.block.remote(block, planned, deadline, node.host)
+                         for w, block, node in zip(workers, blocks, nodes)])
+        ray.get([w.close.remote() for w in workers])
+    finally:
+        for w in workers:
+            ray.kill(w)
+    return parts, planned
+
+
+class NodeWorker:
+    """A Ray actor on one node: the packed predictor unpacked, loaded and its models
+    persisted there, then one block of features. Module-level, so that Ray pickles it by
+    reference (its workers get the driver's sys.path, which holds this directory)."""
+
+    def __init__(self, archive: bytes, data):
+        import ray
+        from autogluon.tabular import TabularPredictor
+
+        self.node_id = ray.get_runtime_context().get_node_id()
+        self.where = tempfile.mkdtemp(prefix="automl-importance-")
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             # The archive is the head's own, but refuse anything that would land outside
             # ``where`` all the same (tarfile's "data" filter, Python 3.11.4+ / 3.12).
-            tar.extractall(where, filter="data")
-        predictor = TabularPredictor.load(where, verbosity=0, require_py_version_match=False)
-        predictor.persist(models="best")
-        return _block(predictor, data, features, rows, deadline, host=host, node_id=node_id)
-    finally:
-        shutil.rmtree(where, ignore_errors=True)
+            tar.extractall(self.where, filter="data")
+        self.predictor = TabularPredictor.load(self.where, verbosity=0, require_py_version_match=False)
+        self.predictor.persist(models="best")
+        self.data = data
+
+    def time_prediction(self, rows: int) -> float:
+        return _timed_prediction(self.predictor, self.data, rows)
+
+    def block(self, features: list, rows: int, deadline: float, host: str):
+        """``deadline`` is wall-clock time: the hosts of a training job keep their clocks in
+        sync (NTP)."""
+        return _block(self.predictor, self.data, features, rows, deadline, host=host, node_id=self.node_id)
+
+    def close(self) -> None:
+        shutil.rmtree(self.where, ignore_errors=True)
 
 
 def _pack(path: str) -> bytes:

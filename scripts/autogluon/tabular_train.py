@@ -27,7 +27,8 @@ SM_OUTPUT_FAILURE    file that receives the one-line error message on failure. W
                      exists (SageMaker reports that file as the job's FailureReason), else
                      none. Set it to an empty string to write no failure file.
 SM_HOSTS, SM_CURRENT_HOST   with several hosts the job is one Ray cluster that AutoGluon
-                     spreads the bagged folds over: the first host fits and writes
+                     spreads the bagged folds over, and then the feature importance
+                     (a block of features per host): the first host fits and writes
                      everything below, the others serve until it is done (ray_cluster.py
                      beside this script says how; AG_MODEL_SYNC_PATH or AUTOML_SHARED_DIR
                      is then required). With one host, nothing changes.
@@ -53,7 +54,7 @@ feature_importance  true/false (a bool or the strings "true"/"false"); default t
 feature_importance_time_limit
                     seconds (a number > 0, or its string) the importance may take; default
                     60. AutoGluon completes its first shuffle set (one pass over every
-                    feature) whatever its budget, so when one timed prediction says that
+                    feature) whatever its budget, so when timing one feature says that
                     pass would not fit, fewer rows are sampled (never below 100); the
                     budget then bounds the number of further shuffle sets (at most 10).
                     With several hosts the features are split over every host's node

@@ -61,8 +61,8 @@ def log(message: str) -> None:
 
 
 class Node(NamedTuple):
-    """A Ray node that computes a block: its host, the custom resource that pins a task to
-    it, and its CPUs."""
+    """A Ray node that computes a block: its host, the custom resource that pins an actor
+    to it, and its CPUs."""
 
     host: str
     resource: str

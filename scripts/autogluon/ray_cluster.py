@@ -531,7 +531,11 @@ class Cluster:
         # Task events reach the state API asynchronously (about once a second).
         deadline = time.monotonic() + 15
         while True:
-            tasks = [t for t in list_tasks(filters=[("state", "=", "FINISHED")], detail=True,
+            # This cluster's address, never Ray's auto-detection: that scans the machine for
+            # GCS processes and fails on finding another job's cluster (several local jobs,
+            # or other tests, on one machine).
+            tasks = [t for t in list_tasks(address=f"{self.node_address}:{self.ray_port}",
+                                           filters=[("state", "=", "FINISHED")], detail=True,
                                            limit=10000, raise_on_missing_output=False)
                      if t.func_or_class_name in (FOLD_TASK, MODEL_TASK)]
             folds = [t for t in tasks if t.func_or_class_name == FOLD_TASK]

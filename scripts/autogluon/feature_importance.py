@@ -205,9 +205,14 @@ class NodeWorker:
         self.node_id = ray.get_runtime_context().get_node_id()
         self.where = tempfile.mkdtemp(prefix="automl-importance-")
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            # The archive is the head's own, but refuse anything that would land outside
-            # ``where`` all the same (tarfile's "data" filter, Python 3.11.4+ / 3.12).
-            tar.extractall(self.where, filter="data")
+            # The archive is the head's own (_pack), but refuse anything that would land
+            # outside ``where`` all the same: tarfile's "data" filter (Python 3.11.4+; the
+            # training image's Python 3.11 patch level is not pinned, so older ones extract
+            # the head's archive as it is).
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(self.where, filter="data")
+            else:
+                tar.extractall(self.where)
         self.predictor = TabularPredictor.load(self.where, verbosity=0, require_py_version_match=False)
         self.predictor.persist(models="best")
         self.data = data

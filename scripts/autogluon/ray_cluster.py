@@ -33,6 +33,9 @@ on by ``AG_DISTRIBUTED_MODE``):
   (``<shared dir>/predictor``, or ``automl-fit/predictor`` beside ``SM_MODEL_DIR``, the
   same path on every host) and copied to ``SM_MODEL_DIR`` when the fit is done, so that a
   worker never leaves fold files in its own model directory for SageMaker to upload.
+* After the fit the head spreads the permutation feature importance over every host's
+  node as one Ray task per block of features (feature_importance.py beside this module);
+  each task reports the node it ran on, which ``record_importance`` maps to its host.
 * Which host fitted what comes from the cluster's own records: Ray's state API lists the
   fold tasks (``_ray_fit``) with the node each ran on, and a node is mapped to its host by
   the custom resource ``automl_host_<host>`` each host's node is started with. A fold is
@@ -485,7 +488,8 @@ class Cluster:
 
     @contextlib.contextmanager
     def fitting(self):
-        """Around predictor.fit on the head: a host's failure ends the fit with its message."""
+        """Around work the head spreads over the cluster (predictor.fit, the feature
+        importance): a host's failure ends it with that host's message."""
         with self._lock:
             self._fitting = True
             failed = self.failure is not None
@@ -527,7 +531,11 @@ class Cluster:
         # Task events reach the state API asynchronously (about once a second).
         deadline = time.monotonic() + 15
         while True:
-            tasks = [t for t in list_tasks(filters=[("state", "=", "FINISHED")], detail=True,
+            # This cluster's address, never Ray's auto-detection: that scans the machine for
+            # GCS processes and fails on finding another job's cluster (several local jobs,
+            # or other tests, on one machine).
+            tasks = [t for t in list_tasks(address=f"{self.node_address}:{self.ray_port}",
+                                           filters=[("state", "=", "FINISHED")], detail=True,
                                            limit=10000, raise_on_missing_output=False)
                      if t.func_or_class_name in (FOLD_TASK, MODEL_TASK)]
             folds = [t for t in tasks if t.func_or_class_name == FOLD_TASK]
@@ -536,12 +544,10 @@ class Cluster:
             time.sleep(0.5)
         if len(folds) < expected:
             log(f"warning: Ray's records show {len(folds)} finished folds, the predictor has {expected}")
-        report = {h: {"node_id": self._node_ids.get(h), "folds": 0, "fold_seconds": 0.0,
-                      "models": [], "parallel_model_fits": 0} for h in self.hosts}
+        report = {h: _host_entry(self._node_ids.get(h)) for h in self.hosts}
         for task in tasks:
             host = host_of.get(task.node_id, f"node {task.node_id}")
-            entry = report.setdefault(host, {"node_id": task.node_id, "folds": 0, "fold_seconds": 0.0,
-                                             "models": [], "parallel_model_fits": 0})
+            entry = report.setdefault(host, _host_entry(task.node_id))
             if task.func_or_class_name == MODEL_TASK:
                 entry["parallel_model_fits"] += 1
                 continue
@@ -552,6 +558,26 @@ class Cluster:
             if model is not None and model not in entry["models"]:
                 entry["models"].append(model)
         return report
+
+    def nodes(self) -> list[tuple[str, str, float]]:
+        """(host, the custom resource that pins a task to its node, its CPUs) of every host,
+        the head first: where the feature importance is spread."""
+        import ray
+
+        cpus = {n["NodeID"]: n.get("Resources", {}).get("CPU", 1.0) for n in ray.nodes() if n.get("Alive")}
+        return [(h, RESOURCE_PREFIX + h, cpus.get(self._node_ids[h], 1.0)) for h in self.hosts]
+
+    def record_importance(self, blocks) -> None:
+        """Who computed which features' importance, by the node id each block's Ray task
+        reported from its own runtime context (feature_importance.py)."""
+        host_of = {node_id: host for host, node_id in self._node_ids.items()}
+        for block in blocks:
+            host = host_of.get(block.node_id, f"node {block.node_id}")
+            entry = self.report.setdefault(host, _host_entry(block.node_id))
+            entry["importance_features"] += block.features
+            entry["importance_seconds"] = round(entry["importance_seconds"] + block.seconds, 3)
+            log(f"{host}: importance of {block.features} features ({block.rows} rows, "
+                f"{block.shuffle_sets} shuffle sets) in {block.seconds:.1f} s")
 
     def summary(self) -> dict:
         """What training_summary.json says of the cluster (key ``hosts``)."""
@@ -703,6 +729,12 @@ def _model_windows(windows: list):
 
     ModelWindows.__qualname__ = "ModelWindows"
     return ModelWindows(windows)
+
+
+def _host_entry(node_id) -> dict:
+    """One host's record in training_summary.json's hosts.per_host."""
+    return {"node_id": node_id, "folds": 0, "fold_seconds": 0.0, "models": [],
+            "parallel_model_fits": 0, "importance_features": 0, "importance_seconds": 0.0}
 
 
 def _expected_folds(predictor) -> int:

@@ -27,7 +27,8 @@ SM_OUTPUT_FAILURE    file that receives the one-line error message on failure. W
                      exists (SageMaker reports that file as the job's FailureReason), else
                      none. Set it to an empty string to write no failure file.
 SM_HOSTS, SM_CURRENT_HOST   with several hosts the job is one Ray cluster that AutoGluon
-                     spreads the bagged folds over: the first host fits and writes
+                     spreads the bagged folds over, and then the feature importance
+                     (a block of features per host): the first host fits and writes
                      everything below, the others serve until it is done (ray_cluster.py
                      beside this script says how; AG_MODEL_SYNC_PATH or AUTOML_SHARED_DIR
                      is then required). With one host, nothing changes.
@@ -52,8 +53,12 @@ feature_importance  true/false (a bool or the strings "true"/"false"); default t
                     as the Train machine passes it; its keys set the two below.
 feature_importance_time_limit
                     seconds (a number > 0, or its string) the importance may take; default
-                    60. AutoGluon always completes its first shuffle set (one pass over
-                    every feature), so the budget bounds the number of shuffle sets.
+                    60. AutoGluon completes its first shuffle set (one pass over every
+                    feature) whatever its budget, so when timing one feature says that
+                    pass would not fit, fewer rows are sampled (never below 100); the
+                    budget then bounds the number of further shuffle sets (at most 10).
+                    With several hosts the features are split over every host's node
+                    (feature_importance.py says how).
 feature_importance_subsample_size
                     rows (an integer >= 1, or its string) the importance is computed on,
                     sampled from the data; default 5000 (AutoGluon's own default).
@@ -90,10 +95,13 @@ SM_OUTPUT_DATA_DIR/
                                  (null unless binary/multiclass), fit_seconds, scores,
                                  dropped_scores, "feature_importance": {"computed": bool,
                                  "data": "test"|"train"|null, "time_limit", "subsample_size",
-                                 "seconds", "shuffle_sets"} (null numbers when not computed);
+                                 "seconds", "shuffle_sets", "rows" (sampled per shuffle
+                                 set)} (null numbers when not computed);
                                  with several hosts also hosts: {head, formed_seconds, sync,
                                  per_host: {host: {node_id, folds, fold_seconds, models,
-                                 parallel_model_fits}}} (from Ray's task records).
+                                 parallel_model_fits, importance_features,
+                                 importance_seconds}}} (from Ray's task records and the node
+                                 id each importance task reported).
     leaderboard.csv              one row per model, best first:
                                  predictor.leaderboard(test, extra_info=True) restricted to
                                  LEADERBOARD_COLUMNS (model, score_test, score_val,
@@ -141,6 +149,7 @@ from typing import NamedTuple
 # put its directory on the path also when this file is imported from elsewhere (tests).
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+import feature_importance  # noqa: E402 - the permutation importance, in its budget, spread
 import ray_cluster  # noqa: E402 - several hosts as one Ray cluster; idle with one host
 
 SERVING_METADATA_FILE = "serving_metadata.json"
@@ -570,12 +579,12 @@ def write_reports(predictor, output_dir: Path, *, train_df, test_df, label: str,
     _write_leaderboard(predictor, test_df, output_dir / "leaderboard.csv")
 
     importance_info = {"computed": False, "data": None, "time_limit": None,
-                       "subsample_size": None, "seconds": None, "shuffle_sets": None}
+                       "subsample_size": None, "seconds": None, "shuffle_sets": None, "rows": None}
     if importance.enabled:
         importance_info = _write_feature_importance(
             predictor, test_df if test_df is not None else train_df,
             "test" if test_df is not None else "train", importance,
-            output_dir / "feature_importance.csv")
+            output_dir / "feature_importance.csv", cluster)
 
     _write_json(output_dir / "data_summary.json", {
         "format_version": FORMAT_VERSION,
@@ -617,20 +626,23 @@ def _write_leaderboard(predictor, test_df, path: Path) -> None:
 
 
 def _write_feature_importance(predictor, data, data_name: str, options: Importance,
-                              path: Path) -> dict:
-    started = time.monotonic()
-    table = predictor.feature_importance(
-        data, time_limit=options.time_limit, subsample_size=options.subsample_size, silent=True)
-    seconds = time.monotonic() - started
-    table = table.sort_values("importance", ascending=False, kind="stable")
-    table.index.name = "feature"
+                              path: Path, cluster) -> dict:
+    if cluster is None:
+        table, info, _ = feature_importance.compute(
+            predictor, data, time_limit=options.time_limit, subsample_size=options.subsample_size)
+    else:
+        nodes = [feature_importance.Node(*node) for node in cluster.nodes()]
+        with cluster.fitting():
+            table, info, blocks = feature_importance.compute(
+                predictor, data, time_limit=options.time_limit,
+                subsample_size=options.subsample_size, nodes=nodes)
+        cluster.record_importance(blocks)
     table.to_csv(path)
-    shuffle_sets = int(table["n"].max()) if "n" in table.columns and len(table) else None
-    log(f"feature importance on {data_name} ({min(len(data), options.subsample_size)} rows, "
-        f"{shuffle_sets} shuffle sets) in {seconds:.1f} s (budget {options.time_limit:g} s)")
+    log(f"feature importance on {data_name} ({info['rows']} rows, {info['shuffle_sets']} shuffle "
+        f"sets) in {info['seconds']:.1f} s (budget {options.time_limit:g} s)")
     return {"computed": True, "data": data_name, "time_limit": options.time_limit,
-            "subsample_size": options.subsample_size, "seconds": round(seconds, 3),
-            "shuffle_sets": shuffle_sets}
+            "subsample_size": options.subsample_size, "seconds": info["seconds"],
+            "shuffle_sets": info["shuffle_sets"], "rows": info["rows"]}
 
 
 def _data_set_summary(frame, label: str, files: list) -> dict:

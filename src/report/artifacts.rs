@@ -77,6 +77,13 @@ pub(crate) struct HostWork {
     /// Whole models it fitted when AutoGluon spread models rather than folds.
     #[serde(default)]
     pub(crate) parallel_model_fits: u64,
+    /// Features whose permutation importance its node computed (the node id its Ray task
+    /// reported; `scripts/autogluon/feature_importance.py`).
+    #[serde(default)]
+    pub(crate) importance_features: u64,
+    /// Seconds its block of the importance took.
+    #[serde(default)]
+    pub(crate) importance_seconds: f64,
 }
 
 /// One model of `leaderboard.csv`. Scores are higher-is-better (AutoGluon negates losses).

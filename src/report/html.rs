@@ -243,6 +243,8 @@ pub(crate) fn render(input: &ReportInput) -> Result<String> {
                     host => host, head => *host == cluster.head, folds => work.folds,
                     fold_seconds => sig4(work.fold_seconds), models => work.models.join(", "),
                     parallel_model_fits => work.parallel_model_fits,
+                    importance_features => work.importance_features,
+                    importance_seconds => sig4(work.importance_seconds),
                 }
             })
             .collect();

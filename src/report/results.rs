@@ -121,8 +121,8 @@ pub(crate) fn hosts(cluster: &Cluster) -> String {
         .map(|s| format!(", formed in {} s", sig4(s)))
         .unwrap_or_default();
     let mut text = format!(
-        "hosts ({} as one Ray cluster{formed}; folds and models fit in parallel across hosts, \
-         one model is never split and the data must fit in one host's memory):\n",
+        "hosts ({} as one Ray cluster{formed}; folds, models and the feature importance spread \
+         across hosts, one model is never split and the data must fit in one host's memory):\n",
         cluster.per_host.len()
     );
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -146,10 +146,19 @@ pub(crate) fn hosts(cluster: &Cluster) -> String {
                 fitted,
                 format!("{} s", sig4(work.fold_seconds)),
                 work.models.join(", "),
+                if work.importance_features > 0 {
+                    format!(
+                        "importance of {} in {} s",
+                        plural(work.importance_features, "feature", "features"),
+                        sig4(work.importance_seconds)
+                    )
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
-    text.push_str(&table(&rows, &[false, false, true, false]));
+    text.push_str(&table(&rows, &[false, false, true, false, false]));
     text
 }
 
@@ -340,6 +349,8 @@ mod tests {
             fold_seconds: seconds,
             models: models.iter().map(|m| m.to_string()).collect(),
             parallel_model_fits: 0,
+            importance_features: folds * 10,
+            importance_seconds: seconds * 2.0,
         };
         let cluster = Cluster {
             head: "algo-1".into(),
@@ -354,17 +365,22 @@ mod tests {
         let text = hosts(&cluster);
         assert!(
             text.starts_with(
-                "hosts (2 as one Ray cluster, formed in 2.345 s; folds and models fit in parallel"
+                "hosts (2 as one Ray cluster, formed in 2.345 s; folds, models and the feature \
+                 importance spread across hosts"
             ),
             "{text}"
         );
         assert!(text.contains("one model is never split"), "{text}");
         assert!(
-            text.contains("  algo-1 (head)  3 folds   1.500 s  LightGBM_BAG_L1\n"),
+            text.contains(
+                "  algo-1 (head)  3 folds   1.500 s  LightGBM_BAG_L1  importance of 30 features in 3.000 s\n"
+            ),
             "{text}"
         );
         assert!(
-            text.contains("  algo-2         1 fold   0.2500 s  LightGBM_BAG_L1\n"),
+            text.contains(
+                "  algo-2         1 fold   0.2500 s  LightGBM_BAG_L1  importance of 10 features in 0.5000 s\n"
+            ),
             "{text}"
         );
     }

@@ -9,6 +9,11 @@ use sha2::{Digest, Sha256};
 
 /// The AutoGluon entry points as (file name, contents), in tarball order.
 pub(crate) const SCRIPTS: &[(&str, &[u8])] = &[
+    // Imported by tabular_train.py: the permutation importance in its budget, spread.
+    (
+        "feature_importance.py",
+        include_bytes!("../../scripts/autogluon/feature_importance.py"),
+    ),
     // Imported by tabular_train.py: several hosts as one Ray cluster.
     (
         "ray_cluster.py",
@@ -136,7 +141,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["ray_cluster.py", "tabular_serve.py", "tabular_train.py"]
+            [
+                "feature_importance.py",
+                "ray_cluster.py",
+                "tabular_serve.py",
+                "tabular_train.py"
+            ]
         );
         assert!(autogluon_scripts()
             .key

@@ -11,15 +11,20 @@
 #   two hosts  tabular_train.py as two host processes (SM_HOSTS algo-1, algo-2) pinned to
 #              one core each (taskset -c 0 / -c 1), a Ray cluster on 127.0.0.1 with a shared
 #              directory, each node offering 1 CPU: the folds run two at a time.
-# It prints the wall times (start of the host processes to the end of the last), the
-# speed-up (target >= 1.6x), the time the cluster took to form (head node start to every
-# host joined, as the head recorded it), the per-fold times from Ray's task records, and
-# from those what N hosts should give for a bigger job. The machine is shared: the load
-# average is printed before and after; compare runs made at similar load.
+# It prints, first, THE number: the whole job's speed-up (start of the host processes to
+# the end of the last) with the defaults, i.e. with the permutation feature importance on
+# (60 s budget; spread over both hosts' nodes by feature_importance.py), against the 1.6x
+# target; then the fit phase alone (predictor.fit), the time the cluster took to form (head
+# node start to every host joined, as the head recorded it), the feature importance of each
+# (seconds, rows x shuffle sets it afforded, and who computed how many features), the
+# per-fold times from Ray's task records, and from those what N hosts should give for a
+# bigger job. The machine is shared: the load average is printed before and after; compare
+# runs made at similar load. Takes about 7 minutes per run on 2 cores (RUNS=1).
 # ROUNDS (default 400) sets the boosting rounds, i.e. the work in each fold: the fixed costs
 # (Python and AutoGluon start-up, forming the cluster, the reports) weigh less the more
 # work the folds do; the fit-phase speed-up shows the spreading alone.
-# Usage: [ROUNDS=400] [FEATURE_IMPORTANCE=false] bash tests/bench/ray_scaleout.sh [RUNS]
+# KEEP=1 keeps the hosts' logs and outputs (the path is printed at the end).
+# Usage: [ROUNDS=400] [FEATURE_IMPORTANCE=false] [KEEP=1] bash tests/bench/ray_scaleout.sh [RUNS]
 # Needs target/tools/autogluon (bash tests/tools/install-autogluon.sh) and 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +42,11 @@ if (( $(nproc) < 2 )); then
 fi
 
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+if [[ -n ${KEEP:-} ]]; then
+  trap 'echo "logs and outputs kept in $WORK"' EXIT
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ROUNDS=${ROUNDS:-400} RUNS=$RUNS WORK=$WORK SCRIPT=$PWD/scripts/autogluon/tabular_train.py "$PY" - <<'EOF'
 import json, math, os, random, socket, statistics, subprocess, sys, time
@@ -59,9 +68,8 @@ frame.iloc[:n_test].to_csv(work / "test" / "data.csv", index=False)
 hps = {"init_args": {"label": "target", "problem_type": "multiclass"},
        "fit_args": {"hyperparameters": {"GBM": {"num_boost_round": int(os.environ["ROUNDS"]), "ag.early_stop": 100000}},
                     "num_bag_folds": FOLDS, "time_limit": 900}}
-# FEATURE_IMPORTANCE=false leaves out the permutation importance the head computes alone
-# after the fit (on by default, as in a run): it shows how much of the part that does not
-# spread it is.
+# FEATURE_IMPORTANCE=false leaves out the permutation importance (on by default, as in a
+# run): the job is then the fit and what surrounds it.
 if os.environ.get("FEATURE_IMPORTANCE"):
     hps["feature_importance"] = os.environ["FEATURE_IMPORTANCE"]
 
@@ -98,7 +106,8 @@ def one_host(run: int) -> dict:
     if code:
         sys.exit(f"one-host run failed ({code}); see {work}/one-{run}.log")
     summary = json.loads((root / "output" / "data" / "training_summary.json").read_text())
-    return {"wall": wall, "fit": summary["fit_seconds"], "accuracy": summary["scores"]["accuracy"]}
+    return {"wall": wall, "fit": summary["fit_seconds"], "accuracy": summary["scores"]["accuracy"],
+            "importance": summary["feature_importance"]}
 
 
 def two_hosts(run: int) -> dict:
@@ -124,45 +133,78 @@ def two_hosts(run: int) -> dict:
     summary = json.loads((work / f"two-{run}" / "algo-1" / "output" / "data" / "training_summary.json").read_text())
     per_host = summary["hosts"]["per_host"]
     return {"wall": wall, "fit": summary["fit_seconds"], "accuracy": summary["scores"]["accuracy"],
-            "formed": summary["hosts"]["formed_seconds"],
+            "formed": summary["hosts"]["formed_seconds"], "importance": summary["feature_importance"],
+            "importance_features": {h: e.get("importance_features", 0) for h, e in per_host.items()},
             "folds": {h: e["folds"] for h, e in per_host.items()},
+            "per_fold": {h: e["fold_seconds"] / e["folds"] for h, e in per_host.items() if e["folds"]},
             "fold_seconds": sum(e["fold_seconds"] for e in per_host.values()),
             "fold_count": sum(e["folds"] for e in per_host.values())}
+
+
+def importance(run: dict) -> str:
+    fi = run["importance"]
+    if not fi["computed"]:
+        return "importance off"
+    return (f"importance {fi['seconds']:.1f} s of {fi['time_limit']:g} s, {fi['rows']} rows x "
+            f"{fi['shuffle_sets']} shuffle sets")
 
 
 ones, twos = [], []
 for run in range(runs):
     ones.append(one_host(run))
-    print(f"run {run + 1} ({os.environ['ROUNDS']} rounds): one host  {ones[-1]['wall']:.1f} s (fit {ones[-1]['fit']:.1f} s, accuracy {ones[-1]['accuracy']:.4f})", flush=True)
+    o = ones[-1]
+    print(f"run {run + 1} ({os.environ['ROUNDS']} rounds): one host  {o['wall']:.1f} s (fit {o['fit']:.1f} s, "
+          f"{importance(o)}, accuracy {o['accuracy']:.4f})", flush=True)
     twos.append(two_hosts(run))
     t = twos[-1]
     print(f"run {run + 1}: two hosts {t['wall']:.1f} s (fit {t['fit']:.1f} s, cluster formed in {t['formed']:.1f} s, "
-          f"folds per host {t['folds']}, accuracy {t['accuracy']:.4f})", flush=True)
+          f"{importance(t)}, folds per host {t['folds']}, importance features per host "
+          f"{t['importance_features']}, accuracy {t['accuracy']:.4f})", flush=True)
 
-one_wall = statistics.median(r["wall"] for r in ones)
-two_wall = statistics.median(r["wall"] for r in twos)
-one_fit = statistics.median(r["fit"] for r in ones)
-two_fit = statistics.median(r["fit"] for r in twos)
-formed = statistics.median(r["formed"] for r in twos)
-fold = statistics.median(r["fold_seconds"] / r["fold_count"] for r in twos)
+median = statistics.median
+one_wall, two_wall = median(r["wall"] for r in ones), median(r["wall"] for r in twos)
+one_fit, two_fit = median(r["fit"] for r in ones), median(r["fit"] for r in twos)
+formed = median(r["formed"] for r in twos)
+fold = median(r["fold_seconds"] / r["fold_count"] for r in twos)
+with_fi = ones[0]["importance"]["computed"]
+one_fi = median(r["importance"]["seconds"] for r in ones) if with_fi else 0.0
+two_fi = median(r["importance"]["seconds"] for r in twos) if with_fi else 0.0
+speed_up = one_wall / two_wall
 print()
-print(f"one host, 1 core:     {one_wall:.1f} s (median of {runs})")
+print(f"SPEED-UP, WHOLE JOB ({'defaults, feature importance on' if with_fi else 'feature importance off'}): "
+      f"{speed_up:.2f}x ({one_wall:.1f} s -> {two_wall:.1f} s; target >= 1.6x: "
+      f"{'met' if speed_up >= 1.6 else 'NOT met'})")
+print(f"one host, 1 core:       {one_wall:.1f} s (median of {runs})")
 print(f"two hosts, 1 core each: {two_wall:.1f} s")
-print(f"speed-up:             {one_wall / two_wall:.2f}x (whole job; target >= 1.6x)")
-print(f"fit phase:            {one_fit:.1f} s -> {two_fit:.1f} s, {one_fit / two_fit:.2f}x (predictor.fit alone)")
-print(f"cluster forming:      {formed:.1f} s (head node start to both hosts joined)")
-print(f"one fold (Ray's task records, incl. its worker process start): {fold:.1f} s")
+print(f"fit phase:              {one_fit:.1f} s -> {two_fit:.1f} s, {one_fit / two_fit:.2f}x (predictor.fit alone)")
+print(f"cluster forming:        {formed:.1f} s (head node start to both hosts joined)")
+if with_fi:
+    def work(runs_):
+        return median(r["importance"]["rows"] * r["importance"]["shuffle_sets"] for r in runs_)
+    budget = ones[0]["importance"]["time_limit"]
+    print(f"feature importance:     {one_fi:.1f} s -> {two_fi:.1f} s (budget {budget:g} s"
+          f"{'' if max(one_fi, two_fi) <= budget else ', OVERRUN'}); rows x shuffle sets per feature "
+          f"{work(ones):.0f} -> {work(twos):.0f} "
+          f"({work(twos) / two_fi / (work(ones) / one_fi):.2f}x the work per second)")
+per_fold = {h: median(r["per_fold"][h] for r in twos if h in r["per_fold"]) for h in twos[0]["per_fold"]}
+print(f"one fold (Ray's task records, incl. its worker process start): {fold:.1f} s "
+      f"(per host: {', '.join(f'{h} {s:.1f} s' for h, s in sorted(per_fold.items()))})")
 # Model of an N-host job: what does not spread (start-up, data, the ensemble, reports) is
-# what the two-host run spent beyond forming the cluster and its ceil(8/2) rounds of folds.
-serial = max(0.0, two_wall - formed - math.ceil(FOLDS / 2) * fold)
-print(f"not spread over hosts: {serial:.1f} s (two-host wall - forming - {math.ceil(FOLDS / 2)} fold rounds)")
+# what the two-host run spent beyond forming the cluster, its ceil(8/2) rounds of folds and
+# the feature importance. The importance is bounded by its time budget: more hosts do not
+# shorten it (while its work is more than the budget affords), they measure more rows x
+# shuffle sets within it; so it is the same term for every N > 1.
+serial = max(0.0, two_wall - formed - math.ceil(FOLDS / 2) * fold - two_fi)
+print(f"not spread over hosts:  {serial:.1f} s (two-host wall - forming - {math.ceil(FOLDS / 2)} fold rounds"
+      f"{' - importance' if with_fi else ''})")
 print()
-print("what N hosts (1 core each) should give, from these per-fold times:")
+print("what N hosts (1 core each) should give, from these per-fold times"
+      + (" (importance: its measured seconds, bounded by its budget)" if with_fi else "") + ":")
 for folds_total, what in ((FOLDS, "this job (8 folds)"), (FOLDS * 10, "8 folds x 10 bagged models")):
-    base = serial + folds_total * fold
+    base = serial + folds_total * fold + one_fi
     cells = []
     for n in (1, 2, 4, 8, 16):
-        t = serial + (formed if n > 1 else 0) + math.ceil(folds_total / n) * fold
+        t = serial + (formed + two_fi if n > 1 else one_fi) + math.ceil(folds_total / n) * fold
         cells.append(f"N={n}: {t:.0f} s ({base / t:.1f}x)")
     print(f"  {what}: " + ", ".join(cells))
 EOF

@@ -3,7 +3,8 @@
 //! the same data and settings on one host give the same score. The data is scikit-learn's
 //! wine set (written by the AutoGluon test environment's Python; the project ships none of
 //! it), served from a temporary object root as `s3://data/wine/...`. And `validate`
-//! refuses several instances for a fit that does not bag.
+//! refuses several instances for a fit that does not bag. The feature importance is
+//! spread too: each host's node computes a block of features.
 
 use crate::support::{python, Test};
 use serde_json::{json, Value};
@@ -86,6 +87,7 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
             line.contains(" fold") && line.contains("LightGBM_BAG_L1"),
             "{line}"
         );
+        assert!(line.contains("importance of "), "{line}");
     }
     assert!(
         text.contains("leaderboard ("),
@@ -138,6 +140,21 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
     let folds = |host: &str| per_host[host]["folds"].as_u64().unwrap_or(0);
     assert!(folds("algo-1") >= 1 && folds("algo-2") >= 1, "{summary}");
     assert_eq!(folds("algo-1") + folds("algo-2"), 4, "{summary}");
+    // Both hosts computed the feature importance (on by default), by the node id each
+    // importance task reported, and the table covers every feature in AutoGluon's columns.
+    let features = summary["feature_columns"].as_array().unwrap().len() as u64;
+    let computed = |host: &str| per_host[host]["importance_features"].as_u64().unwrap_or(0);
+    assert!(computed("algo-1") >= 1 && computed("algo-2") >= 1, "{summary}");
+    assert_eq!(computed("algo-1") + computed("algo-2"), features, "{summary}");
+    let importance =
+        std::fs::read_to_string(two.join("hosts/algo-1/output/data/feature_importance.csv"))
+            .unwrap();
+    let mut lines = importance.lines();
+    assert_eq!(
+        lines.next(),
+        Some("feature,importance,stddev,p_value,n,p99_high,p99_low")
+    );
+    assert_eq!(lines.count() as u64, features, "{importance}");
 
     // The same score as one host fitting the same folds (within noise).
     let two_scores = read_json(&two.join("hosts/algo-1/output/data/scores.json"));

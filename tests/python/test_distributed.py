@@ -249,6 +249,45 @@ def test_both_hosts_fitted_folds_by_the_clusters_records(two_hosts):
     assert cluster["formed_seconds"] > 0
 
 
+def test_both_hosts_computed_feature_importance_by_the_node_ids_their_tasks_reported(two_hosts, data):
+    """The importance (on by default) is spread: each host's node computed a block of
+    features (the node id each Ray task read from its own runtime context, mapped to the
+    host whose node had that id when the cluster formed), the table has AutoGluon's
+    columns for every feature, and each feature's numbers are exactly what AutoGluon alone
+    gives on the saved predictor for the same rows and number of shuffle sets."""
+    from autogluon.tabular import TabularPredictor
+
+    hosts, _, _ = two_hosts
+    head = hosts["algo-1"]
+    summary = head.summary
+    per_host = summary["hosts"]["per_host"]
+    features = summary["feature_columns"]
+    for name in HOSTS:
+        assert per_host[name]["importance_features"] >= 1, f"{name} computed no importance: {per_host}"
+        assert per_host[name]["importance_seconds"] > 0
+    assert sum(per_host[h]["importance_features"] for h in HOSTS) == len(features)
+    assert "algo-2: importance of" in head.log
+    info = summary["feature_importance"]
+    assert info["computed"] and info["data"] == "test" and info["rows"] >= 1
+    assert info["seconds"] < info["time_limit"] + 15
+
+    table = pd_read(head.root / "output" / "data" / "feature_importance.csv")
+    assert list(table.columns) == ["feature", "importance", "stddev", "p_value", "n", "p99_high", "p99_low"]
+    assert sorted(table["feature"]) == sorted(features)
+    assert list(table["importance"]) == sorted(table["importance"], reverse=True)
+    assert info["shuffle_sets"] == table["n"].max() >= 1
+
+    import pandas as pd
+
+    predictor = TabularPredictor.load(str(head.root / "model"), verbosity=0)
+    test = pd.read_csv(data / "test" / "data.csv", float_precision="round_trip")  # as the script reads it
+    for n, group in table.groupby("n"):
+        alone = predictor.feature_importance(test, features=list(group["feature"]), subsample_size=info["rows"],
+                                             num_shuffle_sets=int(n), silent=True)
+        got = group.set_index("feature").loc[alone.index]
+        assert got["importance"].to_numpy() == pytest.approx(alone["importance"].to_numpy(), rel=1e-9, abs=1e-12)
+
+
 def test_the_model_does_not_depend_on_the_cluster(two_hosts, data, tmp_path):
     hosts, _, _ = two_hosts
     model = hosts["algo-1"].root / "model"

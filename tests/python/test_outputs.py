@@ -43,7 +43,7 @@ def test_feature_importance_ranks_the_data_sets_columns(trained, name):
     if not run.case.feature_importance:
         assert not path.exists()
         assert info == {"computed": False, "data": None, "time_limit": None, "subsample_size": None,
-                        "seconds": None, "shuffle_sets": None}
+                        "seconds": None, "shuffle_sets": None, "rows": None}
         return
     table = pd.read_csv(path)
     assert list(table.columns) == ["feature", "importance", "stddev", "p_value", "n", "p99_high", "p99_low"]
@@ -53,6 +53,8 @@ def test_feature_importance_ranks_the_data_sets_columns(trained, name):
     assert table["importance"].iloc[0] > 0
     assert info["computed"] and info["data"] == "test" and info["seconds"] >= 0
     assert info["shuffle_sets"] == table["n"].max() >= 1
+    # Every shuffle set sampled the rows recorded: all of the test set when it fits.
+    assert 1 <= info["rows"] <= min(len(run.test_df), info["subsample_size"])
 
 
 def test_feature_importance_is_on_by_default_and_its_budget_is_recorded(trained):

@@ -12,19 +12,25 @@
 #              one core each (taskset -c 0 / -c 1), a Ray cluster on 127.0.0.1 with a shared
 #              directory, each node offering 1 CPU: the folds run two at a time.
 # It prints, first, THE number: the whole job's speed-up (start of the host processes to
-# the end of the last) with the defaults, i.e. with the permutation feature importance on
-# (60 s budget; spread over both hosts' nodes by feature_importance.py), against the 1.6x
-# target; then the fit phase alone (predictor.fit), the time the cluster took to form (head
-# node start to every host joined, as the head recorded it), the feature importance of each
-# (seconds, rows x shuffle sets it afforded, and who computed how many features), the
-# per-fold times from Ray's task records, and from those what N hosts should give for a
-# bigger job. The machine is shared: the load average is printed before and after; compare
-# runs made at similar load. Takes about 7 minutes per run on 2 cores (RUNS=1).
+# the end of the last) for the same work on both sides, against the 1.6x target: the fit and
+# the permutation feature importance (spread over both hosts' nodes by
+# feature_importance.py) of a fixed amount of work, SubsampleSize 500 rows x AutoGluon's 10
+# shuffle sets, with a TimeLimit (900 s) that never binds. A run's default importance is
+# bounded by TIME instead (60 s): with it, two hosts spend the same 60 s measuring about
+# twice the rows x shuffle sets, so comparing walls would compare different work
+# (FEATURE_IMPORTANCE=true measures that case; the importance line then says how much more
+# work the second host bought). Then the fit phase alone (predictor.fit), the time the
+# cluster took to form (head node start to every host joined, as the head recorded it),
+# the feature importance of each (seconds, rows x shuffle sets, who computed how many
+# features), the per-fold times from Ray's task records, and from those what N hosts
+# should give for a bigger job. The machine is shared: the load average is printed before
+# and after; compare runs made at similar load. Takes about 8 minutes per run on 2 cores
+# (RUNS=1).
 # ROUNDS (default 400) sets the boosting rounds, i.e. the work in each fold: the fixed costs
 # (Python and AutoGluon start-up, forming the cluster, the reports) weigh less the more
 # work the folds do; the fit-phase speed-up shows the spreading alone.
 # KEEP=1 keeps the hosts' logs and outputs (the path is printed at the end).
-# Usage: [ROUNDS=400] [FEATURE_IMPORTANCE=false] [KEEP=1] bash tests/bench/ray_scaleout.sh [RUNS]
+# Usage: [ROUNDS=400] [FEATURE_IMPORTANCE=false|true|JSON] [KEEP=1] bash tests/bench/ray_scaleout.sh [RUNS]
 # Needs target/tools/autogluon (bash tests/tools/install-autogluon.sh) and 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -68,10 +74,12 @@ frame.iloc[:n_test].to_csv(work / "test" / "data.csv", index=False)
 hps = {"init_args": {"label": "target", "problem_type": "multiclass"},
        "fit_args": {"hyperparameters": {"GBM": {"num_boost_round": int(os.environ["ROUNDS"]), "ag.early_stop": 100000}},
                     "num_bag_folds": FOLDS, "time_limit": 900}}
-# FEATURE_IMPORTANCE=false leaves out the permutation importance (on by default, as in a
-# run): the job is then the fit and what surrounds it.
-if os.environ.get("FEATURE_IMPORTANCE"):
-    hps["feature_importance"] = os.environ["FEATURE_IMPORTANCE"]
+# The importance: the same work on both sides unless FEATURE_IMPORTANCE says otherwise
+# (false: none, the job is the fit and what surrounds it; true: a run's defaults, bounded
+# by time; or Parameters.Train.FeatureImportance's object form as JSON).
+SAME_WORK = '{"TimeLimit": 900, "SubsampleSize": 500}'
+hps["feature_importance"] = os.environ.get("FEATURE_IMPORTANCE") or SAME_WORK
+same_work = hps["feature_importance"] == SAME_WORK
 
 
 def base_env(root: Path) -> dict:
@@ -171,7 +179,9 @@ one_fi = median(r["importance"]["seconds"] for r in ones) if with_fi else 0.0
 two_fi = median(r["importance"]["seconds"] for r in twos) if with_fi else 0.0
 speed_up = one_wall / two_wall
 print()
-print(f"SPEED-UP, WHOLE JOB ({'defaults, feature importance on' if with_fi else 'feature importance off'}): "
+what = ("same work: fit + importance of 500 rows x 10 shuffle sets" if same_work else
+        f"feature importance {hps['feature_importance']}" if with_fi else "feature importance off")
+print(f"SPEED-UP, WHOLE JOB ({what}): "
       f"{speed_up:.2f}x ({one_wall:.1f} s -> {two_wall:.1f} s; target >= 1.6x: "
       f"{'met' if speed_up >= 1.6 else 'NOT met'})")
 print(f"one host, 1 core:       {one_wall:.1f} s (median of {runs})")
@@ -191,20 +201,24 @@ print(f"one fold (Ray's task records, incl. its worker process start): {fold:.1f
       f"(per host: {', '.join(f'{h} {s:.1f} s' for h, s in sorted(per_fold.items()))})")
 # Model of an N-host job: what does not spread (start-up, data, the ensemble, reports) is
 # what the two-host run spent beyond forming the cluster, its ceil(8/2) rounds of folds and
-# the feature importance. The importance is bounded by its time budget: more hosts do not
-# shorten it (while its work is more than the budget affords), they measure more rows x
-# shuffle sets within it; so it is the same term for every N > 1.
+# the feature importance. Of the same work, the importance's features spread over the
+# hosts like the folds (its measured two-host seconds, halved again per doubling); bounded by
+# its time budget instead, more hosts do not shorten it (while its work is more than the
+# budget affords), they measure more rows x shuffle sets within it: the same term for
+# every N > 1.
 serial = max(0.0, two_wall - formed - math.ceil(FOLDS / 2) * fold - two_fi)
 print(f"not spread over hosts:  {serial:.1f} s (two-host wall - forming - {math.ceil(FOLDS / 2)} fold rounds"
       f"{' - importance' if with_fi else ''})")
 print()
 print("what N hosts (1 core each) should give, from these per-fold times"
-      + (" (importance: its measured seconds, bounded by its budget)" if with_fi else "") + ":")
+      + (" (importance: the same work, spread like the folds)" if same_work else
+         " (importance: its measured seconds, bounded by its budget)" if with_fi else "") + ":")
 for folds_total, what in ((FOLDS, "this job (8 folds)"), (FOLDS * 10, "8 folds x 10 bagged models")):
     base = serial + folds_total * fold + one_fi
     cells = []
     for n in (1, 2, 4, 8, 16):
-        t = serial + (formed + two_fi if n > 1 else one_fi) + math.ceil(folds_total / n) * fold
+        spread_fi = two_fi * 2 / n if same_work else two_fi
+        t = serial + (formed + spread_fi if n > 1 else one_fi) + math.ceil(folds_total / n) * fold
         cells.append(f"N={n}: {t:.0f} s ({base / t:.1f}x)")
     print(f"  {what}: " + ", ".join(cells))
 EOF

@@ -21,6 +21,7 @@ pub(crate) mod history;
 pub(crate) mod ids;
 pub(crate) mod interpreter;
 pub(crate) mod intrinsics;
+pub(crate) mod jsonata;
 pub(crate) mod names;
 pub(crate) mod path;
 pub(crate) mod payload;

@@ -1,7 +1,10 @@
 //! Loading a state machine definition (ASL JSON) into what the interpreter runs. Every
-//! field is checked here, before anything runs: unknown fields, what the runner does not
-//! implement (JSONata; a Map's ItemReader, ItemBatcher and ResultWriter, which read and
-//! write S3), malformed paths, templates, intrinsic calls and choice rules, transitions
+//! field is checked here, before anything runs: unknown fields, fields of the other query
+//! language (`QueryLanguage`, the machine's or a state's: JSONPath's `InputPath`,
+//! `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath` and `...Path` fields, or
+//! JSONata's `Arguments`, `Output`, `Items`, `Condition`), what the runner does not
+//! implement (a Map's ItemReader, ItemBatcher and ResultWriter, which read and
+//! write S3), malformed paths, templates, expressions, intrinsic calls and choice rules, transitions
 //! to missing states, unreachable states (in the machine and in every Parallel branch
 //! and Map item processor), and Task resources no local back-end serves are all
 //! [`LoadError`]s naming state and field.
@@ -9,11 +12,38 @@
 use super::choice::Rule;
 use super::errors::LoadError;
 use super::intrinsics::Call;
+use super::jsonata::Expression;
 use super::path::{compact, Path, ResultPath};
 use super::payload::Template;
 use super::time::Timestamp;
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The fields only JSONPath has; a JSONata state has none of them (AWS's docs,
+/// "Transforming data with JSONata in Step Functions": "InputPath, Parameters,
+/// ResultSelector, ResultPath and OutputPath" and the `...Path` forms).
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+];
+
+/// The fields only JSONata has.
+const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 
 /// A loaded machine.
 #[derive(Debug, Clone)]
@@ -41,6 +71,11 @@ pub(crate) struct State {
     /// `Assign`: variables this state sets when it ends (for a Choice state, when no
     /// rule with its own `Assign` matched).
     pub(crate) assign: Option<Template>,
+    /// `QueryLanguage` is JSONata (the state's, else the machine's): its templates are
+    /// rendered from `$states`, and it has no paths.
+    pub(crate) jsonata: bool,
+    /// JSONata's `Output`: the state's output, rendered from `$states`.
+    pub(crate) output: Option<Template>,
 }
 
 /// `InputPath` / `OutputPath`: absent (`$`), `null` (`{}`), or a path.
@@ -78,8 +113,9 @@ pub(crate) enum Kind {
     Parallel(Box<Parallel>),
     Map(Box<MapState>),
     Choice {
-        /// Each rule, where it leads, and the variables it sets when it matches.
-        choices: Vec<(Rule, String, Option<Template>)>,
+        /// Each rule, where it leads, the variables it sets when it matches and (JSONata)
+        /// its `Output`.
+        choices: Vec<(Rule, String, Option<Template>, Option<Template>)>,
         default: Option<String>,
     },
     Wait {
@@ -107,6 +143,9 @@ pub(crate) struct Task {
     /// to wait for), so no heartbeat can be missed.
     pub(crate) heartbeat_seconds: Option<u64>,
     pub(crate) heartbeat_seconds_path: Option<Path>,
+    /// JSONata: `TimeoutSeconds` / `HeartbeatSeconds` given as an expression.
+    pub(crate) timeout_seconds_expression: Option<Template>,
+    pub(crate) heartbeat_seconds_expression: Option<Template>,
     pub(crate) retry: Vec<Retrier>,
     pub(crate) catch: Vec<Catcher>,
     pub(crate) next: Next,
@@ -140,6 +179,8 @@ pub(crate) enum Given<T> {
 #[derive(Debug, Clone)]
 pub(crate) struct MapState {
     pub(crate) items_path: Option<Path>,
+    /// JSONata's `Items`: an array, or an expression giving one.
+    pub(crate) items: Option<Template>,
     /// `ItemSelector` (or the legacy `Parameters`): each item's input, rendered from the
     /// state's input with `$$.Map.Item.Index` and `$$.Map.Item.Value`.
     pub(crate) item_selector: Option<Template>,
@@ -161,6 +202,9 @@ pub(crate) enum WaitFor {
     SecondsPath(Path),
     Timestamp(Timestamp),
     TimestampPath(Path),
+    /// JSONata: `Seconds` / `Timestamp` given as an expression.
+    SecondsExpression(Template),
+    TimestampExpression(Template),
 }
 
 /// A Fail state's `Error`/`Cause`, given or computed (`ErrorPath`/`CausePath`).
@@ -169,6 +213,8 @@ pub(crate) enum Text {
     Literal(String),
     Path(Path),
     Call(Call),
+    /// JSONata: an expression.
+    Expression(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +232,10 @@ pub(crate) struct Catcher {
     pub(crate) error_equals: Vec<String>,
     pub(crate) next: String,
     pub(crate) result_path: ResultSpec,
+    /// The variables it sets, from the error output (JSONata: from `$states`).
+    pub(crate) assign: Option<Template>,
+    /// JSONata's `Output`: the next state's input (absent: the error output).
+    pub(crate) output: Option<Template>,
 }
 
 impl State {
@@ -207,6 +257,10 @@ impl State {
 struct Loader<'a> {
     machine: &'a str,
     supports: &'a dyn Fn(&str) -> Result<(), String>,
+    /// The machine's `QueryLanguage` is JSONata: its states' default.
+    jsonata_machine: Cell<bool>,
+    /// The state being loaded is JSONata.
+    jsonata: Cell<bool>,
 }
 
 type Fields<'v> = &'v Map<String, Value>;
@@ -219,7 +273,13 @@ impl Definition {
         definition: &Value,
         supports: &dyn Fn(&str) -> Result<(), String>,
     ) -> Result<Definition, LoadError> {
-        Loader { machine, supports }.machine(definition)
+        Loader {
+            machine,
+            supports,
+            jsonata_machine: Cell::new(false),
+            jsonata: Cell::new(false),
+        }
+        .machine(definition)
     }
 }
 
@@ -254,18 +314,8 @@ impl Loader<'_> {
                 "QueryLanguage",
             ],
         )?;
-        if let Some(language) = top.get("QueryLanguage") {
-            if language != "JSONPath" {
-                return Err(self.error(
-                    None,
-                    Some("QueryLanguage"),
-                    format!(
-                        "{} is not supported by the local runner: only JSONPath",
-                        compact(language)
-                    ),
-                ));
-            }
-        }
+        self.jsonata_machine
+            .set(self.language(None, top.get("QueryLanguage"))?.unwrap_or(false));
         if let Some(version) = top.get("Version") {
             if version != "1.0" {
                 return Err(self.error(None, Some("Version"), "only version \"1.0\" exists"));
@@ -418,9 +468,6 @@ impl Loader<'_> {
                     "HeartbeatSeconds"
                     | "HeartbeatSecondsPath"
                     | "Credentials"
-                    | "Arguments"
-                    | "Output"
-                    | "QueryLanguage"
                     | "ItemReader"
                     | "ItemBatcher"
                     | "ResultWriter" => "is not supported by the local runner",
@@ -506,6 +553,8 @@ impl Loader<'_> {
         }
     }
 
+    /// `key`'s template: a JSONPath payload template, or under JSONata one whose
+    /// `{% ... %}` strings are expressions.
     fn template(
         &self,
         state: &str,
@@ -514,9 +563,44 @@ impl Loader<'_> {
     ) -> Result<Option<Template>, LoadError> {
         match fields.get(key) {
             None => Ok(None),
+            Some(value) if self.jsonata.get() => Template::compile_jsonata(value, key)
+                .map(Some)
+                .map_err(|(at, why)| self.error(Some(state), Some(&at), why)),
             Some(value) => Template::compile(value)
                 .map(Some)
                 .map_err(|(at, why)| self.error(Some(state), Some(&format!("{key}.{at}")), why)),
+        }
+    }
+
+    /// Under JSONata, `key`'s value when it is a `{% ... %}` expression.
+    fn expression(
+        &self,
+        state: &str,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<Template>, LoadError> {
+        match fields.get(key) {
+            Some(Value::String(text)) if self.jsonata.get() && Expression::of(text).is_some() => {
+                self.template(state, fields, key)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A `QueryLanguage` value: `Some(true)` for JSONata, `Some(false)` for JSONPath.
+    fn language(&self, state: Option<&str>, value: Option<&Value>) -> Result<Option<bool>, LoadError> {
+        match value.and_then(Value::as_str) {
+            None if value.is_none() => Ok(None),
+            Some("JSONata") => Ok(Some(true)),
+            Some("JSONPath") => Ok(Some(false)),
+            _ => Err(self.error(
+                state,
+                Some("QueryLanguage"),
+                format!(
+                    "must be \"JSONPath\" or \"JSONata\", got {}",
+                    compact(value.unwrap_or(&Value::Null))
+                ),
+            )),
         }
     }
 
@@ -551,19 +635,31 @@ impl Loader<'_> {
         let fields = raw
             .as_object()
             .ok_or_else(|| self.error(Some(name), None, "a state is a JSON object"))?;
+        let jsonata = self
+            .language(Some(name), fields.get("QueryLanguage"))?
+            .unwrap_or(self.jsonata_machine.get());
+        // The states of a Parallel branch or Map processor inside set their own.
+        let outer = self.jsonata.replace(jsonata);
+        let state = self.state_of(name, raw, jsonata);
+        self.jsonata.set(outer);
+        state
+    }
+
+    fn state_of(&self, name: &str, raw: &Value, jsonata: bool) -> Result<State, LoadError> {
+        let fields = raw
+            .as_object()
+            .ok_or_else(|| self.error(Some(name), None, "a state is a JSON object"))?;
         let kind = self
             .string(Some(name), fields, "Type")?
             .ok_or_else(|| self.error(Some(name), Some("Type"), "required"))?;
-        // A state may say its query language; JSONPath is the one the runner reads.
-        if let Some(language) = fields.get("QueryLanguage").filter(|l| *l != "JSONPath") {
-            return Err(self.error(
-                Some(name),
-                Some("QueryLanguage"),
-                format!(
-                    "{} is not supported by the local runner: only JSONPath",
-                    compact(language)
-                ),
-            ));
+        for key in fields.keys() {
+            let key = key.as_str();
+            if jsonata && JSONPATH_ONLY.contains(&key) {
+                return Err(self.error(Some(name), Some(key), format!("`{key}` is a JSONPath field, and this state's QueryLanguage is JSONata: use Arguments, Output and Assign with {{% ... %}} expressions instead")));
+            }
+            if !jsonata && JSONATA_ONLY.contains(&key) {
+                return Err(self.error(Some(name), Some(key), format!("`{key}` is a JSONata field: set \"QueryLanguage\": \"JSONata\" on the state or the machine, or use the JSONPath fields")));
+            }
         }
         let io = [
             "Type",
@@ -572,8 +668,24 @@ impl Loader<'_> {
             "InputPath",
             "OutputPath",
         ];
-        let with =
-            |extra: &[&'static str]| -> Vec<&str> { io.iter().chain(extra).copied().collect() };
+        // Under JSONata: no JSONPath fields; `Output` in every state but Fail,
+        // `Arguments` where JSONPath has `Parameters` (Task, Parallel), `Items` in a Map.
+        let with = |extra: &[&'static str]| -> Vec<&str> {
+            let mut all: Vec<&str> = io.iter().chain(extra).copied().collect();
+            if jsonata {
+                let map = extra.contains(&"ItemsPath");
+                let arguments = extra.contains(&"Parameters") && !map;
+                all.retain(|f| !JSONPATH_ONLY.contains(f));
+                all.push("Output");
+                if arguments {
+                    all.push("Arguments");
+                }
+                if map {
+                    all.push("Items");
+                }
+            }
+            all
+        };
         let kind = match kind.as_str() {
             "Pass" => {
                 self.only(
@@ -633,8 +745,15 @@ impl Loader<'_> {
                         "give `HeartbeatSeconds` or `HeartbeatSecondsPath`, not both",
                     ));
                 }
-                let timeout_seconds = self.positive(Some(name), fields, "TimeoutSeconds")?;
-                let heartbeat_seconds = self.positive(Some(name), fields, "HeartbeatSeconds")?;
+                let timeout_seconds_expression = self.expression(name, fields, "TimeoutSeconds")?;
+                let heartbeat_seconds_expression =
+                    self.expression(name, fields, "HeartbeatSeconds")?;
+                let number = |key: &str, expression: &Option<Template>| match expression {
+                    Some(_) => Ok(None),
+                    None => self.positive(Some(name), fields, key),
+                };
+                let timeout_seconds = number("TimeoutSeconds", &timeout_seconds_expression)?;
+                let heartbeat_seconds = number("HeartbeatSeconds", &heartbeat_seconds_expression)?;
                 // The States Language: "HeartbeatSeconds ... MUST be smaller than TimeoutSeconds".
                 if let (Some(heartbeat), Some(timeout)) = (heartbeat_seconds, timeout_seconds) {
                     if heartbeat >= timeout {
@@ -654,7 +773,12 @@ impl Loader<'_> {
                     .map_err(|why| self.error(Some(name), Some("Resource"), why))?;
                 Kind::Task(Box::new(Task {
                     resource,
-                    parameters: self.template(name, fields, "Parameters")?,
+                    parameters: match jsonata {
+                        true => self.template(name, fields, "Arguments")?,
+                        false => self.template(name, fields, "Parameters")?,
+                    },
+                    timeout_seconds_expression,
+                    heartbeat_seconds_expression,
                     result_selector: self.template(name, fields, "ResultSelector")?,
                     result_path: self.result_spec(name, fields, "ResultPath")?,
                     timeout_seconds,
@@ -688,8 +812,18 @@ impl Loader<'_> {
                 let mut choices = Vec::new();
                 for (i, raw) in raw_choices.iter().enumerate() {
                     let field = format!("Choices[{i}]");
-                    let rule = Rule::parse(raw, true)
-                        .map_err(|e| self.error(Some(name), Some(&field), e))?;
+                    let rule = match (jsonata, raw.as_object()) {
+                        (true, Some(rule)) => {
+                            self.only(Some(name), rule, &["Condition", "Next", "Assign", "Output", "Comment"])
+                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?;
+                            let condition = self.template(name, rule, "Condition")?.ok_or_else(|| {
+                                self.error(Some(name), Some(&format!("{field}.Condition")), "required: a JSONata rule is a Condition (a {% ... %} expression or a boolean)")
+                            })?;
+                            Rule::Condition(condition)
+                        }
+                        _ => Rule::parse(raw, true)
+                            .map_err(|e| self.error(Some(name), Some(&field), e))?,
+                    };
                     let next = raw.get("Next").and_then(Value::as_str).ok_or_else(|| {
                         self.error(
                             Some(name),
@@ -697,13 +831,16 @@ impl Loader<'_> {
                             "required: the state this rule leads to",
                         )
                     })?;
-                    let assign = match raw.get("Assign") {
-                        None => None,
-                        Some(value) => Some(Template::compile(value).map_err(|(at, why)| {
-                            self.error(Some(name), Some(&format!("{field}.Assign.{at}")), why)
-                        })?),
+                    let (assign, output) = match raw.as_object() {
+                        Some(rule) => (
+                            self.template(name, rule, "Assign")
+                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?,
+                            self.template(name, rule, "Output")
+                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?,
+                        ),
+                        None => (None, None),
                     };
-                    choices.push((rule, next.to_string(), assign));
+                    choices.push((rule, next.to_string(), assign, output));
                 }
                 Kind::Choice {
                     choices,
@@ -732,7 +869,11 @@ impl Loader<'_> {
                     return Err(self.error(Some(name), None, "a Wait state has exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"));
                 };
                 let value = &fields[*key];
-                let wait = match *key {
+                let expression = self.expression(name, fields, key)?;
+                let wait = match (*key, expression) {
+                    ("Seconds", Some(e)) => WaitFor::SecondsExpression(e),
+                    ("Timestamp", Some(e)) => WaitFor::TimestampExpression(e),
+                    _ => match *key {
                     "Seconds" => WaitFor::Seconds(
                         value
                             .as_u64()
@@ -746,6 +887,7 @@ impl Loader<'_> {
                     ),
                     "SecondsPath" => WaitFor::SecondsPath(self.path(name, key, value)?),
                     _ => WaitFor::TimestampPath(self.path(name, key, value)?),
+                    },
                 };
                 Kind::Wait {
                     wait,
@@ -753,7 +895,7 @@ impl Loader<'_> {
                 }
             }
             "Succeed" => {
-                self.only(Some(name), fields, &io)?;
+                self.only(Some(name), fields, &with(&[]))?;
                 Kind::Succeed
             }
             "Fail" => {
@@ -809,7 +951,10 @@ impl Loader<'_> {
                 }
                 Kind::Parallel(Box::new(Parallel {
                     branches,
-                    parameters: self.template(name, fields, "Parameters")?,
+                    parameters: match jsonata {
+                        true => self.template(name, fields, "Arguments")?,
+                        false => self.template(name, fields, "Parameters")?,
+                    },
                     outcome: self.outcome(name, fields)?,
                 }))
             }
@@ -891,6 +1036,7 @@ impl Loader<'_> {
                     (None, None) => None,
                 };
                 Kind::Map(Box::new(MapState {
+                    items: self.template(name, fields, "Items")?,
                     items_path: fields
                         .get("ItemsPath")
                         .map(|v| self.path(name, "ItemsPath", v))
@@ -922,6 +1068,8 @@ impl Loader<'_> {
             input_path: self.io_path(name, fields, "InputPath")?,
             output_path: self.io_path(name, fields, "OutputPath")?,
             assign: self.template(name, fields, "Assign")?,
+            output: self.template(name, fields, "Output")?,
+            jsonata,
             kind,
         })
     }
@@ -934,7 +1082,10 @@ impl Loader<'_> {
                 Some(&path_key),
                 format!("give `{key}` or `{path_key}`, not both"),
             )),
-            (Some(Value::String(text)), None) => Ok(Some(Text::Literal(text.clone()))),
+            (Some(Value::String(text)), None) => match self.expression(state, fields, key)? {
+                Some(expression) => Ok(Some(Text::Expression(expression))),
+                None => Ok(Some(Text::Literal(text.clone()))),
+            },
             (Some(other), None) => Err(self.error(
                 Some(state),
                 Some(key),
@@ -1110,9 +1261,18 @@ impl Loader<'_> {
                 state,
                 &field,
                 raw,
-                &["ErrorEquals", "Next", "ResultPath", "Comment"],
+                match self.jsonata.get() {
+                    true => &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
+                    false => &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
+                },
                 ("catcher", i + 1 == count),
             )?;
+            let at = |e: LoadError| LoadError {
+                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
+                ..e
+            };
+            let assign = self.template(state, raw, "Assign").map_err(at)?;
+            let output = self.template(state, raw, "Output").map_err(at)?;
             let next = raw
                 .get("Next")
                 .and_then(Value::as_str)
@@ -1128,6 +1288,8 @@ impl Loader<'_> {
                 error_equals,
                 next,
                 result_path,
+                assign,
+                output,
             });
         }
         Ok(out)
@@ -1174,7 +1336,7 @@ impl Loader<'_> {
                 Kind::Parallel(parallel) => (Some(&parallel.outcome.next), &parallel.outcome.catch),
                 Kind::Map(map) => (Some(&map.outcome.next), &map.outcome.catch),
                 Kind::Choice { choices, default } => {
-                    for (i, (_, n, _)) in choices.iter().enumerate() {
+                    for (i, (_, n, _, _)) in choices.iter().enumerate() {
                         targets.push((n, format!("Choices[{i}].Next")));
                     }
                     if let Some(d) = default {

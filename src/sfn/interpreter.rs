@@ -9,7 +9,7 @@
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, Next, Outcome, ResultSpec, Retrier, State, Task, Text,
+    Catcher, Definition, IoPath, Kind, MapState, Next, Outcome, ResultSpec, Retrier, State, Task, Text,
     WaitFor,
 };
 use super::errors::{names, Failure};
@@ -325,7 +325,9 @@ impl<'a> Run<'a> {
                 state: state.name.clone(),
             });
             let result = match self.state(state, &data) {
-                Err(Stop::Failed(failure)) if failure.error == names::RUNTIME => {
+                Err(Stop::Failed(failure))
+                    if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION =>
+                {
                     Err(Stop::Failed(located(failure, &state.name, entered_id)))
                 }
                 other => other,
@@ -400,6 +402,19 @@ impl<'a> Run<'a> {
                 result,
                 result_path,
                 next,
+            } if state.jsonata => {
+                let _ = (parameters, result, result_path);
+                let states = states_of(input, &context, None);
+                let assigned = assign(state.assign.as_ref(), &states, scope)?;
+                let output = jsonata_output(state.output.as_ref(), &states, scope, input)?;
+                self.variables.extend(assigned);
+                Ok(step(next, output))
+            }
+            Kind::Pass {
+                parameters,
+                result,
+                result_path,
+                next,
             } => {
                 let effective = input_path(&state.input_path, input, scope)?;
                 let effective = match parameters {
@@ -418,10 +433,17 @@ impl<'a> Run<'a> {
             Kind::Map(map) => self.map(state, map, input, entered),
             Kind::Choice { choices, default } => {
                 let effective = input_path(&state.input_path, input, scope)?;
+                // Under JSONata the rules, Assign and Output read `$states`.
+                let data = match state.jsonata {
+                    true => states_of(input, &context, None),
+                    false => effective.clone(),
+                };
                 let mut chosen = None;
-                for (rule, next, rule_assign) in choices {
-                    if rule.eval(&effective, scope).map_err(Stop::Failed)? {
+                let mut output_template = state.output.as_ref();
+                for (rule, next, rule_assign, rule_output) in choices {
+                    if rule.eval(&data, scope).map_err(Stop::Failed)? {
                         chosen = Some((next.clone(), rule_assign.as_ref()));
+                        output_template = rule_output.as_ref().or(output_template);
                         break;
                     }
                 }
@@ -438,14 +460,47 @@ impl<'a> Run<'a> {
                         format!("No Matches! (state `{}` has no Default and no rule matched its input {})", state.name, compact(&effective)),
                     ))
                 })?;
-                let assigned = assign(assigns, &effective, scope)?;
-                let output = output_path(&state.output_path, &effective, scope)?;
+                let assigned = assign(assigns, &data, scope)?;
+                let output = match state.jsonata {
+                    true => jsonata_output(output_template, &data, scope, input)?,
+                    false => output_path(&state.output_path, &effective, scope)?,
+                };
                 self.variables.extend(assigned);
                 Ok(Step::Next(next, output))
             }
             Kind::Wait { wait, next } => {
                 let effective = input_path(&state.input_path, input, scope)?;
+                let states = match state.jsonata {
+                    true => states_of(input, &context, None),
+                    false => Value::Null,
+                };
                 let until = match wait {
+                    WaitFor::SecondsExpression(template) => {
+                        let value = template.render(&states, scope).map_err(Stop::Failed)?;
+                        let seconds = value.as_u64().ok_or_else(|| {
+                            Stop::Failed(Failure::new(
+                                names::QUERY_EVALUATION,
+                                format!("The Seconds field must be a non-negative integer, got {}", compact(&value)),
+                            ))
+                        })?;
+                        std::time::Instant::now() + Duration::from_secs(seconds)
+                    }
+                    // As AWS words it (LocalStack's snapshots of AWS: test_base_scenarios.py::
+                    // test_wait_timestamp_jsonata).
+                    WaitFor::TimestampExpression(template) => {
+                        let value = template.render(&states, scope).map_err(Stop::Failed)?;
+                        let instant = value.as_str().and_then(Timestamp::parse).ok_or_else(|| {
+                            let text = match &value {
+                                Value::String(s) => s.clone(),
+                                other => compact(other),
+                            };
+                            Stop::Failed(Failure::new(
+                                names::QUERY_EVALUATION,
+                                format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"),
+                            ))
+                        })?;
+                        std::time::Instant::now() + instant.until()
+                    }
                     WaitFor::Seconds(s) => std::time::Instant::now() + Duration::from_secs(*s),
                     WaitFor::Timestamp(t) => std::time::Instant::now() + t.until(),
                     // The causes as AWS words them (LocalStack's snapshots of AWS:
@@ -484,12 +539,24 @@ impl<'a> Run<'a> {
                         std::time::Instant::now() + instant.until()
                     }
                 };
-                let assigned = assign(state.assign.as_ref(), &effective, scope)?;
-                let output = output_path(&state.output_path, &effective, scope)?;
+                let (assigned, output) = match state.jsonata {
+                    true => (
+                        assign(state.assign.as_ref(), &states, scope)?,
+                        jsonata_output(state.output.as_ref(), &states, scope, input)?,
+                    ),
+                    false => (
+                        assign(state.assign.as_ref(), &effective, scope)?,
+                        output_path(&state.output_path, &effective, scope)?,
+                    ),
+                };
                 let peek = self.peek_task(next, &output);
                 self.wait_until(until, peek)?;
                 self.variables.extend(assigned);
                 Ok(step(next, output))
+            }
+            Kind::Succeed if state.jsonata => {
+                let states = states_of(input, &context, None);
+                Ok(Step::End(jsonata_output(state.output.as_ref(), &states, scope, input)?))
             }
             Kind::Succeed => {
                 let effective = input_path(&state.input_path, input, scope)?;
@@ -527,6 +594,16 @@ impl<'a> Run<'a> {
                             )))),
                             Err(cause) => return Err(Stop::Failed(Failure::new(names::INTRINSIC_FAILURE, cause))),
                         },
+                        Some(Text::Expression(template)) => {
+                            match template.render(&states_of(input, &context, None), scope) {
+                                Ok(Value::String(s)) => s,
+                                Ok(other) => return Err(Stop::Failed(Failure::new(
+                                    names::QUERY_EVALUATION,
+                                    format!("The {what} of state `{}` computes {}, not a string", state.name, compact(&other)),
+                                ))),
+                                Err(failure) => return Err(Stop::Failed(failure)),
+                            }
+                        }
                     }))
                 };
                 // A Fail state without Error or Cause records neither (LocalStack's
@@ -641,6 +718,13 @@ impl<'a> Run<'a> {
         result: Value,
         scope: Scope,
     ) -> Result<Value, Stop> {
+        if state.jsonata {
+            let states = states_of(input, scope.context, Some(("result", &result)));
+            let assigned = assign(state.assign.as_ref(), &states, scope)?;
+            let output = jsonata_output(state.output.as_ref(), &states, scope, &result)?;
+            self.variables.extend(assigned);
+            return Ok(output);
+        }
         let selected = match result_selector {
             Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
             None => result,
@@ -662,12 +746,31 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Stop> {
         let context = scope.context;
         let effective = input_path(&state.input_path, input, scope)?;
+        let data = match state.jsonata {
+            true => states_of(input, context, None),
+            false => effective.clone(),
+        };
         let parameters = match &task.parameters {
-            Some(template) => template.render(&effective, scope).map_err(Stop::Failed)?,
+            Some(template) => template.render(&data, scope).map_err(Stop::Failed)?,
             None => effective,
         };
+        let seconds = |template: &Option<Template>, given: Option<u64>, field: &str| match template {
+            None => Ok(given),
+            Some(template) => {
+                let value = template.render(&data, scope).map_err(Stop::Failed)?;
+                match value.as_u64().filter(|s| *s > 0) {
+                    Some(s) => Ok(Some(s)),
+                    None => Err(Stop::Failed(Failure::new(
+                        names::QUERY_EVALUATION,
+                        format!("The {field} field must be a positive integer, got {}", compact(&value)),
+                    ))),
+                }
+            }
+        };
+        let timeout_given = seconds(&task.timeout_seconds_expression, task.timeout_seconds, "TimeoutSeconds")?;
+        let heartbeat_given = seconds(&task.heartbeat_seconds_expression, task.heartbeat_seconds, "HeartbeatSeconds")?;
         let timeout_seconds = match &task.timeout_seconds_path {
-            None => task.timeout_seconds,
+            None => timeout_given,
             Some(path) => {
                 let value = path.select(input, scope).map_err(|_| {
                     Stop::Failed(Failure::runtime(format!(
@@ -684,7 +787,7 @@ impl<'a> Run<'a> {
             }
         };
         let heartbeat_seconds = match &task.heartbeat_seconds_path {
-            None => task.heartbeat_seconds,
+            None => heartbeat_given,
             // As AWS words it (LocalStack's snapshot of AWS: test_base_scenarios.py::
             // test_invalid_jsonpath, INVALID_JSONPATH_IN_HEARTBEATSECONDSPATH).
             Some(path) => {
@@ -769,7 +872,26 @@ impl<'a> Run<'a> {
             error: failure.error.clone(),
             cause: format!("{} (caught: going to {})", failure.cause, catcher.next),
         });
-        let output = apply_result_path(&catcher.result_path, input.clone(), failure.to_value())?;
+        let error_output = failure.to_value();
+        let context = self.info.context(&state.name, Timestamp::now(), None);
+        let variables = self.variables.clone();
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
+        let (assigned, output) = if state.jsonata {
+            let states = states_of(input, &context, Some(("errorOutput", &error_output)));
+            (
+                assign(catcher.assign.as_ref(), &states, scope)?,
+                jsonata_output(catcher.output.as_ref(), &states, scope, &error_output)?,
+            )
+        } else {
+            (
+                assign(catcher.assign.as_ref(), &error_output, scope)?,
+                apply_result_path(&catcher.result_path, input.clone(), error_output)?,
+            )
+        };
+        self.variables.extend(assigned);
         Ok(Step::Next(catcher.next.clone(), output))
     }
 
@@ -786,8 +908,12 @@ impl<'a> Run<'a> {
             variables: &self.variables,
         };
         let effective = input_path(&state.input_path, output, scope).ok()?;
+        let data = match state.jsonata {
+            true => states_of(output, &context, None),
+            false => effective.clone(),
+        };
         let input = match &task.parameters {
-            Some(template) => template.render(&effective, scope).ok()?,
+            Some(template) => template.render(&data, scope).ok()?,
             None => effective,
         };
         Some((task.resource.clone(), input))
@@ -871,6 +997,68 @@ fn located(failure: Failure, state: &str, entered_id: usize) -> Failure {
             failure.cause
         ),
     )
+}
+
+/// `$states` of a JSONata state: its input, the context object and, after its work,
+/// `result` (or in a Catch, `errorOutput`).
+pub(super) fn states_of(input: &Value, context: &Value, extra: Option<(&str, &Value)>) -> Value {
+    let mut states = json!({"input": input, "context": context});
+    if let Some((key, value)) = extra {
+        states[key] = value.clone();
+    }
+    states
+}
+
+/// A JSONata state's output: its `Output` rendered from `$states`, else `default` (the
+/// input; a Task's, Parallel's or Map's result; a Catch's error output).
+pub(super) fn jsonata_output(
+    template: Option<&Template>,
+    states: &Value,
+    scope: Scope,
+    default: &Value,
+) -> Result<Value, Stop> {
+    match template {
+        Some(template) => template.render(states, scope).map_err(Stop::Failed),
+        None => Ok(default.clone()),
+    }
+}
+
+/// A JSONata Map state's items: `Items` (an array, or an expression giving one), else
+/// the state's input, which must be an array (AWS's words: LocalStack's snapshots of
+/// AWS, test_base_scenarios.py::test_map_state_items_eval_jsonata_fail_*,
+/// test_map_state_items_input_types_*).
+pub(super) fn jsonata_items(map: &MapState, input: &Value, scope: Scope) -> Result<Value, Stop> {
+    let failed = |cause: String| Stop::Failed(Failure::new(names::QUERY_EVALUATION, cause));
+    let Some(template) = &map.items else {
+        return match input {
+            Value::Array(_) => Ok(input.clone()),
+            other => Err(failed(format!(
+                "Map state input must be an array but was: {}",
+                compact(other)
+            ))),
+        };
+    };
+    let states = states_of(input, scope.context, None);
+    let items = template.render(&states, scope).map_err(Stop::Failed)?;
+    if items.is_array() {
+        return Ok(items);
+    }
+    let kind = match &items {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+    };
+    let text = match template {
+        Template::Expression { expression, .. } => expression.text().to_string(),
+        _ => compact(&items),
+    };
+    Err(failed(format!(
+        "The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{kind}' for value: {}",
+        compact(&items)
+    )))
 }
 
 /// A failure whose error and cause are both given.

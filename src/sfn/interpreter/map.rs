@@ -37,6 +37,7 @@ impl<'a> Run<'a> {
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
             let items = match &map.items_path {
+                None if state.jsonata => super::jsonata_items(map, input, scope)?,
                 None => effective.clone(),
                 Some(path) => path.select(&effective, scope).map_err(|_| {
                     Stop::Failed(Failure::runtime(format!(
@@ -85,8 +86,12 @@ impl<'a> Run<'a> {
                             context: &context,
                             variables: scope.variables,
                         };
+                        let data = match state.jsonata {
+                            true => super::states_of(input, &context, None),
+                            false => effective.clone(),
+                        };
                         template
-                            .render(&effective, item_scope)
+                            .render(&data, item_scope)
                             .map_err(Stop::Failed)?
                     }
                 };

@@ -140,6 +140,7 @@ pub fn execute(
         history: History::default(),
         deadline,
         variables: Map::new(),
+        evaluation_failed: false,
     };
     run.run(None)
 }
@@ -184,6 +185,7 @@ pub(crate) fn redrive(
         history: History { events: previous },
         deadline,
         variables: Map::new(),
+        evaluation_failed: false,
     };
     Ok(run.run(Some(start)))
 }
@@ -199,6 +201,9 @@ pub(super) struct Run<'a> {
     deadline: Option<std::time::Instant>,
     /// The variables `Assign` has set so far (`$name`).
     pub(super) variables: Map<String, Value>,
+    /// The failing state's `EvaluationFailed` event is recorded already (by `retrying`,
+    /// before a Map's or Parallel's own failed event).
+    evaluation_failed: bool,
 }
 
 /// How one state ended.
@@ -319,6 +324,7 @@ impl<'a> Run<'a> {
             self.history
                 .state_entered(state.type_name(), &state.name, &data);
             let entered_id = self.history.events.len();
+            self.evaluation_failed = false;
             self.host.event(&Event::StateEntered {
                 depth: self.depth,
                 machine: machine.clone(),
@@ -328,6 +334,9 @@ impl<'a> Run<'a> {
                 Err(Stop::Failed(failure))
                     if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION =>
                 {
+                    if !self.evaluation_failed && is_evaluation_failure(&failure) {
+                        self.history.plain("EvaluationFailed");
+                    }
                     Err(Stop::Failed(located(failure, &state.name, entered_id)))
                 }
                 other => other,
@@ -692,6 +701,10 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
+            if is_evaluation_failure(&failure) {
+                self.history.plain("EvaluationFailed");
+                self.evaluation_failed = true;
+            }
             if let Some(kind) = rules.failed_event.filter(|_| !failure.is_terminal()) {
                 self.history.plain(kind);
             }
@@ -981,19 +994,21 @@ fn timeout_failure(definition: &Definition) -> Failure {
     )
 }
 
-/// A `States.Runtime` cause as AWS gives it: which state, entered at which history
-/// event, failed (LocalStack's snapshots of AWS, e.g. test_base_scenarios.py::
-/// test_invalid_jsonpath: "An error occurred while executing the state 'pass' (entered
-/// at the event id #2). Invalid path ...").
+/// How a located cause begins (see [`located`]).
+const LOCATED: &str = "An error occurred while executing the state";
+
+/// A `States.Runtime` (or JSONata's `States.QueryEvaluationError`) cause as AWS gives
+/// it: which state, entered at which history event, failed (LocalStack's snapshots of
+/// AWS, e.g. test_base_scenarios.py::test_invalid_jsonpath: "An error occurred while
+/// executing the state 'pass' (entered at the event id #2). Invalid path ...").
 fn located(failure: Failure, state: &str, entered_id: usize) -> Failure {
-    const PREFIX: &str = "An error occurred while executing the state";
-    if failure.cause.starts_with(PREFIX) {
+    if failure.cause.starts_with(LOCATED) {
         return failure;
     }
     Failure::new(
         failure.error,
         format!(
-            "{PREFIX} '{state}' (entered at the event id #{entered_id}). {}",
+            "{LOCATED} '{state}' (entered at the event id #{entered_id}). {}",
             failure.cause
         ),
     )
@@ -1059,6 +1074,14 @@ pub(super) fn jsonata_items(map: &MapState, input: &Value, scope: Scope) -> Resu
         "The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{kind}' for value: {}",
         compact(&items)
     )))
+}
+
+/// A JSONata expression of this state failed (not one of a state inside it, whose cause
+/// is located already): AWS records `EvaluationFailed` before the state's failure
+/// (LocalStack's snapshots of AWS: test_assign_reference_variables.py::
+/// test_undefined_reference, test_base_scenarios.py::test_map_state_items_*).
+fn is_evaluation_failure(failure: &Failure) -> bool {
+    failure.error == names::QUERY_EVALUATION && !failure.cause.starts_with(LOCATED)
 }
 
 /// A failure whose error and cause are both given.

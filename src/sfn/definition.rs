@@ -814,8 +814,10 @@ impl Loader<'_> {
                     let field = format!("Choices[{i}]");
                     let rule = match (jsonata, raw.as_object()) {
                         (true, Some(rule)) => {
-                            self.only(Some(name), rule, &["Condition", "Next", "Assign", "Output", "Comment"])
-                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?;
+                            const ALLOWED: &[&str] = &["Condition", "Next", "Assign", "Output", "Comment"];
+                            if let Some(key) = rule.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+                                return Err(self.error(Some(name), Some(&format!("{field}.{key}")), format!("`{key}` is not a field of a JSONata choice rule, which tests a Condition (allowed: {})", ALLOWED.join(", "))));
+                            }
                             let condition = self.template(name, rule, "Condition")?.ok_or_else(|| {
                                 self.error(Some(name), Some(&format!("{field}.Condition")), "required: a JSONata rule is a Condition (a {% ... %} expression or a boolean)")
                             })?;
@@ -1465,8 +1467,24 @@ mod tests {
                 "smaller than TimeoutSeconds",
             ),
             (
-                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Succeed"}}}),
-                "JSONata",
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Parameters": {}, "End": true}}}),
+                "`Parameters` is a JSONPath field",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONata", "Next": "B"}, "B": {"Type": "Pass", "Output": {}, "End": true}}}),
+                "`Output` is a JSONata field",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Output": {"x": "{% $states.input.( %}"}, "End": true}}}),
+                "'$states.input.(' does not parse",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+                "Choices[0].IsPresent`: `IsPresent` is not a field of a JSONata choice rule",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "XPath", "States": {"A": {"Type": "Succeed"}}}),
+                "must be \"JSONPath\" or \"JSONata\"",
             ),
             (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "Timestamp": "2020-01-01T00:00:00Z", "End": true}}}),

@@ -1176,6 +1176,72 @@ mod tests {
         execute(&definition, info, 0, None, host)
     }
 
+    /// JSONata: Arguments, Assign and Output read `$states`; Output in Assign's state
+    /// sees the variables as they were; a Catch's Output reads `$states.errorOutput`;
+    /// a Choice rule is a Condition (the AWS-recorded fixtures check the rest).
+    #[test]
+    fn jsonata_states_as_aws_runs_them() {
+        let def = json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task", "Resource": "arn:aws:states:::x",
+                    "Arguments": {"v": "{% $states.input.n * 2 %}", "lit": " {% not %} "},
+                    "Assign": {"seen": "{% $states.result.Echo.v %}"},
+                    "Output": {"v": "{% $states.result.Echo.v %}", "before": "{% $exists($seen) %}"},
+                    "Next": "C"
+                },
+                "C": {
+                    "Type": "Choice",
+                    "Choices": [{"Condition": "{% $seen = 6 %}", "Next": "F", "Output": "{% $states.input.v + 1 %}"}],
+                    "Default": "F"
+                },
+                "F": {
+                    "Type": "Task", "Resource": "arn:aws:states:::x",
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"caught": "{% $states.errorOutput.Error %}", "in": "{% $states.input %}"}, "Next": "End"}],
+                    "End": true
+                },
+                "End": {"Type": "Succeed"}
+            }
+        });
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let outcome = run(def.clone(), json!({"n": 3}), &mut host);
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+        assert_eq!(outcome.output, Some(json!({"Echo": 7, "Name": "e1"})));
+        assert_eq!(host.calls, 2);
+        // The first call's arguments, and Output's view of the variables.
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let mut only_t = def.clone();
+        only_t["States"]["T"]["End"] = json!(true);
+        only_t["States"]["T"].as_object_mut().unwrap().remove("Next");
+        for unused in ["C", "F", "End"] {
+            only_t["States"].as_object_mut().unwrap().remove(unused);
+        }
+        let outcome = run(only_t, json!({"n": 3}), &mut host);
+        assert_eq!(outcome.output, Some(json!({"v": 6, "before": false})));
+        assert_eq!(host.calls, 1);
+        // A failing second Task: the Catch's Output.
+        struct SecondFails(usize);
+        impl Host for SecondFails {
+            fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+                self.0 += 1;
+                match self.0 {
+                    1 => Ok(json!({"Echo": call.input})),
+                    _ => Err(Failure::new("Boom", "no")),
+                }
+            }
+        }
+        let outcome = run(def, json!({"n": 3}), &mut SecondFails(0));
+        assert_eq!(outcome.output, Some(json!({"caught": "Boom", "in": 7})));
+    }
+
     #[test]
     fn data_flow_through_a_task() {
         let def = json!({

@@ -19,7 +19,10 @@ pub(crate) enum Rule {
     And(Vec<Rule>),
     Or(Vec<Rule>),
     Not(Box<Rule>),
-    Test { variable: Path, test: Test },
+    Test {
+        variable: Path,
+        test: Test,
+    },
     /// JSONata's `Condition`, rendered from `$states`.
     Condition(Template),
 }

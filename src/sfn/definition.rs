@@ -174,6 +174,8 @@ pub(crate) struct Parallel {
 pub(crate) enum Given<T> {
     Value(T),
     Path(Path),
+    /// JSONata: an expression.
+    Expression(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -314,8 +316,10 @@ impl Loader<'_> {
                 "QueryLanguage",
             ],
         )?;
-        self.jsonata_machine
-            .set(self.language(None, top.get("QueryLanguage"))?.unwrap_or(false));
+        self.jsonata_machine.set(
+            self.language(None, top.get("QueryLanguage"))?
+                .unwrap_or(false),
+        );
         if let Some(version) = top.get("Version") {
             if version != "1.0" {
                 return Err(self.error(None, Some("Version"), "only version \"1.0\" exists"));
@@ -432,6 +436,9 @@ impl Loader<'_> {
         key: &str,
     ) -> Result<Option<Given<u64>>, LoadError> {
         let path_key = format!("{key}Path");
+        if let Some(expression) = self.expression(state, fields, key)? {
+            return Ok(Some(Given::Expression(expression)));
+        }
         match (fields.get(key), fields.get(&path_key)) {
             (Some(_), Some(_)) => Err(self.error(
                 Some(state),
@@ -588,7 +595,11 @@ impl Loader<'_> {
     }
 
     /// A `QueryLanguage` value: `Some(true)` for JSONata, `Some(false)` for JSONPath.
-    fn language(&self, state: Option<&str>, value: Option<&Value>) -> Result<Option<bool>, LoadError> {
+    fn language(
+        &self,
+        state: Option<&str>,
+        value: Option<&Value>,
+    ) -> Result<Option<bool>, LoadError> {
         match value.and_then(Value::as_str) {
             None if value.is_none() => Ok(None),
             Some("JSONata") => Ok(Some(true)),
@@ -814,8 +825,10 @@ impl Loader<'_> {
                     let field = format!("Choices[{i}]");
                     let rule = match (jsonata, raw.as_object()) {
                         (true, Some(rule)) => {
-                            const ALLOWED: &[&str] = &["Condition", "Next", "Assign", "Output", "Comment"];
-                            if let Some(key) = rule.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+                            const ALLOWED: &[&str] =
+                                &["Condition", "Next", "Assign", "Output", "Comment"];
+                            if let Some(key) = rule.keys().find(|k| !ALLOWED.contains(&k.as_str()))
+                            {
                                 return Err(self.error(Some(name), Some(&format!("{field}.{key}")), format!("`{key}` is not a field of a JSONata choice rule, which tests a Condition (allowed: {})", ALLOWED.join(", "))));
                             }
                             let condition = self.template(name, rule, "Condition")?.ok_or_else(|| {
@@ -835,10 +848,20 @@ impl Loader<'_> {
                     })?;
                     let (assign, output) = match raw.as_object() {
                         Some(rule) => (
-                            self.template(name, rule, "Assign")
-                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?,
-                            self.template(name, rule, "Output")
-                                .map_err(|e| LoadError { field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())), ..e })?,
+                            self.template(name, rule, "Assign").map_err(|e| LoadError {
+                                field: Some(format!(
+                                    "{field}.{}",
+                                    e.field.clone().unwrap_or_default()
+                                )),
+                                ..e
+                            })?,
+                            self.template(name, rule, "Output").map_err(|e| LoadError {
+                                field: Some(format!(
+                                    "{field}.{}",
+                                    e.field.clone().unwrap_or_default()
+                                )),
+                                ..e
+                            })?,
                         ),
                         None => (None, None),
                     };
@@ -1031,11 +1054,14 @@ impl Loader<'_> {
                 };
                 let (processor, distributed) =
                     self.branch(name, processor_key, &fields[processor_key])?;
-                let tolerated_failure_percentage = match (fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
+                let tolerated_failure_percentage = match (self.expression(name, fields, "ToleratedFailurePercentage")?, fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
+                    (Some(expression), _, _) => Some(Given::Expression(expression)),
+                    (None, a, b) => match (a, b) {
                     (Some(_), Some(_)) => return Err(self.error(Some(name), Some("ToleratedFailurePercentagePath"), "give `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`, not both")),
                     (Some(v), None) => Some(Given::Value(v.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| self.error(Some(name), Some("ToleratedFailurePercentage"), format!("must be a number from 0 to 100, got {}", compact(v))))?)),
                     (None, Some(v)) => Some(Given::Path(self.path(name, "ToleratedFailurePercentagePath", v)?)),
                     (None, None) => None,
+                    },
                 };
                 Kind::Map(Box::new(MapState {
                     items: self.template(name, fields, "Items")?,

@@ -9,8 +9,8 @@
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, MapState, Next, Outcome, ResultSpec, Retrier, State, Task, Text,
-    WaitFor,
+    Catcher, Definition, IoPath, Kind, MapState, Next, Outcome, ResultSpec, Retrier, State, Task,
+    Text, WaitFor,
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
@@ -332,7 +332,8 @@ impl<'a> Run<'a> {
             });
             let result = match self.state(state, &data) {
                 Err(Stop::Failed(failure))
-                    if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION =>
+                    if failure.error == names::RUNTIME
+                        || failure.error == names::QUERY_EVALUATION =>
                 {
                     if !self.evaluation_failed && is_evaluation_failure(&failure) {
                         self.history.plain("EvaluationFailed");
@@ -489,7 +490,10 @@ impl<'a> Run<'a> {
                         let seconds = value.as_u64().ok_or_else(|| {
                             Stop::Failed(Failure::new(
                                 names::QUERY_EVALUATION,
-                                format!("The Seconds field must be a non-negative integer, got {}", compact(&value)),
+                                format!(
+                                    "The Seconds field must be a non-negative integer, got {}",
+                                    compact(&value)
+                                ),
                             ))
                         })?;
                         std::time::Instant::now() + Duration::from_secs(seconds)
@@ -565,7 +569,12 @@ impl<'a> Run<'a> {
             }
             Kind::Succeed if state.jsonata => {
                 let states = states_of(input, &context, None);
-                Ok(Step::End(jsonata_output(state.output.as_ref(), &states, scope, input)?))
+                Ok(Step::End(jsonata_output(
+                    state.output.as_ref(),
+                    &states,
+                    scope,
+                    input,
+                )?))
             }
             Kind::Succeed => {
                 let effective = input_path(&state.input_path, input, scope)?;
@@ -767,7 +776,8 @@ impl<'a> Run<'a> {
             Some(template) => template.render(&data, scope).map_err(Stop::Failed)?,
             None => effective,
         };
-        let seconds = |template: &Option<Template>, given: Option<u64>, field: &str| match template {
+        let seconds = |template: &Option<Template>, given: Option<u64>, field: &str| match template
+        {
             None => Ok(given),
             Some(template) => {
                 let value = template.render(&data, scope).map_err(Stop::Failed)?;
@@ -775,13 +785,24 @@ impl<'a> Run<'a> {
                     Some(s) => Ok(Some(s)),
                     None => Err(Stop::Failed(Failure::new(
                         names::QUERY_EVALUATION,
-                        format!("The {field} field must be a positive integer, got {}", compact(&value)),
+                        format!(
+                            "The {field} field must be a positive integer, got {}",
+                            compact(&value)
+                        ),
                     ))),
                 }
             }
         };
-        let timeout_given = seconds(&task.timeout_seconds_expression, task.timeout_seconds, "TimeoutSeconds")?;
-        let heartbeat_given = seconds(&task.heartbeat_seconds_expression, task.heartbeat_seconds, "HeartbeatSeconds")?;
+        let timeout_given = seconds(
+            &task.timeout_seconds_expression,
+            task.timeout_seconds,
+            "TimeoutSeconds",
+        )?;
+        let heartbeat_given = seconds(
+            &task.heartbeat_seconds_expression,
+            task.heartbeat_seconds,
+            "HeartbeatSeconds",
+        )?;
         let timeout_seconds = match &task.timeout_seconds_path {
             None => timeout_given,
             Some(path) => {
@@ -1220,7 +1241,10 @@ mod tests {
         };
         let mut only_t = def.clone();
         only_t["States"]["T"]["End"] = json!(true);
-        only_t["States"]["T"].as_object_mut().unwrap().remove("Next");
+        only_t["States"]["T"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Next");
         for unused in ["C", "F", "End"] {
             only_t["States"].as_object_mut().unwrap().remove(unused);
         }

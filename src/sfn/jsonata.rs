@@ -170,7 +170,8 @@ fn partition<'a>(context: FunctionContext<'a, '_>, args: &[&'a JValue<'a>]) -> R
         vec![*array]
     };
     let size = size.as_usize();
-    let out = JValue::array_with_capacity(context.arena, members.len() / size + 1, ArrayFlags::empty());
+    let out =
+        JValue::array_with_capacity(context.arena, members.len() / size + 1, ArrayFlags::empty());
     for chunk in members.chunks(size) {
         let part = JValue::array_with_capacity(context.arena, chunk.len(), ArrayFlags::empty());
         for member in chunk {
@@ -263,14 +264,32 @@ mod tests {
     #[test]
     fn evaluates_as_aws_does() {
         let input = json!({"input": {"a": [1, 2, 3], "s": "x"}});
-        assert_eq!(eval("$sum($states.input.a) + 1", input.clone()), Ok(Evaluated::Value(json!(7))));
+        assert_eq!(
+            eval("$sum($states.input.a) + 1", input.clone()),
+            Ok(Evaluated::Value(json!(7)))
+        );
         assert_eq!(eval("0.1", json!({})), Ok(Evaluated::Value(json!(0.1))));
         assert_eq!(eval("$doesNotExist", json!({})), Ok(Evaluated::Undefined));
-        assert_eq!(eval("$fn := function($x){$x}", json!({})), Ok(Evaluated::Unsupported));
-        assert_eq!(eval("$partition([0, 1, 2], 2)", json!({})), Ok(Evaluated::Value(json!([[0, 1], [2]]))));
-        assert_eq!(eval("$range(0, 10, 3)", json!({})), Ok(Evaluated::Value(json!([0, 3, 6, 9]))));
-        assert_eq!(eval("$range(1, 9, 9)", json!({})), Ok(Evaluated::Value(json!(1))));
-        assert_eq!(eval("$parse('{\"a\": [1]}')", json!({})), Ok(Evaluated::Value(json!({"a": [1]}))));
+        assert_eq!(
+            eval("$fn := function($x){$x}", json!({})),
+            Ok(Evaluated::Unsupported)
+        );
+        assert_eq!(
+            eval("$partition([0, 1, 2], 2)", json!({})),
+            Ok(Evaluated::Value(json!([[0, 1], [2]])))
+        );
+        assert_eq!(
+            eval("$range(0, 10, 3)", json!({})),
+            Ok(Evaluated::Value(json!([0, 3, 6, 9])))
+        );
+        assert_eq!(
+            eval("$range(1, 9, 9)", json!({})),
+            Ok(Evaluated::Value(json!(1)))
+        );
+        assert_eq!(
+            eval("$parse('{\"a\": [1]}')", json!({})),
+            Ok(Evaluated::Value(json!({"a": [1]})))
+        );
         assert_eq!(
             eval("$randomSeeded(1)", json!({})),
             Err("T1006: Attempted to invoke a non-function".to_string())

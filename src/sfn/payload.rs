@@ -37,7 +37,10 @@ impl Template {
 
     /// Compiles a JSONata template: the value of `field` (`Output`, `Arguments`, ...),
     /// whose `{% ... %}` strings are expressions; the error names the offending field.
-    pub(crate) fn compile_jsonata(value: &Value, field: &str) -> Result<Template, (String, String)> {
+    pub(crate) fn compile_jsonata(
+        value: &Value,
+        field: &str,
+    ) -> Result<Template, (String, String)> {
         Ok(match value {
             Value::String(text) => match Expression::of(text) {
                 Some(inner) => Template::Expression {

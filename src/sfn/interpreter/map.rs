@@ -21,6 +21,7 @@ use super::{input_path, Rules, Run, Step, Stop};
 use crate::sfn::definition::{Given, MapState, State};
 use crate::sfn::errors::Failure;
 use crate::sfn::path::{compact, Path, Scope};
+use crate::sfn::payload::Template;
 use crate::sfn::time::Timestamp;
 use serde_json::{json, Value};
 
@@ -90,9 +91,7 @@ impl<'a> Run<'a> {
                             true => super::states_of(input, &context, None),
                             false => effective.clone(),
                         };
-                        template
-                            .render(&data, item_scope)
-                            .map_err(Stop::Failed)?
+                        template.render(&data, item_scope).map_err(Stop::Failed)?
                     }
                 };
                 let result = if map.distributed {
@@ -178,6 +177,9 @@ fn failed_item(stop: Stop) -> Value {
 /// Checks `MaxConcurrencyPath`'s value, as AWS does (test_max_concurrency_path_*); the
 /// items run one at a time whatever it says.
 fn max_concurrency(map: &MapState, input: &Value, scope: Scope) -> Result<(), Stop> {
+    if let Some(Given::Expression(t)) = &map.max_concurrency {
+        evaluated(t, "MaxConcurrency", input, scope)?;
+    }
     if let Some(Given::Path(path)) = &map.max_concurrency {
         let value = select(path, input, scope)?;
         if integer(&value).is_none() {
@@ -210,6 +212,9 @@ impl Limits {
         let tolerated_count = match &map.tolerated_failure_count {
             None => None,
             Some(Given::Value(n)) => Some(*n),
+            Some(Given::Expression(t)) => {
+                Some(evaluated(t, "ToleratedFailureCount", input, scope)? as u64)
+            }
             Some(Given::Path(path)) => {
                 let value = select(path, input, scope)?;
                 let n = integer(&value).ok_or_else(|| {
@@ -226,6 +231,9 @@ impl Limits {
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             None => None,
             Some(Given::Value(p)) => Some(*p),
+            Some(Given::Expression(t)) => {
+                Some(evaluated(t, "ToleratedFailurePercentage", input, scope)?.min(100.0))
+            }
             Some(Given::Path(path)) => {
                 let value = select(path, input, scope)?;
                 let p = match &value {
@@ -262,6 +270,22 @@ impl Limits {
             (count, percentage) => count.unwrap_or(false) || percentage.unwrap_or(false),
         }
     }
+}
+
+/// A JSONata `MaxConcurrency` / `ToleratedFailure...`: a non-negative number. (No
+/// recording shows AWS's words for another value: these are ours.)
+fn evaluated(template: &Template, field: &str, input: &Value, scope: Scope) -> Result<f64, Stop> {
+    let states = super::states_of(input, scope.context, None);
+    let value = template.render(&states, scope).map_err(Stop::Failed)?;
+    value.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| {
+        Stop::Failed(Failure::new(
+            crate::sfn::errors::names::QUERY_EVALUATION,
+            format!(
+                "The {field} field must be a non-negative number, got {}",
+                compact(&value)
+            ),
+        ))
+    })
 }
 
 fn select(path: &Path, input: &Value, scope: Scope) -> Result<Value, Stop> {

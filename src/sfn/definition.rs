@@ -3,11 +3,13 @@
 //! language (`QueryLanguage`, the machine's or a state's: JSONPath's `InputPath`,
 //! `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath` and `...Path` fields, or
 //! JSONata's `Arguments`, `Output`, `Items`, `Condition`), what the runner does not
-//! implement (a Map's ItemReader, ItemBatcher and ResultWriter, which read and
-//! write S3), malformed paths, templates, expressions, intrinsic calls and choice rules, transitions
-//! to missing states, unreachable states (in the machine and in every Parallel branch
-//! and Map item processor), and Task resources no local back-end serves are all
-//! [`LoadError`]s naming state and field.
+//! implement (a Map's ItemReader, ItemBatcher and ResultWriter, which read and write
+//! S3), malformed paths, templates, JSONata expressions, intrinsic calls and choice
+//! rules, transitions to missing states, unreachable states (in the machine and in every
+//! Parallel branch and Map item processor), and Task resources no local back-end serves
+//! are all [`LoadError`]s naming state and field. A state's `QueryLanguage` is its own,
+//! else the machine's (a JSONPath state in a JSONata machine loads: no recording shows
+//! AWS refusing one).
 
 use super::choice::Rule;
 use super::errors::LoadError;

@@ -1451,6 +1451,9 @@ mod tests {
                 let _ = load(def);
                 let rule = json!({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": candidate, "StringMatches": candidate, "Next": "S"}]}, "S": {"Type": "Succeed"}}});
                 let _ = load(rule);
+                if let Ok(expression) = crate::sfn::jsonata::Expression::parse(candidate) {
+                    let _ = expression.eval(&json!({"input": {"a": [1, "x"], "s": candidate}}), &Map::new());
+                }
             }
         }
     }

@@ -6,6 +6,10 @@
 //! docs "Transforming data with JSONata in Step Functions", section "JSONata functions
 //! provided by Step Functions") are added here.
 //!
+//! jsonata-rs is "an (incomplete) implementation" and panics on some malformed text
+//! (`unreachable!` in its parser: `$)()a`); each call into it is therefore made under
+//! [`contained`], which turns such a panic into an error naming the expression.
+//!
 //! Numbers: JSONata's are JavaScript doubles; AWS writes an integral one as an integer
 //! (`1`, not `1.0`: LocalStack's snapshots of AWS, e.g. test_output.py::
 //! test_base_output_any_non_dict INT), so a result is converted the same way.
@@ -42,12 +46,16 @@ impl Expression {
     /// Parses the expression between `{%` and `%}`; the error says why it does not parse.
     pub(crate) fn parse(inner: &str) -> Result<Expression, String> {
         let text = inner.trim().to_string();
-        let arena = Bump::new();
-        match JsonAta::new(&text, &arena) {
-            Ok(_) => Ok(Expression { text }),
-            Err(e) => Err(format!(
-                "the JSONata expression '{text}' does not parse: {}",
-                worded(&e)
+        let parsed = contained(|| {
+            let arena = Bump::new();
+            JsonAta::new(&text, &arena)
+                .map(|_| ())
+                .map_err(|e| worded(&e))
+        });
+        match parsed {
+            Ok(()) => Ok(Expression { text }),
+            Err(why) => Err(format!(
+                "the JSONata expression '{text}' does not parse: {why}"
             )),
         }
     }
@@ -59,6 +67,14 @@ impl Expression {
     /// Evaluates against `states` (bound to `$states`) and the variables; the error is
     /// JSONata's, as AWS words it (`T1006: Attempted to invoke a non-function`).
     pub(crate) fn eval(
+        &self,
+        states: &Value,
+        variables: &Map<String, Value>,
+    ) -> Result<Evaluated, String> {
+        contained(|| self.eval_unguarded(states, variables))
+    }
+
+    fn eval_unguarded(
         &self,
         states: &Value,
         variables: &Map<String, Value>,
@@ -81,6 +97,27 @@ impl Expression {
             None => Evaluated::Undefined,
         })
     }
+}
+
+/// Runs `work` (a call into jsonata-rs); a panic in it becomes an error. The panic is
+/// not reported by the default hook when it comes from jsonata-rs: a hook installed once
+/// leaves those out and hands every other panic to the hook it replaced.
+fn contained<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let inside = info
+                .location()
+                .is_some_and(|l| l.file().contains("jsonata-rs"));
+            if !inside {
+                previous(info);
+            }
+        }));
+    });
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err("the JSONata engine (jsonata-rs) failed on this expression".to_string())
+    })
 }
 
 /// `T1006 @ 12: Attempted ...` (jsonata-rs) as JSONata-js words it: `T1006: Attempted ...`.
@@ -295,6 +332,8 @@ mod tests {
             Err("T1006: Attempted to invoke a non-function".to_string())
         );
         assert!(Expression::parse("$states.input.(").is_err());
+        // jsonata-rs panics on this one (its parser's unreachable!): an error here.
+        assert!(Expression::parse("$)()a").is_err());
         assert_eq!(Expression::of("{% $x %}"), Some(" $x "));
         assert_eq!(Expression::of(" {% $x %}"), None);
     }

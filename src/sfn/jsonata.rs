@@ -7,7 +7,7 @@
 //! provided by Step Functions") are added here.
 //!
 //! jsonata-rs is "an (incomplete) implementation" and panics on some malformed text
-//! (`unreachable!` in its parser: `$)()a`); each call into it is therefore made under
+//! (`unreachable!` in its parser: `States.Format()()a`); each call into it is therefore made under
 //! [`contained`], which turns such a panic into an error naming the expression.
 //!
 //! Numbers: JSONata's are JavaScript doubles; AWS writes an integral one as an integer
@@ -333,7 +333,7 @@ mod tests {
         );
         assert!(Expression::parse("$states.input.(").is_err());
         // jsonata-rs panics on this one (its parser's unreachable!): an error here.
-        assert!(Expression::parse("$)()a").is_err());
+        assert!(Expression::parse("States.Format()()a").is_err());
         assert_eq!(Expression::of("{% $x %}"), Some(" $x "));
         assert_eq!(Expression::of(" {% $x %}"), None);
     }

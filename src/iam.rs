@@ -136,8 +136,15 @@ impl Role {
     /// The `AWS::IAM::Role` resource: a trust policy for the service and inline policies
     /// (no managed policies: the emulator ignores them and they are never minimal).
     /// Services that send `aws:SourceAccount` when they assume a role (Step Functions,
-    /// SageMaker) are held to this account, against the confused-deputy problem; Lambda
-    /// does not send it for execution roles, so its trust has no condition.
+    /// SageMaker, EventBridge Scheduler) are held to this account, against the
+    /// confused-deputy problem; Lambda does not send it for execution roles, so its trust
+    /// has no condition. Scheduler's own guide asks for it in the execution role's trust
+    /// policy ("We recommend using the aws:SourceArn and aws:SourceAccount global
+    /// condition context keys in your schedule execution role ... Use aws:SourceAccount if
+    /// you want to allow any resource in that account", EventBridge Scheduler User Guide,
+    /// "Confused deputy prevention in EventBridge Scheduler", and the trust policy of
+    /// "Setting up: Set up the execution role"); the account, not one schedule group's
+    /// ARN, because the schedules are created at run time in the default group.
     pub(crate) fn into_resource(self) -> Resource {
         let mut trust = json!({
             "Effect": "Allow",

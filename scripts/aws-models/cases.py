@@ -66,6 +66,7 @@ SUBSTITUTIONS = {
 # Resource (after arn:aws:states:::) -> (botocore service, operation).
 RESOURCES = {
     "sagemaker:createTrainingJob.sync": ("sagemaker", "CreateTrainingJob"),
+    "aws-sdk:sagemaker:describeTrainingJob": ("sagemaker", "DescribeTrainingJob"),
     "sagemaker:createModel": ("sagemaker", "CreateModel"),
     "sagemaker:createEndpointConfig": ("sagemaker", "CreateEndpointConfig"),
     "sagemaker:createEndpoint": ("sagemaker", "CreateEndpoint"),
@@ -105,16 +106,46 @@ def lookup(path: str, state: dict, context: dict):
     return value
 
 
+def split_arguments(raw: str) -> list[str]:
+    """The top-level arguments of an intrinsic call: commas inside nested calls or quoted
+    strings do not split."""
+    args, depth, quoted, current = [], 0, False, ""
+    for char in raw:
+        if char == "'" and not current.endswith("\\"):
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            args.append(current.strip())
+            current = ""
+            continue
+        current += char
+    if current.strip():
+        args.append(current.strip())
+    return args
+
+
+def argument(text: str, state: dict, context: dict):
+    if text.startswith("'"):
+        return text[1:-1]
+    if text.startswith("$"):
+        return lookup(text, state, context)
+    if text.startswith("States."):
+        return evaluate(text, state, context)
+    return json.loads(text)  # a number, true, false or null
+
+
 def evaluate(expression: str, state: dict, context: dict):
-    """The expressions the machines use: paths, States.Format, States.JsonToString."""
+    """The expressions the machines use: paths and the intrinsics below, nested."""
     if expression.startswith("$"):
         return lookup(expression, state, context)
-    call = re.fullmatch(r"States\.(\w+)\((.*)\)", expression)
+    call = re.fullmatch(r"States\.(\w+)\((.*)\)", expression, re.S)
     if not call:
         sys.exit(f"cannot evaluate {expression!r}")
     function, raw_args = call.groups()
-    args = [a.strip() for a in raw_args.split(",")]
-    values = [a[1:-1] if a.startswith("'") else lookup(a, state, context) for a in args]
+    values = [argument(a, state, context) for a in split_arguments(raw_args)]
     if function == "Format":
         template, *rest = values
         for value in rest:
@@ -124,6 +155,15 @@ def evaluate(expression: str, state: dict, context: dict):
         return json.dumps(values[0], separators=(",", ":"))
     if function == "Hash":
         return hashlib.new(values[1].lower(), str(values[0]).encode()).hexdigest()
+    # The child execution's name (src/stack/machines/main.rs, child_name_expression).
+    if function == "Array":
+        return values
+    if function == "ArrayUnique":
+        return [v for i, v in enumerate(values[0]) if v not in values[0][:i]]
+    if function == "ArrayLength":
+        return len(values[0])
+    if function == "ArrayGetItem":
+        return values[0][values[1]]
     sys.exit(f"States.{function} is not rendered here: add it to evaluate()")
 
 
@@ -182,7 +222,8 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     """(case name, service, operation, request) for every Task of every machine."""
     train_example = json.loads((REPO / "examples" / "train_evaluate_endpoint.json").read_text())
     batch_example = json.loads((REPO / "examples" / "pretrained_batch.json").read_text())
-    context = {"Execution": {"Name": EXECUTION,
+    # The first attempt (RedriveCount 0): the child names every example run gets.
+    context = {"Execution": {"Name": EXECUTION, "RedriveCount": 0,
                              "Id": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:automl-Main:{EXECUTION}"}}
     name = f"{STACK}-{EXECUTION}"
     # Each machine's state input where its Tasks run (after its naming Pass state).
@@ -205,7 +246,9 @@ def machine_requests() -> list[tuple[str, str, str, dict]]:
     # What ChooseTrainingImage/ChooseInferenceImage put there for the CPU instance types.
     images = {"Training": {"Uri": SUBSTITUTIONS["TrainingImage"]},
               "Inference": {"Uri": SUBSTITUTIONS["InferenceImage"]}}
+    # A rerun's state: the first attempt's job, as the Main machine names it (FirstAttempt).
     train_state = {"JobName": name, "Parameters": train_parameters, "Images": images,
+                   "FirstAttempt": {"TrainingJobName": f"{STACK}-{EXECUTION}-train"},
                    "TrainingJob": {"ModelArtifacts": {"S3ModelArtifacts": f"s3://bucket/output/{name}/output/model.tar.gz"}}}
     train_state["TrainingJob"]["ModelArtifacts"] = train_state["TrainingJob"]["ModelArtifacts"]["S3ModelArtifacts"]
     endpoint_parameters = copy.deepcopy(train_example["Parameters"])

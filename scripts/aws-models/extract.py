@@ -45,6 +45,7 @@ OPERATIONS = {
         "DeleteEndpointConfig",  # replacing an endpoint's configuration
         "DescribeEndpoint",  # aws-sdk:sagemaker:describeEndpoint
         "DescribeModelPackage",  # aws-sdk:sagemaker:describeModelPackage (deploy a version)
+        "DescribeTrainingJob",  # aws-sdk:sagemaker:describeTrainingJob (a rerun reuses a finished job)
         "UpdateEndpoint",  # replacing an endpoint's configuration
         "UpdateModelPackage",  # automl models approve
     ],

@@ -220,6 +220,9 @@ AUTHORIZED = {
         "endpoint", "EndpointName", also=(("endpoint-config", "EndpointConfigName"),)),
     ("sagemaker", "CreateTransformJob"): sagemaker_create("transform-job", "TransformJobName"),
     ("sagemaker", "DescribeEndpoint"): sagemaker_read("endpoint", "EndpointName"),
+    # The Train machine's rerun reads its first attempt's job (DescribeTrainingJob: resource
+    # type training-job in the Service Authorization Reference).
+    ("sagemaker", "DescribeTrainingJob"): sagemaker_read("training-job", "TrainingJobName"),
     ("sagemaker", "UpdateEndpoint"): (["sagemaker:UpdateEndpoint"], update_endpoint),
     ("sagemaker", "DeleteEndpointConfig"): sagemaker_read("endpoint-config", "EndpointConfigName"),
     ("sagemaker", "CreateModelPackageGroup"): sagemaker_create("model-package-group", "ModelPackageGroupName"),

@@ -196,6 +196,15 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// True when a credentials failure comes from the instance metadata service (IMDS), the
+/// default chain's last provider, which off EC2 has nothing to say but its own jargon.
+fn mentions_imds(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    lower.contains("imds")
+        || lower.contains("instance metadata")
+        || lower.contains("169.254.169.254")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,13 +226,4 @@ mod tests {
         assert_eq!(partition("us-gov-east-1"), "aws-us-gov");
         assert_eq!(partition("eu-west-1"), "aws");
     }
-}
-
-/// True when a credentials failure comes from the instance metadata service (IMDS), the
-/// default chain's last provider, which off EC2 has nothing to say but its own jargon.
-fn mentions_imds(detail: &str) -> bool {
-    let lower = detail.to_ascii_lowercase();
-    lower.contains("imds")
-        || lower.contains("instance metadata")
-        || lower.contains("169.254.169.254")
 }

@@ -150,7 +150,7 @@ pub(crate) fn deploy(
             lines.line(&change.line());
         }
         if change_set.changes.is_empty() {
-            lines.line(&"  (parameters only: new asset keys)");
+            lines.line("  (parameters only: new asset keys)");
         }
         let stack_id = change_set.stack_id.clone();
         let seen = stack::seen_events(&aws, &stack_id).await?;

@@ -12,7 +12,12 @@
 //! What Step Functions does with the nested execution of the Task it reruns: the failed
 //! Task (`states:startExecution.sync:2`) "reschedules and then reruns" (AWS Step
 //! Functions Developer Guide, "Restarting state machine executions with redrive"), so it
-//! calls StartExecution again with the child's name (`<name>-train`, `<name>-deploy`).
+//! calls StartExecution again — which would answer ExecutionAlreadyExists for the closed
+//! child of the same name, so the Main machine names each attempt's child after
+//! `$$.Execution.RedriveCount` (`<name>-train-r1`: `stack::machines::main::
+//! child_execution_name`). Nothing here derives a child's name to find it: `status`,
+//! `report` and `--wait` read the children's ARNs from the parent's history, where a
+//! redriven parent lists every attempt's child in order.
 
 use super::config::{block_on, Aws, AwsConfig, RegionCheck};
 use super::error;
@@ -21,6 +26,7 @@ use super::stack;
 use super::stop::{date, describe, execution_arn};
 use crate::report::{Progress, Started, Summary};
 use crate::sfn::ExecutionStatus;
+use crate::stack::machines::main::{child_execution_name, rerun_note, Child};
 use crate::stack::MachineId;
 use aws_sdk_sfn::types::{ExecutionRedriveStatus, ExecutionStatus as SdkStatus};
 use serde::Serialize;
@@ -96,11 +102,22 @@ pub(crate) fn redrive(
         ) {
             anyhow::bail!("execution `{given}` cannot be redriven: {why}");
         }
+        let attempt = described.redrive_count.unwrap_or_default().max(0) as u32 + 1;
+        let parent = described
+            .name
+            .clone()
+            .unwrap_or_else(|| super::history::execution_name(&arn).to_string());
+        let new_child = |child| child_execution_name(&parent, child, attempt);
         progress.line(&format!(
-            "redriving {given}: it ended {}{}{}; it goes on from the state that did not succeed, with the input that state had",
+            "redriving {given}: it ended {}{}{}; it goes on from the state that did not succeed, with the input that state had (a rerun {} starts {}{}; a rerun {} starts {})",
             described.status.as_str(),
             described.stop_date.as_ref().map(|d| format!(" at {}", date(d))).unwrap_or_default(),
             described.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
+            Child::Train.state(),
+            new_child(Child::Train),
+            rerun_note(&info.name, &parent, Child::Train),
+            Child::Deploy.state(),
+            new_child(Child::Deploy),
         ));
         let last_event = last_event_id(&aws, &arn).await?;
         let redriven = aws

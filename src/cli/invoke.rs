@@ -122,28 +122,6 @@ fn csv_table(doc: &serde_json::Value) -> Option<String> {
     String::from_utf8(writer.into_inner().ok()?).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::csv_table;
-    use serde_json::json;
-
-    #[test]
-    fn predictions_become_a_table_with_a_header() {
-        let doc = json!({"predictions": ["Adelie", "Gentoo"],
-                         "probabilities": [{"Adelie": 0.9, "Chinstrap": 0.05, "Gentoo": 0.05},
-                                           {"Adelie": 0.1, "Chinstrap": 0.0, "Gentoo": 0.9}]});
-        assert_eq!(
-            csv_table(&doc).unwrap(),
-            "prediction,Adelie,Chinstrap,Gentoo\nAdelie,0.9,0.05,0.05\nGentoo,0.1,0.0,0.9\n"
-        );
-        assert_eq!(
-            csv_table(&json!({"predictions": [1.5, 2]})).unwrap(),
-            "prediction\n1.5\n2\n"
-        );
-        assert!(csv_table(&json!({"error": "x"})).is_none());
-    }
-}
-
 #[cfg(feature = "aws")]
 fn invoke_aws(
     global: &Global,
@@ -208,5 +186,27 @@ fn guess_content_type(args: &Args, body: &[u8]) -> &'static str {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') | Some(b'[') => "application/json",
         _ => "text/csv",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_table;
+    use serde_json::json;
+
+    #[test]
+    fn predictions_become_a_table_with_a_header() {
+        let doc = json!({"predictions": ["Adelie", "Gentoo"],
+                         "probabilities": [{"Adelie": 0.9, "Chinstrap": 0.05, "Gentoo": 0.05},
+                                           {"Adelie": 0.1, "Chinstrap": 0.0, "Gentoo": 0.9}]});
+        assert_eq!(
+            csv_table(&doc).unwrap(),
+            "prediction,Adelie,Chinstrap,Gentoo\nAdelie,0.9,0.05,0.05\nGentoo,0.1,0.0,0.9\n"
+        );
+        assert_eq!(
+            csv_table(&json!({"predictions": [1.5, 2]})).unwrap(),
+            "prediction\n1.5\n2\n"
+        );
+        assert!(csv_table(&json!({"error": "x"})).is_none());
     }
 }

@@ -4,6 +4,8 @@
 //! Taken from AutoGluon 1.6 (the training script supports 1.4 to 1.6); keys starting
 //! with `_` (AutoGluon's private options) are let through.
 
+use Bagging::{Bags, NoBagging};
+
 /// `TabularPredictor.__init__` keywords (named, and the `**kwargs` it validates).
 pub(crate) const INIT_ARGS: &[&str] = &[
     "label",
@@ -75,39 +77,54 @@ pub(crate) const FIT_ARGS: &[&str] = &[
     "verbosity",
 ];
 
-/// `fit(presets=...)` names, aliases included.
-pub(crate) const PRESETS: &[&str] = &[
-    "extreme_quality",
-    "best_quality",
-    "high_quality",
-    "good_quality",
-    "medium_quality",
-    "optimize_for_deployment",
-    "interpretable",
-    "ignore_text",
-    "ignore_text_ngrams",
-    "tabarena",
-    "best_quality_v082",
-    "high_quality_v082",
-    "good_quality_v082",
-    "experimental_quality_v120",
-    "extreme",
-    "best",
-    "high",
-    "good",
-    "medium",
-    "eq",
-    "bq",
-    "hq",
-    "gq",
-    "mq",
-    "experimental",
-    "experimental_quality",
-    "experimental_quality_v140",
-    "high_quality_fast_inference_only_refit",
-    "good_quality_faster_inference_only_refit",
-    "medium_quality_faster_train",
+/// `fit(presets=...)` names, aliases included, and whether the preset's settings bag:
+/// AutoGluon 1.4's `tabular_presets_dict` entries with `auto_stack: True` (best, high,
+/// good, extreme quality, tabarena and the v082/v120 variants) and their aliases in
+/// `tabular_presets_alias` bag.
+pub(crate) const PRESETS: &[(&str, Bagging)] = &[
+    ("extreme_quality", Bags),
+    ("best_quality", Bags),
+    ("high_quality", Bags),
+    ("good_quality", Bags),
+    ("medium_quality", NoBagging),
+    ("optimize_for_deployment", NoBagging),
+    ("interpretable", NoBagging),
+    ("ignore_text", NoBagging),
+    ("ignore_text_ngrams", NoBagging),
+    ("tabarena", Bags),
+    ("best_quality_v082", Bags),
+    ("high_quality_v082", Bags),
+    ("good_quality_v082", Bags),
+    ("experimental_quality_v120", Bags),
+    ("extreme", Bags),
+    ("best", Bags),
+    ("high", Bags),
+    ("good", Bags),
+    ("medium", NoBagging),
+    ("eq", Bags),
+    ("bq", Bags),
+    ("hq", Bags),
+    ("gq", Bags),
+    ("mq", NoBagging),
+    ("experimental", Bags),
+    ("experimental_quality", Bags),
+    ("experimental_quality_v140", Bags),
+    ("high_quality_fast_inference_only_refit", Bags),
+    ("good_quality_faster_inference_only_refit", Bags),
+    ("medium_quality_faster_train", NoBagging),
 ];
+
+/// Whether a preset turns bagging (`auto_stack`) on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Bagging {
+    Bags,
+    NoBagging,
+}
+
+/// The names `fit(presets=...)` knows.
+pub(crate) fn preset_names() -> impl Iterator<Item = &'static str> {
+    PRESETS.iter().map(|(name, _)| *name)
+}
 
 /// AutoGluon's documentation of both, for messages.
 pub(crate) const DOCS: &str =
@@ -163,34 +180,6 @@ pub(crate) const HYPERPARAMETER_PRESETS: &[&str] = &[
     "zeroshot_2025_tabfm",
 ];
 
-/// `fit(presets=...)` names whose settings bag: AutoGluon 1.4's `tabular_presets_dict`
-/// entries with `auto_stack: True` (best, high, good, extreme quality, tabarena and the
-/// v082/v120 variants) and their aliases in `tabular_presets_alias`.
-pub(crate) const BAGGED_PRESETS: &[&str] = &[
-    "extreme_quality",
-    "best_quality",
-    "high_quality",
-    "good_quality",
-    "tabarena",
-    "best_quality_v082",
-    "high_quality_v082",
-    "good_quality_v082",
-    "experimental_quality_v120",
-    "extreme",
-    "best",
-    "high",
-    "good",
-    "eq",
-    "bq",
-    "hq",
-    "gq",
-    "experimental",
-    "experimental_quality",
-    "experimental_quality_v140",
-    "high_quality_fast_inference_only_refit",
-    "good_quality_faster_inference_only_refit",
-];
-
 /// Whether `fit(**fit_args)` bags (fits k folds of each model), as AutoGluon decides it:
 /// the fit's own `num_bag_folds` wins (2 or more bags), then its `auto_stack`, then the
 /// presets (a bagged one turns `auto_stack` on).
@@ -202,7 +191,11 @@ pub(crate) fn bags(fit_args: &serde_json::Map<String, serde_json::Value>) -> boo
     if let Some(auto_stack) = fit_args.get("auto_stack").and_then(Value::as_bool) {
         return auto_stack;
     }
-    let bagged = |name: &Value| name.as_str().is_some_and(|n| BAGGED_PRESETS.contains(&n));
+    let bagged = |name: &Value| {
+        PRESETS
+            .iter()
+            .any(|(preset, bagging)| name.as_str() == Some(*preset) && *bagging == Bags)
+    };
     match fit_args.get("presets") {
         Some(Value::Array(names)) => names.iter().any(bagged),
         Some(name) => bagged(name),
@@ -235,8 +228,5 @@ mod bagging_tests {
             json!({"presets": "high_quality", "auto_stack": false})
         ));
         assert!(bags_with(json!({"auto_stack": true})));
-        for preset in BAGGED_PRESETS {
-            assert!(PRESETS.contains(preset), "{preset} is not a known preset");
-        }
     }
 }

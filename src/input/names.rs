@@ -7,11 +7,13 @@ use super::suggest::closest;
 use crate::awsmodel;
 pub(crate) use crate::awsmodel::InstanceUse;
 
-/// The suffixes the machines append when naming what an execution creates: the Main
-/// machine starts `<name>-train` and `<name>-deploy`, which name SageMaker resources
-/// `<stack>-<name>-train` (training job, model) and `<stack>-<name>-deploy` (endpoint,
-/// endpoint config, transform job).
-const LONGEST_SUFFIX: &str = "-deploy";
+/// The longest suffix the machines append to an execution's name when naming what it
+/// creates: the Main machine starts `<name>-train` and `<name>-deploy` (`-r<n>` after the
+/// n-th redrive), which name SageMaker resources `<stack>-<child>` (training job, model;
+/// endpoint, endpoint config, transform job). One definition, the machine's.
+fn longest_suffix() -> String {
+    crate::stack::machines::main::longest_child_suffix()
+}
 
 /// SageMaker's limit on the names of training jobs, models, endpoints and transform jobs.
 pub(crate) const SAGEMAKER_NAME_MAX: usize = 63;
@@ -19,17 +21,18 @@ pub(crate) const SAGEMAKER_NAME_MAX: usize = 63;
 pub(crate) use crate::sfn::names::EXECUTION_NAME_MAX;
 use crate::sfn::names::{forbidden_char, EXECUTION_NAME_FORBIDDEN};
 
-/// The longest execution name that stack `stack_name` can run: `<stack>-<name>-deploy`
-/// must fit SageMaker's 63 characters. 0 when the stack name leaves no room.
+/// The longest execution name that stack `stack_name` can run: `<stack>-<name>` and the
+/// longest suffix (`-deploy-r99999`) must fit SageMaker's 63 characters. 0 when the stack
+/// name leaves no room.
 pub(crate) fn max_execution_name_len(stack_name: &str) -> usize {
     SAGEMAKER_NAME_MAX
-        .saturating_sub(stack_name.chars().count() + 1 + LONGEST_SUFFIX.len())
+        .saturating_sub(stack_name.chars().count() + 1 + longest_suffix().len())
         .min(EXECUTION_NAME_MAX)
 }
 
 /// Checks an execution name (`automl run --name`): Step Functions' rules for execution
 /// names, and, because the machines name SageMaker resources `<stack>-<name>-train` and
-/// `<stack>-<name>-deploy`, SageMaker's rules for those names.
+/// `<stack>-<name>-deploy` (`-r<n>` after a redrive), SageMaker's rules for those names.
 pub(crate) fn check_execution_name(name: &str, stack_name: &str) -> Result<(), Problem> {
     let problem = |message: String| Err(Problem::new("--name", message));
     let length = name.chars().count();
@@ -51,7 +54,7 @@ pub(crate) fn check_execution_name(name: &str, stack_name: &str) -> Result<(), P
             quote(name)
         ));
     }
-    let resource = format!("{stack_name}-{name}{LONGEST_SUFFIX}");
+    let resource = format!("{stack_name}-{name}{}", longest_suffix());
     if let Err(why) = check_sagemaker_name(&resource) {
         let max = max_execution_name_len(stack_name);
         let fix = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -68,7 +71,7 @@ pub(crate) fn check_execution_name(name: &str, stack_name: &str) -> Result<(), P
                 .to_string()
         };
         return problem(format!(
-            "the machines would name SageMaker resources after it, e.g. {}, which SageMaker refuses: {why}; {fix}",
+            "the machines would name SageMaker resources after it, up to {} (a redriven run's endpoint), which SageMaker refuses: {why}; {fix}",
             quote(&resource)
         ));
     }
@@ -260,7 +263,7 @@ mod tests {
         assert!(check_execution_name("run-1", "automl").is_ok());
         assert!(check_execution_name("a", "automl").is_ok());
         let max = max_execution_name_len("automl");
-        assert_eq!(max, 63 - "automl--deploy".len());
+        assert_eq!(max, 63 - "automl--deploy-r99999".len());
         assert!(check_execution_name(&"a".repeat(max), "automl").is_ok());
         let err = check_execution_name(&"a".repeat(max + 1), "automl").unwrap_err();
         assert_eq!(err.path, "--name");

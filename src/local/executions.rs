@@ -1,6 +1,6 @@
 //! Local executions as records: listing them (`automl executions --local`), reading one
 //! (`automl status --local`), deciding whether a name may be used again, freeing it
-//! (`run --local --replace`) or what a redrive reruns (`run --local --resume`), stopping
+//! (`run --local --replace`), stopping
 //! one (`stop --local`), and telling what an interrupted run stopped and left running.
 //!
 //! Step Functions keeps an execution name taken for 90 days whatever its end; locally a
@@ -173,37 +173,6 @@ pub(crate) fn claim_name(
     }
     for execution in &family {
         remove_dir(&store.execution_dir(execution))?;
-    }
-    Ok(())
-}
-
-/// Before execution `name` is redriven: its training or transform job that failed or was
-/// stopped, and its endpoint that failed, are removed so the state that made them can run
-/// again under the same name (on AWS a job name stays taken, and such a redrive would
-/// fail with "Job name must be unique"; locally a resume is the point). Completed jobs,
-/// models and endpoints in service are kept: they are what the redrive reuses.
-pub(crate) fn free_unsuccessful_resources(
-    store: &Store,
-    stack_name: &str,
-    name: &str,
-) -> anyhow::Result<()> {
-    let resource = format!("{stack_name}-{name}");
-    for (kind, key) in [
-        (ResourceKind::TrainingJob, "TrainingJobStatus"),
-        (ResourceKind::TransformJob, "TransformJobStatus"),
-    ] {
-        let status = store
-            .record(kind, &resource)
-            .and_then(|r| r.get(key).and_then(Value::as_str).map(str::to_string));
-        if matches!(status.as_deref(), Some("Failed" | "Stopped")) {
-            remove_dir(&store.resource_dir(kind, &resource))?;
-        }
-    }
-    let registry = Registry::new(store);
-    if let Some(endpoint) = registry.get(&resource) {
-        if matches!(registry.status(&endpoint), EndpointStatus::Failed { .. }) {
-            remove_dir(&store.resource_dir(ResourceKind::Endpoint, &resource))?;
-        }
     }
     Ok(())
 }

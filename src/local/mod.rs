@@ -26,6 +26,7 @@ pub(crate) mod store;
 
 use crate::report::{Progress, Started, Summary};
 use crate::sfn::{Event, ExecutionStatus};
+use crate::stack::machines::main::{child_execution_name, rerun_note, Child};
 use crate::stack::MachineId;
 use anyhow::Context as _;
 use std::path::PathBuf;
@@ -113,9 +114,10 @@ pub(crate) fn run(
 
 /// `automl run --local --resume NAME`: redrive a failed, timed-out or aborted local
 /// execution of the Main machine from its recorded history (RedriveExecution, locally):
-/// the states that succeeded are not run again, the one that did not runs again with the
-/// input it had, and a nested execution that failed is redriven too, so a finished
-/// training job is used again rather than trained again.
+/// the states that succeeded are not run again (a Train child that succeeded is not
+/// trained again), and the one that did not runs again with the input it had. As on AWS,
+/// a rerun TrainModel or DeployModel starts a new child named after the redrive count
+/// (`<name>-deploy-r1`), which creates its own SageMaker resources.
 pub(crate) fn resume(
     config: &LocalConfig,
     stack_name: &str,
@@ -171,7 +173,14 @@ pub(crate) fn resume(
         })
         .and_then(|events| crate::sfn::redrive::redrive_point(&events).ok())
         .map(|point| match point.state {
-            Some(state) => format!(" in {state}, which runs again"),
+            Some(state) => match Child::started_by(&state) {
+                Some(child) => format!(
+                    " in {state}, which runs again as a new execution {}{}",
+                    child_execution_name(name, child, point.redrive_count + 1),
+                    rerun_note(stack_name, name, child)
+                ),
+                None => format!(" in {state}, which runs again"),
+            },
             None => " with no recorded state: from the start".to_string(),
         })
         .unwrap_or_default();
@@ -305,7 +314,6 @@ impl Local {
             machines: self.machines,
             max_wait: self.max_wait,
             on_event,
-            redriving: false,
         }
     }
 }

@@ -24,8 +24,6 @@ pub(crate) struct Runner<'a> {
     pub(crate) machines: Machines,
     pub(crate) max_wait: Option<Duration>,
     pub(crate) on_event: Box<dyn FnMut(&Event) + 'a>,
-    /// While an execution is redriven: nested executions it meets again are redriven too.
-    pub(crate) redriving: bool,
 }
 
 /// Why an execution could not be redriven.
@@ -81,45 +79,6 @@ fn record(
         }
     }
     record
-}
-
-/// A succeeded execution's outcome, from its record.
-fn recorded_outcome(record: &Value) -> ExecutionOutcome {
-    let text = |key: &str| {
-        record
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let machine_arn = text("stateMachineArn");
-    let time = |key: &str| Timestamp::parse(&text(key)).unwrap_or_else(Timestamp::now);
-    ExecutionOutcome {
-        info: ExecutionInfo {
-            name: text("name"),
-            arn: text("executionArn"),
-            machine_name: machine_arn
-                .rsplit(':')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            machine_arn,
-            role_arn: String::new(),
-            start: time("startDate"),
-            input: record.get("input").cloned().unwrap_or(Value::Null),
-            redrive_count: record
-                .get("redriveCount")
-                .and_then(Value::as_u64)
-                .unwrap_or(0) as u32,
-        },
-        status: ExecutionStatus::Succeeded,
-        output: record.get("output").cloned(),
-        error: None,
-        cause: None,
-        last_data: record.get("output").cloned().unwrap_or(Value::Null),
-        history: Vec::new(),
-        stop: time("stopDate"),
-    }
 }
 
 /// Why an execution could not start.
@@ -201,9 +160,11 @@ impl Runner<'_> {
 
     /// Redrives the recorded execution `name` (the local RedriveExecution): it goes on
     /// from its history at the state that did not succeed (`crate::sfn::redrive`), keeping
-    /// its name, ARN, input and start. What that state made and left failed (a failed or
-    /// stopped job named after this execution) is removed first, so the state can run
-    /// again; what succeeded (a finished training job) is kept and used.
+    /// its name, ARN, input and start, with `$$.Execution.RedriveCount` one higher. As on
+    /// AWS, a rerun `startExecution` Task starts a new child: the Main machine names it
+    /// after the count (`stack::machines::main::child_execution_name`), so it never meets
+    /// the closed child of an earlier attempt, and what that child made (a stopped or
+    /// failed job) stays recorded under its own name, as SageMaker keeps it.
     pub(crate) fn redrive(
         &mut self,
         name: &str,
@@ -250,8 +211,6 @@ impl Runner<'_> {
                 "another automl process is redriving it".into(),
             ));
         }
-        super::executions::free_unsuccessful_resources(&store, &self.machines.stack_name, name)
-            .map_err(RedriveError::Io)?;
         let parent = text("parentExecution");
         let info = ExecutionInfo {
             name: name.to_string(),
@@ -273,11 +232,8 @@ impl Runner<'_> {
         let mut running = record("RUNNING", None, &info, &parent);
         running["redriveDate"] = json!(Timestamp::now().to_rfc3339());
         write_json(&dir.join("execution.json"), &running).map_err(RedriveError::Io)?;
-        let was = self.redriving;
-        self.redriving = true;
         let outcome =
             crate::sfn::interpreter::redrive(&definition, info, history, depth, deadline, self);
-        self.redriving = was;
         let outcome = outcome.map_err(|why| RedriveError::NotRedrivable(why.to_string()))?;
         self.finish(&dir, &outcome, &parent).map_err(|e| match e {
             StartError::Io(e) => RedriveError::Io(e),
@@ -306,36 +262,6 @@ impl Runner<'_> {
             &json!({ "events": outcome.history }),
         )
         .map_err(StartError::Io)
-    }
-
-    /// A nested execution as a redriven parent meets it again: the child its earlier
-    /// attempt started under this name. Step Functions reruns the parent's failed
-    /// `startExecution` Task; locally a child that did not succeed is redriven rather than
-    /// started anew (its finished training job is used again, not retrained), and one that
-    /// succeeded answers with what it produced. `None`: no such child of this parent.
-    fn child_again(
-        &mut self,
-        name: &str,
-        parent: &str,
-        depth: usize,
-        deadline: Option<std::time::Instant>,
-    ) -> Option<Result<ExecutionOutcome, Failure>> {
-        if !self.redriving {
-            return None;
-        }
-        let record = super::executions::record(&self.env.store, name)?;
-        if record.get("parentExecution").and_then(Value::as_str) != Some(parent) {
-            return None;
-        }
-        if record.get("status").and_then(Value::as_str) == Some("SUCCEEDED") {
-            return Some(Ok(recorded_outcome(&record)));
-        }
-        Some(self.redrive(name, depth, deadline).map_err(|e| {
-            Failure::new(
-                "StepFunctions.ExecutionNotRedrivableException",
-                format!("{e} (Service: AWSStepFunctions; Status Code: 400)"),
-            )
-        }))
     }
 
     /// `states:startExecution.sync` (Output as a JSON string) and `.sync:2` (parsed).
@@ -371,20 +297,16 @@ impl Runner<'_> {
             })?,
             Some(value) => value.clone(),
         };
-        let outcome =
-            match self.child_again(&name, &call.execution.name, call.depth + 1, call.deadline) {
-                Some(outcome) => outcome?,
-                None => self
-                    .start(
-                        &machine,
-                        &name,
-                        input,
-                        call.depth + 1,
-                        call.deadline,
-                        Some(call.execution.name.clone()),
-                    )
-                    .map_err(StartError::into_failure)?,
-            };
+        let outcome = self
+            .start(
+                &machine,
+                &name,
+                input,
+                call.depth + 1,
+                call.deadline,
+                Some(call.execution.name.clone()),
+            )
+            .map_err(StartError::into_failure)?;
         let mut description = json!({
             "ExecutionArn": outcome.info.arn,
             "StateMachineArn": outcome.info.machine_arn,
@@ -462,6 +384,14 @@ fn local_path_for_s3_uri(violation: &crate::awsmodel::Violation) -> bool {
 }
 
 impl Host for Runner<'_> {
+    fn get_object(&mut self, bucket: &str, key: &str) -> Result<String, Failure> {
+        backends::item_reader::get_object(&self.env.objects, bucket, key)
+    }
+
+    fn list_objects(&mut self, bucket: &str, prefix: &str) -> Result<Vec<Value>, Failure> {
+        backends::item_reader::list_objects(&self.env.objects, bucket, prefix)
+    }
+
     fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
         // What AWS would refuse is refused here, worded as AWS words it, before anything runs.
         if let Some((service, operation)) = crate::awsmodel::operation_of(call.resource) {
@@ -483,6 +413,7 @@ impl Host for Runner<'_> {
                     on_event(&Event::TaskProgress { text })
                 })
             }
+            "aws-sdk:sagemaker:describeTrainingJob" => training::describe(&self.env, call.input),
             "sagemaker:createModel" => models::create_model(&self.env, call.input),
             "sagemaker:createEndpointConfig" => {
                 models::create_endpoint_config(&self.env, call.input)
@@ -541,5 +472,134 @@ impl Host for Runner<'_> {
 
     fn aborted(&self) -> Option<String> {
         super::interrupt::requested().map(super::interrupt::cause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sfn::definition::Definition;
+
+    /// A Distributed Map's ItemReader, run by the local runner: the CSV and the listing
+    /// come from the object root (`s3://data/rows.csv` is `<root>/data/rows.csv`), and a
+    /// missing object fails the state with States.ItemReaderFailed, naming the file.
+    #[test]
+    fn item_readers_read_the_object_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("objects");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/rows.csv"), "id,label\n1,a\n2,b\n3,c\n").unwrap();
+        let mut runner = Runner {
+            env: Env {
+                store: Store::new(dir.path().join("state")),
+                objects: super::super::objects::Objects::new(root.clone()),
+                python: Err("not needed".into()),
+            },
+            machines: Machines {
+                stack_name: "test".into(),
+                by_arn: Default::default(),
+                evaluate_function_arn: String::new(),
+                role_arn: String::new(),
+            },
+            max_wait: None,
+            on_event: Box::new(|_| {}),
+        };
+        let machine = |reader: Value| {
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemReader": reader,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})
+        };
+        let mut run = |definition: Value, input: Value| {
+            let definition = Definition::load("Test", &definition, &|_| Ok(())).unwrap();
+            let info = ExecutionInfo {
+                name: "e".into(),
+                arn: "arn:aws:states:us-east-1:111111111111:execution:Test:e".into(),
+                machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:Test".into(),
+                machine_name: "Test".into(),
+                role_arn: "arn:aws:iam::111111111111:role/r".into(),
+                start: Timestamp::now(),
+                input: input.clone(),
+                redrive_count: 0,
+            };
+            execute(&definition, info, 0, None, &mut runner)
+        };
+        let csv = machine(json!({"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 2},
+            "Parameters": {"Bucket": "data", "Key.$": "$.key"}}));
+        let done = run(csv.clone(), json!({"key": "rows.csv"}));
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+        assert_eq!(
+            done.output,
+            Some(json!([{"id": "1", "label": "a"}, {"id": "2", "label": "b"}]))
+        );
+
+        let listing = machine(json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+            "Parameters": {"Bucket": "data"}}));
+        let done = run(listing, json!({}));
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+        let listed = done.output.unwrap();
+        assert_eq!(listed[0]["Key"], "rows.csv");
+        assert_eq!(listed[0]["Size"], 21);
+
+        let missing = run(csv, json!({"key": "none.csv"}));
+        assert_eq!(missing.status, ExecutionStatus::Failed);
+        assert_eq!(missing.error.as_deref(), Some("States.ItemReaderFailed"));
+        let cause = missing.cause.unwrap();
+        assert!(
+            cause.contains("s3://data/none.csv")
+                && cause.contains(&root.join("data/none.csv").display().to_string()),
+            "{cause}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod child_names {
+    use crate::sfn::payload::Template;
+    use crate::stack::machines::main::{child_execution_name, Child};
+    use crate::stack::{build, MachineId, Settings};
+    use serde_json::json;
+
+    /// The Main machine's TrainModel and DeployModel Parameters name the child as
+    /// `child_execution_name` does (the name the runner starts it under, and the one
+    /// `automl redrive` and `run --local --resume` announce), on the first attempt and
+    /// after any redrive the history allows (at most 12,499: 5 digits).
+    #[test]
+    fn the_main_machine_names_each_attempts_child_as_child_execution_name_does() {
+        let main = build(&Settings::default())
+            .unwrap()
+            .definition_json(MachineId::Main);
+        for child in [Child::Train, Child::Deploy] {
+            let parameters = &main["States"][child.state()]["Parameters"];
+            let template = Template::compile(parameters).unwrap();
+            for count in [0u32, 1, 2, 9, 10, 12_499, 99_999] {
+                let context = json!({"Execution": {
+                    "Id": "arn:aws:states:eu-west-1:1:execution:Main:run-1",
+                    "Name": "run-1",
+                    "RedriveCount": count,
+                }});
+                let request = template
+                    .render(&json!({"Parameters": {}}), &context)
+                    .unwrap();
+                assert_eq!(
+                    request["Name"],
+                    json!(child_execution_name("run-1", child, count)),
+                    "{child:?} after {count} redrives"
+                );
+            }
+        }
+        assert_eq!(
+            child_execution_name("run-1", Child::Train, 0),
+            "run-1-train"
+        );
+        assert_eq!(
+            child_execution_name("run-1", Child::Deploy, 3),
+            "run-1-deploy-r3"
+        );
+        assert_eq!(
+            crate::stack::machines::main::longest_child_suffix(),
+            "-deploy-r99999"
+        );
     }
 }

@@ -296,7 +296,7 @@ impl Table {
     }
 }
 
-fn cell<'a>(row: &'a csv::StringRecord, column: Option<usize>) -> Option<&'a str> {
+fn cell(row: &csv::StringRecord, column: Option<usize>) -> Option<&str> {
     column.and_then(|c| row.get(c)).filter(|v| !v.is_empty())
 }
 

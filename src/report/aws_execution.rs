@@ -67,18 +67,7 @@ impl AwsExecution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
-    use std::path::Path;
-
-    fn fixture_path(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name)
-    }
-
-    fn fixture(name: &str) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(fixture_path(name)).unwrap()).unwrap()
-    }
+    use crate::report::recorded;
 
     /// The rejected Main execution and its Train execution, with the outputs archive of a
     /// real AutoGluon fit (`output.tar.gz` there: what `tabular_train.py` wrote for the
@@ -87,8 +76,8 @@ mod tests {
         AwsExecution {
             record: ExecutionRecord::from_history(
                 "run-1",
-                fixture("main-rejected.json"),
-                vec![("Train".into(), fixture("train-succeeded.json"))],
+                recorded::json("main-rejected.json"),
+                vec![("Train".into(), recorded::json("train-succeeded.json"))],
             ),
             output,
             region: "eu-west-1".into(),
@@ -97,7 +86,7 @@ mod tests {
     }
 
     fn archive() -> TrainingOutput {
-        TrainingOutput::from_archive(&fixture_path("output.tar.gz")).unwrap()
+        TrainingOutput::from_archive(&recorded::path("output.tar.gz")).unwrap()
     }
 
     #[test]

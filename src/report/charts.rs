@@ -5,7 +5,7 @@
 use super::artifacts::{Importance, LeaderboardRow, Predictions};
 use super::timeline::{Step, StepOutcome};
 use anyhow::{anyhow, Result};
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{AsRangedCoord, SegmentValue};
 use plotters::prelude::*;
 
 const WIDTH: u32 = 1000;
@@ -55,6 +55,70 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     )
 }
 
+/// The chart area every chart is drawn in: a plotters context over `x` × `y`.
+type Chart<'a, 'b, X, Y> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// One `<svg>` of `size`: a white ground, `title` as the caption, label areas of
+/// `label_areas` (x, y) pixels around a chart over `x` × `y`, which `draw` fills.
+fn svg_chart<X: AsRangedCoord, Y: AsRangedCoord>(
+    title: &str,
+    size: (u32, u32),
+    (x_label_area, y_label_area): (u32, u32),
+    (x, y): (X, Y),
+    draw: impl FnOnce(&mut Chart<'_, '_, X, Y>) -> Result<()>,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(failed(title))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 17).into_font().color(&INK))
+            .margin(12)
+            .x_label_area_size(x_label_area)
+            .y_label_area_size(y_label_area)
+            .build_cartesian_2d(x, y)
+            .map_err(failed(title))?;
+        draw(&mut chart)?;
+        root.present().map_err(failed(title))?;
+    }
+    Ok(svg)
+}
+
+/// A 520 × 480 scatter of `points` in `color` over `x` × `y`, above a grey `guide` line.
+fn scatter(
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    guide: [(f64, f64); 2],
+    points: impl Iterator<Item = (f64, f64)>,
+    color: RGBColor,
+) -> Result<String> {
+    svg_chart(title, (520, 480), (40, 60), (x, y), |chart| {
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .label_style((FONT, 13).into_font().color(&INK))
+            .draw()
+            .map_err(failed(title))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                guide,
+                GREY.stroke_width(1),
+            )))
+            .map_err(failed(title))?;
+        chart
+            .draw_series(points.map(|point| Circle::new(point, 3, color.mix(0.7).filled())))
+            .map_err(failed(title))?;
+        Ok(())
+    })
+}
+
 /// Horizontal bars, one group of `series.len()` bars per label.
 fn bars(
     title: &str,
@@ -80,78 +144,74 @@ fn bars(
                     }),
             ),
     );
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed(title))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(label_width(labels.iter().map(String::as_str)))
-            .build_cartesian_2d(lo..hi, segments(n))
-            .map_err(failed(title))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .x_desc(x_desc)
-            .y_labels(n)
-            .y_label_formatter(&|v| match v {
-                // Best first, from the top.
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => row_label(labels, n, *i),
-                SegmentValue::Last => String::new(),
-            })
-            .label_style((FONT, 13).into_font().color(&INK))
-            .draw()
-            .map_err(failed(title))?;
-        // Each label's segment, in pixels, split evenly between the series' bars.
-        let segment = chart.plotting_area().dim_in_pixel().1 / n as u32;
-        let count = series.len() as u32;
-        let bar = segment.saturating_sub(8) / count.max(1);
-        for (k, (name, color, values)) in series.iter().enumerate() {
-            let color = *color;
-            let k = k as u32;
-            let rects = values.iter().enumerate().filter_map(move |(i, v)| {
-                let v = (*v)?;
-                let row = (n - 1 - i) as i32;
-                let top = 4 + k * bar;
-                let bottom = 4 + (count - 1 - k) * bar;
-                let mut bar = Rectangle::new(
-                    [
-                        (0.0f64.min(v), SegmentValue::Exact(row)),
-                        (0.0f64.max(v), SegmentValue::Exact(row + 1)),
-                    ],
-                    color.filled(),
-                );
-                bar.set_margin(top, bottom, 0, 0);
-                Some(bar)
-            });
-            // The page draws the legend (html.rs): nothing overlaps the bars.
-            let _ = name;
-            chart.draw_series(rects).map_err(failed(title))?;
-        }
-        if let (Some(whiskers), Some((_, _, values))) = (whiskers, series.first()) {
-            let lines = values
-                .iter()
-                .zip(whiskers)
-                .enumerate()
-                .filter_map(|(i, (v, w))| {
-                    let (v, w) = ((*v)?, (*w)?);
+    let label_area = label_width(labels.iter().map(String::as_str));
+    svg_chart(
+        title,
+        (WIDTH, height),
+        (36, label_area),
+        (lo..hi, segments(n)),
+        |chart| {
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .light_line_style(RGBColor(0xee, 0xee, 0xee))
+                .x_desc(x_desc)
+                .y_labels(n)
+                .y_label_formatter(&|v| match v {
+                    // Best first, from the top.
+                    SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => row_label(labels, n, *i),
+                    SegmentValue::Last => String::new(),
+                })
+                .label_style((FONT, 13).into_font().color(&INK))
+                .draw()
+                .map_err(failed(title))?;
+            // Each label's segment, in pixels, split evenly between the series' bars.
+            let segment = chart.plotting_area().dim_in_pixel().1 / n as u32;
+            let count = series.len() as u32;
+            let bar = segment.saturating_sub(8) / count.max(1);
+            for (k, (name, color, values)) in series.iter().enumerate() {
+                let color = *color;
+                let k = k as u32;
+                let rects = values.iter().enumerate().filter_map(move |(i, v)| {
+                    let v = (*v)?;
                     let row = (n - 1 - i) as i32;
-                    Some(PathElement::new(
+                    let top = 4 + k * bar;
+                    let bottom = 4 + (count - 1 - k) * bar;
+                    let mut bar = Rectangle::new(
                         [
-                            (v - w, SegmentValue::CenterOf(row)),
-                            (v + w, SegmentValue::CenterOf(row)),
+                            (0.0f64.min(v), SegmentValue::Exact(row)),
+                            (0.0f64.max(v), SegmentValue::Exact(row + 1)),
                         ],
-                        INK.stroke_width(1),
-                    ))
+                        color.filled(),
+                    );
+                    bar.set_margin(top, bottom, 0, 0);
+                    Some(bar)
                 });
-            chart.draw_series(lines).map_err(failed(title))?;
-        }
-        root.present().map_err(failed(title))?;
-    }
-    Ok(svg)
+                // The page draws the legend (html.rs): nothing overlaps the bars.
+                let _ = name;
+                chart.draw_series(rects).map_err(failed(title))?;
+            }
+            if let (Some(whiskers), Some((_, _, values))) = (whiskers, series.first()) {
+                let lines = values
+                    .iter()
+                    .zip(whiskers)
+                    .enumerate()
+                    .filter_map(|(i, (v, w))| {
+                        let (v, w) = ((*v)?, (*w)?);
+                        let row = (n - 1 - i) as i32;
+                        Some(PathElement::new(
+                            [
+                                (v - w, SegmentValue::CenterOf(row)),
+                                (v + w, SegmentValue::CenterOf(row)),
+                            ],
+                            INK.stroke_width(1),
+                        ))
+                    });
+                chart.draw_series(lines).map_err(failed(title))?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Test and validation score of every model, best first.
@@ -206,93 +266,88 @@ pub(crate) fn confusion(predictions: &Predictions, classes: &[String]) -> Result
     let left = label_width(classes.iter().map(String::as_str));
     let (width, height) = (left + cell * n as u32 + 60, cell * n as u32 + 120);
     let title = "Confusion matrix (test set)";
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed(title))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(left)
-            .build_cartesian_2d(segments(n), segments(n))
-            .map_err(failed(title))?;
-        let name = |v: &SegmentValue<i32>, flip: bool| match v {
-            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                if flip {
-                    row_label(classes, n, *i)
-                } else {
-                    classes.get(*i as usize).cloned().unwrap_or_default()
+    svg_chart(
+        title,
+        (width, height),
+        (44, left),
+        (segments(n), segments(n)),
+        |chart| {
+            let name = |v: &SegmentValue<i32>, flip: bool| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    if flip {
+                        row_label(classes, n, *i)
+                    } else {
+                        classes.get(*i as usize).cloned().unwrap_or_default()
+                    }
                 }
-            }
-            SegmentValue::Last => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("predicted")
-            .y_desc("actual")
-            .x_labels(n)
-            .y_labels(n)
-            .x_label_formatter(&|v| name(v, false))
-            .y_label_formatter(&|v| name(v, true))
-            .label_style((FONT, 13).into_font().color(&INK))
-            .draw()
-            .map_err(failed(title))?;
-        let cells = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)));
-        chart
-            .draw_series(cells.clone().map(|(i, j)| {
-                let share = counts[i][j] as f64 / max as f64;
-                let base = if i == j { BLUE } else { RED };
-                let color = if counts[i][j] == 0 {
-                    RGBColor(0xf7, 0xf7, 0xf7)
-                } else {
-                    base
-                };
-                let row = (n - 1 - i) as i32;
-                let mut rect = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(j as i32), SegmentValue::Exact(row)),
+                SegmentValue::Last => String::new(),
+            };
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc("predicted")
+                .y_desc("actual")
+                .x_labels(n)
+                .y_labels(n)
+                .x_label_formatter(&|v| name(v, false))
+                .y_label_formatter(&|v| name(v, true))
+                .label_style((FONT, 13).into_font().color(&INK))
+                .draw()
+                .map_err(failed(title))?;
+            let cells = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)));
+            chart
+                .draw_series(cells.clone().map(|(i, j)| {
+                    let share = counts[i][j] as f64 / max as f64;
+                    let base = if i == j { BLUE } else { RED };
+                    let color = if counts[i][j] == 0 {
+                        RGBColor(0xf7, 0xf7, 0xf7)
+                    } else {
+                        base
+                    };
+                    let row = (n - 1 - i) as i32;
+                    let mut rect = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(j as i32), SegmentValue::Exact(row)),
+                            (
+                                SegmentValue::Exact(j as i32 + 1),
+                                SegmentValue::Exact(row + 1),
+                            ),
+                        ],
+                        color
+                            .mix(if counts[i][j] == 0 {
+                                1.0
+                            } else {
+                                0.25 + 0.75 * share
+                            })
+                            .filled(),
+                    );
+                    rect.set_margin(1, 1, 1, 1);
+                    rect
+                }))
+                .map_err(failed(title))?;
+            chart
+                .draw_series(cells.map(|(i, j)| {
+                    let row = (n - 1 - i) as i32;
+                    let dark = counts[i][j] as f64 / max as f64 > 0.5;
+                    Text::new(
+                        counts[i][j].to_string(),
                         (
-                            SegmentValue::Exact(j as i32 + 1),
-                            SegmentValue::Exact(row + 1),
+                            SegmentValue::CenterOf(j as i32),
+                            SegmentValue::CenterOf(row),
                         ),
-                    ],
-                    color
-                        .mix(if counts[i][j] == 0 {
-                            1.0
-                        } else {
-                            0.25 + 0.75 * share
-                        })
-                        .filled(),
-                );
-                rect.set_margin(1, 1, 1, 1);
-                rect
-            }))
-            .map_err(failed(title))?;
-        chart
-            .draw_series(cells.map(|(i, j)| {
-                let row = (n - 1 - i) as i32;
-                let dark = counts[i][j] as f64 / max as f64 > 0.5;
-                Text::new(
-                    counts[i][j].to_string(),
-                    (
-                        SegmentValue::CenterOf(j as i32),
-                        SegmentValue::CenterOf(row),
-                    ),
-                    (FONT, 15)
-                        .into_font()
-                        .color(if dark { &WHITE } else { &INK })
-                        .pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        )),
-                )
-            }))
-            .map_err(failed(title))?;
-        root.present().map_err(failed(title))?;
-    }
-    Ok(svg)
+                        (FONT, 15)
+                            .into_font()
+                            .color(if dark { &WHITE } else { &INK })
+                            .pos(plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Center,
+                                plotters::style::text_anchor::VPos::Center,
+                            )),
+                    )
+                }))
+                .map_err(failed(title))?;
+            Ok(())
+        },
+    )
 }
 
 /// Regression: predicted against actual (with the diagonal), and residuals against
@@ -319,43 +374,15 @@ pub(crate) fn regression(predictions: &Predictions) -> Result<(String, String)> 
     let pad = (hi - lo) * 0.05;
     let (lo, hi) = (lo - pad, hi + pad);
 
-    let title = "Predicted against actual (test set)";
-    let mut scatter = String::new();
-    {
-        let root = SVGBackend::with_string(&mut scatter, (520, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed(title))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, lo..hi)
-            .map_err(failed(title))?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .x_desc("actual")
-            .y_desc("predicted")
-            .label_style((FONT, 13).into_font().color(&INK))
-            .draw()
-            .map_err(failed(title))?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                [(lo, lo), (hi, hi)],
-                GREY.stroke_width(1),
-            )))
-            .map_err(failed(title))?;
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|(a, p)| Circle::new((*a, *p), 3, BLUE.mix(0.7).filled())),
-            )
-            .map_err(failed(title))?;
-        root.present().map_err(failed(title))?;
-    }
+    let against = scatter(
+        "Predicted against actual (test set)",
+        ("actual", "predicted"),
+        (lo..hi, lo..hi),
+        [(lo, lo), (hi, hi)],
+        points.iter().copied(),
+        BLUE,
+    )?;
 
-    let title = "Residuals (actual − predicted)";
     let residual = |(a, p): &(f64, f64)| a - p;
     let limit = points
         .iter()
@@ -363,41 +390,15 @@ pub(crate) fn regression(predictions: &Predictions) -> Result<(String, String)> 
         .fold(0.0f64, f64::max)
         .max(1e-9)
         * 1.1;
-    let mut residuals = String::new();
-    {
-        let root = SVGBackend::with_string(&mut residuals, (520, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed(title))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, -limit..limit)
-            .map_err(failed(title))?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .x_desc("predicted")
-            .y_desc("residual")
-            .label_style((FONT, 13).into_font().color(&INK))
-            .draw()
-            .map_err(failed(title))?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                [(lo, 0.0), (hi, 0.0)],
-                GREY.stroke_width(1),
-            )))
-            .map_err(failed(title))?;
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|pt| Circle::new((pt.1, residual(pt)), 3, ORANGE.mix(0.7).filled())),
-            )
-            .map_err(failed(title))?;
-        root.present().map_err(failed(title))?;
-    }
-    Ok((scatter, residuals))
+    let residuals = scatter(
+        "Residuals (actual − predicted)",
+        ("predicted", "residual"),
+        (lo..hi, -limit..limit),
+        [(lo, 0.0), (hi, 0.0)],
+        points.iter().map(|point| (point.1, residual(point))),
+        ORANGE,
+    )?;
+    Ok((against, residuals))
 }
 
 /// Each state as a bar from its start to its end, nested executions indented.
@@ -412,57 +413,51 @@ pub(crate) fn timeline(steps: &[Step], origin: f64, now: f64) -> Result<String> 
         .map(|s| s.started + s.seconds.unwrap_or((now - s.started).max(0.0)) - origin)
         .fold(1.0f64, f64::max);
     let title = "Timeline";
-    let mut svg = String::new();
-    {
-        let height = 70 + 22 * n as u32;
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed(title))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17).into_font().color(&INK))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(label_width(labels.iter().map(String::as_str)))
-            .build_cartesian_2d(0.0..end * 1.02, segments(n))
-            .map_err(failed(title))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .x_desc("seconds since the execution started")
-            .y_labels(n)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => row_label(&labels, n, *i),
-                SegmentValue::Last => String::new(),
-            })
-            .label_style((FONT, 12).into_font().color(&INK))
-            .draw()
-            .map_err(failed(title))?;
-        chart
-            .draw_series(steps.iter().enumerate().map(|(i, s)| {
-                let row = (n - 1 - i) as i32;
-                let start = s.started - origin;
-                let length = s.seconds.unwrap_or((now - s.started).max(0.0));
-                // Instant states still get a visible sliver.
-                let stop = start + length.max(end * 0.004);
-                let color = match s.outcome {
-                    StepOutcome::Succeeded => BLUE,
-                    StepOutcome::Failed => RED,
-                    StepOutcome::Running => ORANGE,
-                };
-                let mut bar = Rectangle::new(
-                    [
-                        (start, SegmentValue::Exact(row)),
-                        (stop, SegmentValue::Exact(row + 1)),
-                    ],
-                    color.filled(),
-                );
-                bar.set_margin(3, 3, 0, 0);
-                bar
-            }))
-            .map_err(failed(title))?;
-        root.present().map_err(failed(title))?;
-    }
-    Ok(svg)
+    svg_chart(
+        title,
+        (WIDTH, 70 + 22 * n as u32),
+        (36, label_width(labels.iter().map(String::as_str))),
+        (0.0..end * 1.02, segments(n)),
+        |chart| {
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .light_line_style(RGBColor(0xee, 0xee, 0xee))
+                .x_desc("seconds since the execution started")
+                .y_labels(n)
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => row_label(&labels, n, *i),
+                    SegmentValue::Last => String::new(),
+                })
+                .label_style((FONT, 12).into_font().color(&INK))
+                .draw()
+                .map_err(failed(title))?;
+            chart
+                .draw_series(steps.iter().enumerate().map(|(i, s)| {
+                    let row = (n - 1 - i) as i32;
+                    let start = s.started - origin;
+                    let length = s.seconds.unwrap_or((now - s.started).max(0.0));
+                    // Instant states still get a visible sliver.
+                    let stop = start + length.max(end * 0.004);
+                    let color = match s.outcome {
+                        StepOutcome::Succeeded => BLUE,
+                        StepOutcome::Failed => RED,
+                        StepOutcome::Running => ORANGE,
+                    };
+                    let mut bar = Rectangle::new(
+                        [
+                            (start, SegmentValue::Exact(row)),
+                            (stop, SegmentValue::Exact(row + 1)),
+                        ],
+                        color.filled(),
+                    );
+                    bar.set_margin(3, 3, 0, 0);
+                    bar
+                }))
+                .map_err(failed(title))?;
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

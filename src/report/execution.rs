@@ -81,7 +81,7 @@ pub(crate) fn started_execution_arns(history: &Value) -> Vec<(String, String)> {
             continue;
         };
         // arn:aws:states:<region>:<account>:execution:<machine>:<name>
-        let machine = arn.rsplitn(3, ':').nth(1).unwrap_or_default();
+        let machine = arn.rsplit(':').nth(1).unwrap_or_default();
         let label = ["Train", "Deploy", "Main"]
             .into_iter()
             .find(|m| machine.contains(&format!("{m}StateMachine")))
@@ -264,17 +264,46 @@ impl ExecutionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::recorded;
+    use serde_json::json;
 
-    fn fixture(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    /// A redriven Main execution that failed in DeployModel: its history lists the first
+    /// attempt's child and then the one the redrive started under its own name, in order,
+    /// so the report follows both and nothing guesses a child's name.
+    #[test]
+    fn a_redriven_execution_lists_every_attempts_child_in_order() {
+        let submitted = |id: u64, name: &str| {
+            json!({"id": id, "type": "TaskSubmitted", "taskSubmittedEventDetails": {
+                "resourceType": "states", "resource": "startExecution.sync:2",
+                "output": json!({
+                    "ExecutionArn": format!("arn:aws:states:eu-west-1:123456789012:execution:automl-DeployStateMachine-Z:{name}"),
+                    "StartDate": 1,
+                }).to_string(),
+            }})
+        };
+        let history = json!({"events": [
+            submitted(1, "run-1-deploy"),
+            {"id": 2, "type": "ExecutionFailed", "executionFailedEventDetails": {"error": "States.TaskFailed"}},
+            {"id": 3, "type": "ExecutionRedriven", "executionRedrivenEventDetails": {"redriveCount": 1}},
+            submitted(4, "run-1-deploy-r1"),
+            {"id": 5, "type": "ExecutionSucceeded", "executionSucceededEventDetails": {"output": "{}"}},
+        ]});
+        assert_eq!(
+            started_executions(&history),
+            [
+                ("run-1-deploy".to_string(), "Deploy".to_string()),
+                ("run-1-deploy-r1".to_string(), "Deploy".to_string())
+            ]
+        );
+        assert_eq!(
+            ExecutionRecord::from_history("run-1", history, Vec::new()).status,
+            ExecutionStatus::Succeeded
+        );
     }
 
     #[test]
     fn a_rejected_aws_execution_and_its_training() {
-        let main = fixture("main-rejected.json");
+        let main = recorded::json("main-rejected.json");
         assert_eq!(
             started_executions(&main),
             [("run-1-train".to_string(), "Train".to_string())]
@@ -282,7 +311,7 @@ mod tests {
         let record = ExecutionRecord::from_history(
             "run-1",
             main,
-            vec![("Train".into(), fixture("train-succeeded.json"))],
+            vec![("Train".into(), recorded::json("train-succeeded.json"))],
         );
         assert_eq!(record.status, ExecutionStatus::Failed);
         assert_eq!(record.error.as_deref(), Some("ModelRejected"));

@@ -15,6 +15,8 @@ pub(crate) mod html;
 pub(crate) mod models;
 pub(crate) mod numbers;
 pub(crate) mod progress;
+#[cfg(test)]
+pub(crate) mod recorded;
 pub(crate) mod results;
 pub(crate) mod timeline;
 
@@ -216,6 +218,12 @@ impl Summary {
     }
 }
 
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,11 +245,5 @@ mod tests {
             "{text}"
         );
         assert!(summary.succeeded());
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render())
     }
 }

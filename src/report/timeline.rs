@@ -150,6 +150,8 @@ impl Timeline {
                     .and_then(|text| serde_json::from_str::<Value>(text).ok());
                 if let Some(output) = output {
                     match details["resource"].as_str().unwrap_or_default() {
+                        // A rerun that reuses a finished job only describes it (describeTrainingJob):
+                        // that job was billed once, by the attempt that ran it.
                         "createTrainingJob.sync" => self.training.extend(training_bill(&output)),
                         "describeEndpoint" => {
                             if let Some(hours) = endpoint_hours(&output, now) {
@@ -230,17 +232,11 @@ fn endpoint_hours(output: &Value, now: f64) -> Option<EndpointHours> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/aws-history")
-            .join(name);
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::report::recorded;
 
     #[test]
     fn a_rejected_main_execution_has_every_state_and_the_fail_state() {
-        let events = fixture("main-rejected.json");
+        let events = recorded::json("main-rejected.json");
         let timeline = Timeline::from_histories(
             &[History {
                 depth: 0,
@@ -272,7 +268,7 @@ mod tests {
 
     #[test]
     fn a_failed_training_task_is_failed() {
-        let events = fixture("train-failed.json");
+        let events = recorded::json("train-failed.json");
         let timeline = Timeline::from_histories(
             &[History {
                 depth: 1,
@@ -292,9 +288,9 @@ mod tests {
 
     #[test]
     fn billed_training_and_endpoint_hours() {
-        let train = fixture("train-succeeded.json");
-        let deploy = fixture("deploy-endpoint.json");
-        let main = fixture("main-rejected.json");
+        let train = recorded::json("train-succeeded.json");
+        let deploy = recorded::json("deploy-endpoint.json");
+        let main = recorded::json("main-rejected.json");
         let histories = [
             History {
                 depth: 0,

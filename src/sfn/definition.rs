@@ -3,13 +3,13 @@
 //! language (`QueryLanguage`, the machine's or a state's: JSONPath's `InputPath`,
 //! `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath` and `...Path` fields, or
 //! JSONata's `Arguments`, `Output`, `Items`, `Condition`), what the runner does not
-//! implement (a Map's ItemReader, ItemBatcher and ResultWriter, which read and write
-//! S3), malformed paths, templates, JSONata expressions, intrinsic calls and choice
-//! rules, transitions to missing states, unreachable states (in the machine and in every
-//! Parallel branch and Map item processor), and Task resources no local back-end serves
-//! are all [`LoadError`]s naming state and field. A state's `QueryLanguage` is its own,
-//! else the machine's (a JSONPath state in a JSONata machine loads: no recording shows
-//! AWS refusing one).
+//! implement (a Map's ResultWriter, which writes S3), malformed paths, templates,
+//! JSONata expressions, intrinsic calls and choice rules, transitions to missing states,
+//! unreachable states (in the machine and in every Parallel branch and Map item
+//! processor), and Task resources no local back-end serves are all [`LoadError`]s naming
+//! state and field. A Distributed Map's ItemReader and ItemBatcher load in [`map_items`].
+//! A state's `QueryLanguage` is its own, else the machine's (a JSONPath state in a
+//! JSONata machine loads: no recording shows AWS refusing one).
 
 use super::choice::Rule;
 use super::errors::LoadError;
@@ -21,6 +21,9 @@ use super::time::Timestamp;
 use serde_json::{Map, Value};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod map_items;
+pub(crate) use map_items::{CsvHeaders, Format, ItemBatcher, ItemReader, Source, MAX_ITEMS};
 
 /// The fields only JSONPath has; a JSONata state has none of them (AWS's docs,
 /// "Transforming data with JSONata in Step Functions": "InputPath, Parameters,
@@ -197,6 +200,9 @@ pub(crate) struct MapState {
     pub(crate) tolerated_failure_percentage: Option<Given<f64>>,
     /// `Label`: names a Distributed Map's runs.
     pub(crate) label: Option<String>,
+    /// `ItemReader`: the items come from S3 (through the host), not from the input.
+    pub(crate) item_reader: Option<ItemReader>,
+    pub(crate) item_batcher: Option<ItemBatcher>,
     pub(crate) outcome: Outcome,
 }
 
@@ -477,8 +483,6 @@ impl Loader<'_> {
                     "HeartbeatSeconds"
                     | "HeartbeatSecondsPath"
                     | "Credentials"
-                    | "ItemReader"
-                    | "ItemBatcher"
                     | "ResultWriter" => "is not supported by the local runner",
                     _ => "is not a field of this state type",
                 };
@@ -1004,6 +1008,8 @@ impl Loader<'_> {
                         "ToleratedFailurePercentage",
                         "ToleratedFailurePercentagePath",
                         "Label",
+                        "ItemReader",
+                        "ItemBatcher",
                         "ResultSelector",
                         "ResultPath",
                         "Retry",
@@ -1012,10 +1018,10 @@ impl Loader<'_> {
                     ]),
                 )
                 .map_err(|e| match e.field.as_deref() {
-                    Some(field @ ("ItemReader" | "ItemBatcher" | "ResultWriter")) => self.error(
+                    Some(field @ "ResultWriter") => self.error(
                         Some(name),
                         Some(field),
-                        format!("`{field}` is not supported by the local runner: it reads or writes S3 objects, which the local runner does not serve (give the items in the state's input, with ItemsPath)"),
+                        format!("`{field}` is not supported by the local runner: it writes the results to S3 (leave it out to get them as the state's output)"),
                     ),
                     _ => e,
                 })?;
@@ -1056,6 +1062,12 @@ impl Loader<'_> {
                 };
                 let (processor, distributed) =
                     self.branch(name, processor_key, &fields[processor_key])?;
+                // "ItemReader (Map)", "ItemBatcher (Map)": Distributed Map fields.
+                for key in ["ItemReader", "ItemBatcher"] {
+                    if fields.contains_key(key) && !distributed {
+                        return Err(self.error(Some(name), Some(key), format!("only a Distributed Map (`{processor_key}.ProcessorConfig.Mode`: DISTRIBUTED) has `{key}`")));
+                    }
+                }
                 let tolerated_failure_percentage = match (self.expression(name, fields, "ToleratedFailurePercentage")?, fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
                     (Some(expression), _, _) => Some(Given::Expression(expression)),
                     (None, a, b) => match (a, b) {
@@ -1082,6 +1094,8 @@ impl Loader<'_> {
                     )?,
                     tolerated_failure_percentage,
                     label: self.string(Some(name), fields, "Label")?,
+                    item_reader: self.item_reader(name, fields)?,
+                    item_batcher: self.item_batcher(name, fields)?,
                     outcome: self.outcome(name, fields)?,
                 }))
             }
@@ -1462,8 +1476,20 @@ mod tests {
     fn rejects_what_it_cannot_run() {
         let cases = [
             (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ResultWriter": {}, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "writes the results to S3",
+            ),
+            (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {}, "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
-                "reads or writes S3",
+                "only a Distributed Map",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"}}, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "ItemReader.ReaderConfig.CSVHeaderLocation",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Map", "End": true, "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": 100000001}}, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}}}),
+                "at most 100000000",
             ),
             (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "A"}}}]}}}),

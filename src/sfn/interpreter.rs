@@ -22,6 +22,8 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod item_batcher;
+mod item_reader;
 mod map;
 mod parallel;
 
@@ -99,6 +101,27 @@ pub trait Host {
     fn aborted(&self) -> Option<String> {
         None
     }
+
+    /// The body of S3 object `key` in `bucket`, as text: what a Distributed Map's
+    /// `ItemReader` (`arn:aws:states:::s3:getObject`) reads its items from. A failure is
+    /// the Map state's (`States.ItemReaderFailed` with the reason). Default: no objects.
+    fn get_object(&mut self, bucket: &str, key: &str) -> Result<String, Failure> {
+        Err(no_objects(bucket, key))
+    }
+
+    /// The objects of `bucket` whose keys start with `prefix`, in key order, each as
+    /// `arn:aws:states:::s3:listObjectsV2` gives it to a Map's `ItemReader` (`Etag`,
+    /// `Key`, `LastModified`, `Size`, `StorageClass`). Default: no objects.
+    fn list_objects(&mut self, bucket: &str, prefix: &str) -> Result<Vec<Value>, Failure> {
+        Err(no_objects(bucket, prefix))
+    }
+}
+
+fn no_objects(bucket: &str, key: &str) -> Failure {
+    Failure::new(
+        "States.ItemReaderFailed",
+        format!("s3://{bucket}/{key}: this runner serves no S3 objects"),
+    )
 }
 
 /// How an execution ended.
@@ -1063,11 +1086,15 @@ pub(super) fn jsonata_output(
 /// the state's input, which must be an array (AWS's words: LocalStack's snapshots of
 /// AWS, test_base_scenarios.py::test_map_state_items_eval_jsonata_fail_*,
 /// test_map_state_items_input_types_*).
-pub(super) fn jsonata_items(map: &MapState, input: &Value, scope: Scope) -> Result<Value, Stop> {
+pub(super) fn jsonata_items(
+    map: &MapState,
+    input: &Value,
+    scope: Scope,
+) -> Result<Vec<Value>, Stop> {
     let failed = |cause: String| Stop::Failed(Failure::new(names::QUERY_EVALUATION, cause));
     let Some(template) = &map.items else {
         return match input {
-            Value::Array(_) => Ok(input.clone()),
+            Value::Array(items) => Ok(items.clone()),
             other => Err(failed(format!(
                 "Map state input must be an array but was: {}",
                 compact(other)
@@ -1076,7 +1103,7 @@ pub(super) fn jsonata_items(map: &MapState, input: &Value, scope: Scope) -> Resu
     };
     let states = states_of(input, scope.context, None);
     let items = template.render(&states, scope).map_err(Stop::Failed)?;
-    if items.is_array() {
+    if let Value::Array(items) = items {
         return Ok(items);
     }
     let kind = match &items {

@@ -25,9 +25,13 @@ use std::fmt;
 /// The stack name when none is given.
 pub(crate) const DEFAULT_STACK_NAME: &str = "automl";
 
-/// Stack names prefix SageMaker resource names (`<stack>-<execution>-deploy`, at most 63
-/// characters, lowercased in ARNs), which IAM policies match by prefix: lowercase keeps the
-/// prefix and the ARNs equal, and 19 characters leave room for a 36-character execution id.
+/// Stack names prefix SageMaker resource names (`<stack>-<execution>-deploy`, and
+/// `-deploy-r<n>` after a redrive: at most 63 characters, lowercased in ARNs), which IAM
+/// policies match by prefix: lowercase keeps the prefix and the ARNs equal. 19 characters
+/// leave room for the 24-character names `automl run` generates with the longest redrive
+/// suffix (19 + 1 + 24 + 14 <= 63); a console-started execution's default name, a
+/// 36-character UUID, fits stacks of up to 12 characters (the Main machine refuses a
+/// longer one by name before it creates anything).
 pub(crate) fn check_stack_name(name: &str) -> Result<(), String> {
     let valid = name.len() <= 19
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -292,6 +296,11 @@ pub(crate) const ALREADY_EXISTS_CAUSE: &str = "*Cannot create already existing*"
 /// The words SageMaker uses for a taken name elsewhere ("... already exists"): the
 /// SageMaker Python SDK's `Session._create_resource`, which creates model package groups
 /// when missing, treats a `ValidationException` carrying either phrase as "exists".
+/// CreateModelPackageGroup of an existing group answers `ValidationException` with
+/// "Model Package Group already exists" (botocore has no error messages; AWS's own
+/// sample matches that code and text: aws-samples/amazon-sagemaker-drift-detection,
+/// batch_pipeline/infra/model_registry.py, `create_model_package_group`), which
+/// `*already exists*` matches.
 pub(crate) const ALREADY_EXISTS_CAUSES: &[&str] = &[ALREADY_EXISTS_CAUSE, "*already exists*"];
 
 /// The errors a SageMaker Task raises, by integration. An optimised integration names them

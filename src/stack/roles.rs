@@ -363,6 +363,41 @@ pub(crate) fn evaluate_role(settings: &Settings) -> Resource {
 mod tests {
     use crate::stack::{build, Settings};
 
+    /// Every role a service other than Lambda assumes is held to this account
+    /// (`aws:SourceAccount`), the expiry role EventBridge Scheduler assumes included.
+    #[test]
+    fn service_roles_trust_only_this_account() {
+        let template: serde_json::Value =
+            serde_json::from_str(&build(&Settings::default()).unwrap().template.to_json()).unwrap();
+        let mut checked = Vec::new();
+        for (name, resource) in template["Resources"].as_object().unwrap() {
+            if resource["Type"] != "AWS::IAM::Role" {
+                continue;
+            }
+            for statement in resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+            {
+                let service = statement["Principal"]["Service"].as_str().unwrap();
+                let condition = &statement["Condition"]["StringEquals"]["aws:SourceAccount"];
+                if service == "lambda.amazonaws.com" {
+                    assert!(condition.is_null(), "{name}");
+                } else {
+                    assert_eq!(
+                        condition,
+                        &serde_json::json!({"Ref": "AWS::AccountId"}),
+                        "{name}"
+                    );
+                    checked.push(service.to_string());
+                }
+            }
+        }
+        assert!(
+            checked.iter().any(|s| s == "scheduler.amazonaws.com"),
+            "{checked:?}"
+        );
+    }
+
     /// A pinned image replaces both device variants in the Train machine, and the
     /// SageMaker role may pull from that repository (and no DLC one) instead.
     #[test]

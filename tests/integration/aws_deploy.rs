@@ -282,8 +282,7 @@ fn deploy_creates_every_resource_and_a_second_deploy_changes_nothing() {
 
 #[test]
 fn a_changed_setting_updates_the_machine_it_affects() {
-    let env = Env::start();
-    env.deploy(&[]);
+    let env = Env::start().deployed();
     let resources = env.resources("automl");
     let deploy_machine = &resources["DeployStateMachine"];
     let main_before = definition(&env, &resources["MainStateMachine"]);

@@ -3,50 +3,19 @@
 //! deleted, its endpoints' autoscaling deregistered and their expiry schedules deleted —
 //! while the assets bucket and other stacks' resources are untouched.
 
-use crate::support::aws::Env;
+use crate::support::aws::{allow_all_but, Env};
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_sagemaker::types::{
-    ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
-};
+use aws_sdk_sagemaker::types::{ContainerDefinition, Tag};
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 
 const ASSETS: &str = "automl-assets-123456789012-eu-west-1";
 
-/// Creates a model, endpoint config and endpoint named `name`, tagged for `stack`.
+/// Creates a model, endpoint config and endpoint named `name`, tagged for `stack`, with
+/// the endpoint's autoscaling target and expiry schedule.
 fn sagemaker_resources(env: &Env, name: &str, stack: &str) {
-    let sm = env.sagemaker();
-    let tag = || Tag::builder().key("automl:stack").value(stack).build();
+    env.create_endpoint(name, name, Some(stack));
     env.block_on(async {
-        sm.create_model()
-            .model_name(name)
-            .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
-            .primary_container(ContainerDefinition::builder().image("x").build())
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
-        sm.create_endpoint_config()
-            .endpoint_config_name(name)
-            .production_variants(
-                ProductionVariant::builder()
-                    .variant_name("AllTraffic")
-                    .model_name(name)
-                    .initial_instance_count(1)
-                    .instance_type(ProductionVariantInstanceType::MlM5Large)
-                    .build(),
-            )
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
-        sm.create_endpoint()
-            .endpoint_name(name)
-            .endpoint_config_name(name)
-            .tags(tag())
-            .send()
-            .await
-            .unwrap();
         // What the Deploy machine's RegisterScalableTarget and ScheduleEndpointDeletion create.
         env.autoscaling()
             .register_scalable_target()
@@ -111,8 +80,7 @@ fn scaling_and_schedules(env: &Env) -> (Vec<String>, Vec<String>) {
 
 #[test]
 fn destroy_leaves_nothing_of_the_stack() {
-    let env = Env::start();
-    env.deploy(&[]);
+    let env = Env::start().deployed();
     let resources = env.resources("automl");
     let bucket = resources["DataBucket"].clone();
     let s3 = env.s3();
@@ -292,9 +260,8 @@ fn destroy_of_a_stack_that_never_existed_says_so() {
 
 #[test]
 fn running_executions_are_refused_or_stopped_and_live_endpoints_are_named() {
-    let env = Env::start();
-    env.deploy(&[]);
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let env = Env::start().deployed();
+    let main = env.main_machine();
     // moto keeps an execution RUNNING (its default mode does not interpret the machine).
     env.block_on(async {
         env.sfn()
@@ -343,43 +310,12 @@ fn running_executions_are_refused_or_stopped_and_live_endpoints_are_named() {
 
 #[test]
 fn a_resource_whose_tags_cannot_be_read_is_reported_and_the_rest_goes_on() {
-    // moto enforces IAM after its first three requests: a user who may do everything but
+    // moto enforces IAM once an admin is created: a user who may do everything but
     // sagemaker:ListTags. Each resource is then reported and left alone; destroy goes on.
-    use crate::support::aws::{env_for, sdk_config, Moto};
-    let moto = Moto::start_enforcing(3);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (key, secret) = runtime.block_on(async {
-        let iam = aws_sdk_iam::Client::new(&sdk_config(&moto.endpoint(), "admin", "admin").await);
-        iam.create_user().user_name("ops").send().await.unwrap();
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [
-                { "Effect": "Allow", "Action": "*", "Resource": "*" },
-                { "Effect": "Deny", "Action": "sagemaker:ListTags", "Resource": "*" },
-            ],
-        });
-        iam.put_user_policy()
-            .user_name("ops")
-            .policy_name("no-tags")
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("ops")
-            .send()
-            .await
-            .unwrap()
-            .access_key
-            .unwrap();
-        (key.access_key_id, key.secret_access_key)
-    });
-    runtime.block_on(async {
-        let sm = aws_sdk_sagemaker::Client::new(&sdk_config(&moto.endpoint(), &key, &secret).await);
+    let env = Env::enforcing_iam();
+    let ops = env.user("ops", allow_all_but("sagemaker:ListTags"));
+    let sm = env.sagemaker();
+    env.block_on(async {
         for name in ["automl-a-deploy", "automl-b-deploy"] {
             sm.create_model()
                 .model_name(name)
@@ -391,10 +327,7 @@ fn a_resource_whose_tags_cannot_be_read_is_reported_and_the_rest_goes_on() {
                 .unwrap();
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    crate::support::Test::new()
-        .envs(env_for(&moto.endpoint(), &key, &secret))
-        .current_dir(dir.path())
+    env.automl_as(&ops)
         .args(["destroy", "--yes", "--endpoints"])
         .stderr_contains("warning: could not read the tags of model automl-a-deploy (")
         .stderr_contains("warning: could not read the tags of model automl-b-deploy (")

@@ -2,7 +2,7 @@
 //! AutoGluon images, an access denial that fails a deploy (moto enforcing IAM), an
 //! unreachable endpoint. Never an SDK dump.
 
-use crate::support::aws::{env_for, Moto};
+use crate::support::aws::{allow_all_but, env_for, Env, Keys};
 use crate::support::Test;
 
 /// An environment with no credentials anywhere (and a closed endpoint, should anything
@@ -108,84 +108,27 @@ fn configuration_problems_are_one_sentence_each() {
 
 #[test]
 fn a_deploy_denied_by_iam_fails_with_the_action_it_could_not_take() {
-    // moto enforces IAM after its first three requests: create a user who may do
-    // everything but upload objects. (Denying cloudformation:CreateChangeSet would be the
+    // moto enforces IAM once an admin is created: a user who may do everything but
+    // upload objects. (Denying cloudformation:CreateChangeSet would be the
     // better story, but moto's signature check rejects the SDK's CreateChangeSet request
     // as SignatureDoesNotMatch before it looks at policies.)
-    let moto = Moto::start_enforcing(3);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (key, secret) = runtime.block_on(async {
-        let iam = aws_sdk_iam::Client::new(
-            &crate::support::aws::sdk_config(&moto.endpoint(), "admin", "admin").await,
-        );
-        iam.create_user()
-            .user_name("deployer")
-            .send()
-            .await
-            .unwrap();
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [
-                { "Effect": "Allow", "Action": "*", "Resource": "*" },
-                { "Effect": "Deny", "Action": "s3:PutObject", "Resource": "*" },
-            ],
-        });
-        iam.put_user_policy()
-            .user_name("deployer")
-            .policy_name("no-uploads")
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("deployer")
-            .send()
-            .await
-            .unwrap()
-            .access_key
-            .unwrap();
-        (key.access_key_id, key.secret_access_key)
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let zip = dir.path().join("bootstrap.zip");
-    std::fs::write(
-        &zip,
-        crate::support::aws::zip_with_one_file("bootstrap", b"x"),
-    )
-    .unwrap();
-    Test::new()
-        .envs(env_for(&moto.endpoint(), &key, &secret))
-        .current_dir(dir.path())
+    let env = Env::enforcing_iam();
+    let deployer = env.user("deployer", allow_all_but("s3:PutObject"));
+    env.automl_as(&deployer)
         .arg("deploy")
         .arg("--lambda-zip")
-        .arg(&zip)
+        .arg(env.lambda_zip())
         .status(1)
         .stderr_contains("creating assets bucket")
         .stderr_contains("error: access denied: your AWS identity may not call s3:PutObject")
         .stderr_lacks("ServiceError")
         .run();
     // Wrong keys: rejected, in words.
-    Test::new()
-        .envs(env_for(&moto.endpoint(), "AKIAWRONG", "wrong"))
-        .current_dir(dir.path())
+    env.automl_as(&Keys::new("AKIAWRONG", "wrong"))
         .arg("executions")
         .status(1)
         .stderr_contains("AWS rejected your credentials when calling")
         .run();
     // Nothing was created.
-    let exists = runtime.block_on(async {
-        let cfn = aws_sdk_cloudformation::Client::new(
-            &crate::support::aws::sdk_config(&moto.endpoint(), &key, &secret).await,
-        );
-        cfn.describe_stacks()
-            .stack_name("automl")
-            .send()
-            .await
-            .is_ok()
-    });
-    assert!(!exists);
+    assert!(!env.stack_exists("automl"));
 }

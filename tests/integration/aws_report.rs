@@ -13,7 +13,6 @@
 //! recorded AWS histories (`report::aws_execution`, `aws::run` unit tests).
 
 use crate::support::aws::Env;
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -41,31 +40,14 @@ fn finished_execution(env: &Env, name: &str, model_path: &str) -> String {
             "Done": {"Type": "Succeed"}
         }
     });
+    env.put_object(
+        "automl-data",
+        &MODEL
+            .trim_start_matches("s3://automl-data/")
+            .replace("model.tar.gz", "output.tar.gz"),
+        archive,
+    );
     env.block_on(async {
-        let s3 = env.s3();
-        if s3.head_bucket().bucket("automl-data").send().await.is_err() {
-            s3.create_bucket()
-                .bucket("automl-data")
-                .create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            s3.put_object()
-                .bucket("automl-data")
-                .key(
-                    MODEL
-                        .trim_start_matches("s3://automl-data/")
-                        .replace("model.tar.gz", "output.tar.gz"),
-                )
-                .body(ByteStream::from(archive))
-                .send()
-                .await
-                .unwrap();
-        }
         let sfn = env.sfn();
         let machine = sfn
             .create_state_machine()
@@ -168,8 +150,7 @@ fn report_of_an_aws_execution_draws_its_history_and_outputs_archive() {
 fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
     // `status` (and `run --wait`, which ends in the same summary) needs the stack; the
     // execution comes from execute mode's own store.
-    let env = Env::start();
-    env.deploy(&[]);
+    let env = Env::start().deployed();
     let arn = finished_execution(&env, "stat", MODEL);
     env.automl()
         .args(["status", &arn])
@@ -186,7 +167,7 @@ fn status_of_a_finished_aws_execution_shows_its_leaderboard() {
     let summary: Value = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .last()
+        .next_back()
         .unwrap();
     assert_eq!(
         summary["results"]["leaderboard"].as_array().unwrap().len(),
@@ -213,54 +194,9 @@ fn readme_read_policy(bucket: &str, prefix: &str) -> Value {
 
 #[test]
 fn the_readme_read_policy_is_enough_for_a_report_and_its_s3_grant_is_needed() {
-    use crate::support::aws::{env_for, sdk_config};
-    // moto enforces IAM after its first requests: an admin is created in them, who
-    // then sets the execution up; readers get the README's policy and the Step
-    // Functions reads.
-    let moto = automl_testkit::Moto::start_enforcing(3);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let endpoint = moto.endpoint();
-    // (the caller's keys: free requests need none, later ones the admin's)
-    let user = |runtime: &tokio::runtime::Runtime, by: (&str, &str), name: &str, policy: Value| {
-        runtime.block_on(async {
-            let iam = aws_sdk_iam::Client::new(&sdk_config(&endpoint, by.0, by.1).await);
-            iam.create_user().user_name(name).send().await.unwrap();
-            iam.put_user_policy()
-                .user_name(name)
-                .policy_name("p")
-                .policy_document(policy.to_string())
-                .send()
-                .await
-                .unwrap();
-            let key = iam
-                .create_access_key()
-                .user_name(name)
-                .send()
-                .await
-                .unwrap()
-                .access_key
-                .unwrap();
-            (key.access_key_id, key.secret_access_key)
-        })
-    };
-    let (key, secret) = user(
-        &runtime,
-        ("free", "free"),
-        "admin",
-        json!({"Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
-    );
-    let admin = (key.clone(), secret.clone());
-    let sdk = runtime.block_on(sdk_config(&moto.endpoint(), &key, &secret));
-    let env = Env {
-        moto,
-        dir: tempfile::tempdir().unwrap(),
-        sdk,
-        runtime,
-    };
+    // moto enforces IAM once an admin is created, who then sets the execution up;
+    // readers get the README's policy and the Step Functions reads.
+    let env = Env::enforcing_iam();
     let arn = finished_execution(&env, "iam", MODEL);
     let reader = |name: &str, prefix: &str| {
         let mut policy = readme_read_policy("automl-data", prefix);
@@ -272,13 +208,11 @@ fn the_readme_read_policy_is_enough_for_a_report_and_its_s3_grant_is_needed() {
             .push(json!({"Effect": "Allow",
             "Action": ["states:GetExecutionHistory", "states:DescribeExecution"],
             "Resource": "*"}));
-        user(&env.runtime, (&admin.0, &admin.1), name, policy)
+        env.user(name, policy)
     };
-    let (key, secret) = reader("reader", "output");
+    let keys = reader("reader", "output");
     let path = env.path("iam.html");
-    crate::support::Test::new()
-        .envs(env_for(&env.moto.endpoint(), &key, &secret))
-        .current_dir(env.dir.path())
+    env.automl_as(&keys)
         .args(["report", &arn, "-o"])
         .arg(&path)
         .stderr_lacks("note:")
@@ -287,10 +221,8 @@ fn the_readme_read_policy_is_enough_for_a_report_and_its_s3_grant_is_needed() {
         .unwrap()
         .contains("WeightedEnsemble_L2"));
     // The same policy for another prefix: no leaderboard, and the note names the action.
-    let (key, secret) = reader("elsewhere", "other");
-    crate::support::Test::new()
-        .envs(env_for(&env.moto.endpoint(), &key, &secret))
-        .current_dir(env.dir.path())
+    let keys = reader("elsewhere", "other");
+    env.automl_as(&keys)
         .args(["report", &arn, "-o"])
         .arg(env.path("elsewhere.html"))
         .stderr_contains("note: no leaderboard or feature importance: access denied: your AWS identity may not call s3:GetObject")

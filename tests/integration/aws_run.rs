@@ -17,12 +17,24 @@ fn executions(env: &Env, machine: &str) -> Vec<aws_sdk_sfn::types::ExecutionList
     })
 }
 
+fn describe_execution(
+    env: &Env,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    env.block_on(async {
+        env.sfn()
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .unwrap()
+    })
+}
+
 #[test]
 fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
-    let env = Env::start();
-    env.deploy(&[]);
-    env.put_example_data();
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let env = Env::start().deployed().with_example_data();
+    let main = env.main_machine();
     create_pretrained_models(&env);
     for (i, example) in crate::support::aws::example_inputs().iter().enumerate() {
         let name = format!("example-{i}");
@@ -44,14 +56,7 @@ fn run_starts_an_execution_with_the_normalised_input_for_each_example() {
         let expected = automl::input::validate(&automl::input::read(example).unwrap())
             .unwrap_or_else(|p| panic!("{} is a valid example: {p:?}", example.display()))
             .into_value();
-        let described = env.block_on(async {
-            env.sfn()
-                .describe_execution()
-                .execution_arn(&arn)
-                .send()
-                .await
-                .unwrap()
-        });
+        let described = describe_execution(&env, &arn);
         assert_eq!(described.state_machine_arn, main);
         let input: Value = serde_json::from_str(described.input.as_deref().unwrap()).unwrap();
         assert_eq!(
@@ -125,11 +130,9 @@ fn create_model(env: &Env, name: &str) {
 
 #[test]
 fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
-    let env = Env::start();
-    env.deploy(&[]);
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let env = Env::start().deployed().with_example_data();
+    let main = env.main_machine();
     // Created in this order, so newest first is the reverse of alphabetical.
-    env.put_example_data();
     create_model(&env, "automl-a-train");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     create_model(&env, "automl-b-train");
@@ -185,9 +188,8 @@ fn a_missing_pretrained_model_fails_at_once_naming_the_models_that_exist() {
 
 #[test]
 fn a_bad_input_or_name_never_reaches_start_execution() {
-    let env = Env::start();
-    env.deploy(&[]);
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let env = Env::start().deployed();
+    let main = env.main_machine();
     let bad = env.path("bad.json");
     std::fs::write(&bad, r#"{"Parameters": {"Flow": {"Train": true, "Deploy": false}, "Evaluation": {"Threshold": "high"}}}"#).unwrap();
     env.automl()
@@ -274,9 +276,7 @@ fn run_wait_follows_to_the_end_and_summarises() {
     // history that ends in ExecutionSucceeded; this checks the real SDK plumbing of the
     // follow loop (history pages, JSON events, summary line), not the workflow's states,
     // which the unit tests replay from recorded histories.
-    let env = Env::start();
-    env.deploy(&[]);
-    env.put_example_data();
+    let env = Env::start().deployed().with_example_data();
     create_pretrained_models(&env);
     let good = &crate::support::aws::example_inputs()[0];
     let output = env
@@ -301,9 +301,8 @@ fn run_wait_follows_to_the_end_and_summarises() {
 fn data_in_s3_is_checked_before_start_execution() {
     // A ranged read of each data location's first object, checked as the local data is:
     // a missing label column or object is refused naming the S3 object, before anything starts.
-    let env = Env::start();
-    env.deploy(&[]);
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let env = Env::start().deployed();
+    let main = env.main_machine();
     let input = crate::support::root().join("examples/train_evaluate.json");
     let bucket = "stepfunctions-mlops";
     env.put_object(
@@ -392,11 +391,9 @@ fn data_in_s3_is_checked_before_start_execution() {
 /// (`run --local --resume`, local_flows.rs).
 #[test]
 fn stop_then_redrive_picks_the_aborted_execution() {
-    let env = Env::start();
-    env.deploy(&[]);
-    env.put_example_data();
+    let env = Env::start().deployed().with_example_data();
     create_pretrained_models(&env);
-    let main = env.resources("automl")["MainStateMachine"].clone();
+    let main = env.main_machine();
     let example = &crate::support::aws::example_inputs()[0];
     for name in ["older", "newer"] {
         env.automl()
@@ -428,14 +425,7 @@ fn stop_then_redrive_picks_the_aborted_execution() {
         .stdout_contains("stopped:   newer (ABORTED at ")
         .run();
     let arn = main.replacen(":stateMachine:", ":execution:", 1) + ":newer";
-    let described = env.block_on(async {
-        env.sfn()
-            .describe_execution()
-            .execution_arn(&arn)
-            .send()
-            .await
-            .unwrap()
-    });
+    let described = describe_execution(&env, &arn);
     assert_eq!(described.status.as_str(), "ABORTED");
     env.automl()
         .args(["stop", "newer"])
@@ -452,6 +442,10 @@ fn stop_then_redrive_picks_the_aborted_execution() {
         .arg("redrive")
         .status(1)
         .stderr_contains("redriving newer: it ended ABORTED")
+        // Its first redrive: a rerun child gets the name the Main machine gives it then.
+        .stderr_contains(
+            "a rerun TrainModel starts newer-train-r1, reusing training job automl-newer-train if that job completed; a rerun DeployModel starts newer-deploy-r1",
+        )
         .stderr_contains("states:RedriveExecution")
         .stderr_lacks("panicked")
         .run();

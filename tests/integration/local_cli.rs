@@ -31,6 +31,15 @@ fn batch_input(dir: &Path) -> PathBuf {
     )
 }
 
+/// `automl run --local INPUT --state-dir <dir>/state`.
+fn run_local(input: &Path, dir: &Path) -> Test {
+    Test::new()
+        .args(["run", "--local"])
+        .arg(input)
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+}
+
 /// An interpreter that passes the runner's probe for autogluon.tabular (and nothing else).
 fn fake_python(dir: &Path) -> PathBuf {
     let path = dir.join("python");
@@ -44,11 +53,7 @@ fn fake_python(dir: &Path) -> PathBuf {
 fn a_missing_python_environment_names_the_command_that_fixes_it() {
     let dir = tempfile::tempdir().unwrap();
     let input = batch_input(dir.path());
-    Test::new()
-        .args(["run", "--local"])
-        .arg(&input)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
+    run_local(&input, dir.path())
         .status(1)
         .stderr_contains("automl local setup")
         .stderr_contains("--python")
@@ -57,11 +62,7 @@ fn a_missing_python_environment_names_the_command_that_fixes_it() {
         !dir.path().join("state/executions").exists(),
         "nothing may start"
     );
-    Test::new()
-        .args(["run", "--local"])
-        .arg(&input)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
+    run_local(&input, dir.path())
         .args(["--python", "/no/such/python"])
         .status(1)
         .stderr_contains("--python /no/such/python: no such file")
@@ -77,11 +78,7 @@ fn a_bad_input_is_refused_with_every_problem() {
         "bad.json",
         json!({"Parameters": {"Flow": {"Train": true, "Deploy": false}, "Train": {"TrainDataPath": "s3://data/train.csv"}}}),
     );
-    Test::new()
-        .args(["run", "--local"])
-        .arg(&input)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
+    run_local(&input, dir.path())
         .status(1)
         .stderr_contains("Parameters.Train.TestDataPath")
         .stderr_contains("nothing was started")
@@ -299,15 +296,18 @@ fn setup_reports_each_step_with_its_time() {
     // did and how long it took (plain lines: stderr is not a terminal here).
     let dir = tempfile::tempdir().unwrap();
     let closed = automl_testkit::free_port();
-    let output = Test::new()
-        .args(["local", "setup", "--base-python"])
-        .arg(crate::support::python())
-        .arg("--state-dir")
-        .arg(dir.path())
-        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
-        .env("PIP_RETRIES", "0")
-        .env("PIP_TIMEOUT", "2")
-        .status(1)
+    let setup = || {
+        Test::new()
+            .args(["local", "setup", "--base-python"])
+            .arg(crate::support::python())
+            .arg("--state-dir")
+            .arg(dir.path())
+            .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
+            .env("PIP_RETRIES", "0")
+            .env("PIP_TIMEOUT", "2")
+            .status(1)
+    };
+    let output = setup()
         .stderr_contains("[1/4] creating ")
         .stderr_contains("[3/4] installing AutoGluon (tabular, LightGBM) and Ray from PyPI: about two minutes and 1 GB …")
         .stderr_contains("✗ [3/4] installing AutoGluon")
@@ -325,15 +325,7 @@ fn setup_reports_each_step_with_its_time() {
     );
     assert!(dir.path().join("venv/bin/python").exists());
     // The failed setup's venv is its own: running it again starts over, no --force needed.
-    Test::new()
-        .args(["local", "setup", "--base-python"])
-        .arg(crate::support::python())
-        .arg("--state-dir")
-        .arg(dir.path())
-        .env("PIP_INDEX_URL", format!("http://127.0.0.1:{closed}/simple"))
-        .env("PIP_RETRIES", "0")
-        .env("PIP_TIMEOUT", "2")
-        .status(1)
+    setup()
         .stderr_lacks("was not created by")
         .stderr_contains("✓ [1/4] creating ")
         .run();

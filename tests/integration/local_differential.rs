@@ -1067,15 +1067,16 @@ fn our_machines_choice_skeletons_agree() {
 
 /// Executions started from the console skip `automl run`'s name check: the Main machine
 /// refuses, before any Task (nothing is created), a name SageMaker would refuse once it
-/// names resources `<stack>-<name>-deploy` — by character (`_`, `.`, non-ASCII) and by
-/// length (the stack here is `automl`: at most 49 characters). Both interpreters agree.
+/// names resources `<stack>-<name>-deploy` (`<stack>-<name>-deploy-r<n>` after the n-th
+/// redrive, n < 100,000) — by character (`_`, `.`, non-ASCII) and by length (the stack
+/// here is `automl`: at most 63 - 7 - 14 = 42 characters). Both interpreters agree.
 #[test]
 fn the_main_machine_refuses_names_sagemaker_would_refuse() {
     let definition = skeleton(MachineId::Main);
     let input = json!({"Parameters": {"Flow": {"Train": true, "Evaluate": false, "Deploy": false}, "Mock": {
         "TrainModel": {"ExecutionArn": "arn:x", "ModelName": "m", "ModelPath": "s3://b/m.tar.gz", "TrainingJobName": "j"},
     }}});
-    let longest = "a".repeat(49);
+    let longest = "a".repeat(42);
     let cases: Vec<(String, Option<&str>)> = vec![
         ("ok-run-1".into(), None),
         (longest.clone(), None),
@@ -1125,6 +1126,47 @@ fn the_main_machine_refuses_names_sagemaker_would_refuse() {
                 );
             }
         }
+    }
+}
+
+/// The Main machine names each attempt's child in the Task's own Parameters, picking
+/// `<name>-train` or `<name>-train-r<n>` by `$$.Execution.RedriveCount` with intrinsics
+/// (no `if` in ASL). Neither moto nor this test can redrive, so the count comes from the
+/// input here (`$.Count` in place of `$$.Execution.RedriveCount`), and both interpreters
+/// must give the name the machine intends on the first attempt, after one redrive and
+/// after the most the history allows.
+#[test]
+fn the_child_name_picks_the_redrive_suffix_alike_in_both_interpreters() {
+    let main = stack::build(&Settings::default())
+        .unwrap()
+        .definition_json(MachineId::Main);
+    let mut parameters = json!({});
+    for state in ["TrainModel", "DeployModel"] {
+        let expression = main["States"][state]["Parameters"]["Name.$"]
+            .as_str()
+            .unwrap()
+            .replace("$$.Execution.RedriveCount", "$.Count");
+        parameters[format!("{state}.$")] = json!(expression);
+    }
+    let definition = json!({"StartAt": "Name", "States": {
+        "Name": {"Type": "Pass", "Parameters": parameters, "End": true},
+    }});
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (count, suffix) in [(0, ""), (1, "-r1"), (12_499, "-r12499")] {
+        let input = json!({"Count": count});
+        let name = format!("run-{count}");
+        let (theirs, arn) = emulator.run(&machine, &name, &input);
+        let ours = run_local(&definition, &input, &name, &machine, &arn);
+        assert_eq!(ours, theirs, "count {count}");
+        assert_eq!(
+            ours.output,
+            Some(json!({
+                "TrainModel": format!("{name}-train{suffix}"),
+                "DeployModel": format!("{name}-deploy{suffix}"),
+            })),
+            "count {count}"
+        );
     }
 }
 
@@ -1187,6 +1229,85 @@ fn the_train_machine_chooses_the_image_by_device() {
                 "{:?}",
                 ours.entered
             );
+        }
+    }
+}
+
+/// A Train execution rerun by a redrive (its `FirstAttempt.TrainingJobName` is not its own
+/// job name) describes the first attempt's job and, when it completed, goes straight to
+/// CreateModel with that job's artifacts; any other status trains; a first attempt, or an
+/// execution started without `FirstAttempt`, trains without looking. Both interpreters
+/// agree on the states entered and the output.
+#[test]
+fn a_rerun_train_execution_reuses_a_completed_first_job_alike_in_both_interpreters() {
+    let definition = skeleton(MachineId::Train);
+    let first_job = "automl-first-train";
+    let artifacts = "s3://b/o/automl-first-train/output/model.tar.gz";
+    let input = |first_attempt: Option<&str>, status: &str| {
+        // The mocked Tasks put their result where the ResultPath says, without the
+        // ResultSelector: DescribeFirstAttemptJob's mock is the selected result.
+        let mut description = json!({"TrainingJobName": first_job, "TrainingJobStatus": status});
+        if status == "Completed" {
+            description["ModelArtifacts"] = json!({"S3ModelArtifacts": artifacts});
+        }
+        let mock = json!({
+            "DescribeFirstAttemptJob": {"TrainingJobName": first_job, "TrainingJobStatus": status, "Description": description},
+            "TrainModel": {"TrainingJobName": "trained-again", "ModelArtifacts": "s3://b/o/again/model.tar.gz"},
+            "CreateModel": {},
+        });
+        let mut input = json!({"Parameters": {"Train": {"InitArgs": {"label": "y"}, "InstanceType": "ml.m5.xlarge"}, "Mock": mock}});
+        if let Some(job) = first_attempt {
+            input["FirstAttempt"] = json!({ "TrainingJobName": job });
+        }
+        input
+    };
+    // (input, execution name, reused?, described?)
+    let cases = [
+        (input(Some(first_job), "Completed"), "rerun-0", true, true),
+        (input(Some(first_job), "Failed"), "rerun-1", false, true),
+        (input(Some(first_job), "Stopped"), "rerun-2", false, true),
+        // The first attempt itself: its own job name is the first attempt's.
+        (
+            input(Some("automl-first-3"), "Completed"),
+            "first-3",
+            false,
+            false,
+        ),
+        (input(None, "Completed"), "console-4", false, false),
+    ];
+    let mut emulator = Emulator::start();
+    let machine = emulator.create(&definition);
+    for (input, name, reused, described) in &cases {
+        let (theirs, arn) = emulator.run(&machine, name, input);
+        let ours = run_local(&definition, input, name, &machine, &arn);
+        assert_eq!(ours, theirs, "{name}");
+        assert_eq!(ours.status, "SUCCEEDED", "{name}: {ours:?}");
+        let entered = |state: &str| ours.entered.iter().any(|s| s == state);
+        assert_eq!(
+            entered("DescribeFirstAttemptJob"),
+            *described,
+            "{name}: {:?}",
+            ours.entered
+        );
+        assert_eq!(
+            entered("ReuseFirstAttemptJob"),
+            *reused,
+            "{name}: {:?}",
+            ours.entered
+        );
+        assert_eq!(
+            entered("TrainModel"),
+            !*reused,
+            "{name}: {:?}",
+            ours.entered
+        );
+        let output = ours.output.as_ref().unwrap();
+        assert_eq!(output["ModelName"], format!("automl-{name}"), "{name}");
+        if *reused {
+            assert_eq!(output["TrainingJobName"], first_job, "{name}");
+            assert_eq!(output["ModelPath"], artifacts, "{name}");
+        } else {
+            assert_eq!(output["TrainingJobName"], "trained-again", "{name}");
         }
     }
 }

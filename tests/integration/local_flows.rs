@@ -7,7 +7,7 @@
 //! as `s3://data/...`. LightGBM only, with a short time limit: each fit takes seconds.
 //! Every endpoint a test starts is stopped, even when the test fails.
 
-use crate::support::{python, root, run_tool, venv_tool, Test};
+use crate::support::{penguins_scratch, python, root, run_tool, venv_tool, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -18,16 +18,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("objects/data/penguins");
-        std::fs::create_dir_all(&data).unwrap();
-        for file in ["train.csv", "test.csv", "batch.csv"] {
-            std::fs::copy(
-                root().join("examples/data/penguins").join(file),
-                data.join(file),
-            )
-            .unwrap();
-        }
+        let dir = penguins_scratch();
         Sandbox { dir }
     }
 
@@ -66,13 +57,8 @@ impl Sandbox {
     /// their histories, as AWS records them) is valid for AWS's own service models, as
     /// botocore (tests/tools/install-aws-models.sh) judges it, and authorized by IAM.
     fn assert_requests_valid_for_aws(&self) {
-        let python = venv_tool("python", "install-aws-models.sh", "awsmodel");
-        let script = root().join("scripts/aws-models/check_histories.py");
+        self.assert_requests_fit_aws_models();
         let state = self.state();
-        run_tool(
-            &python,
-            &[script.to_str().unwrap(), state.to_str().unwrap()],
-        );
         // And every one is allowed by the policy of the role that makes it (the machine's
         // role in the template; the Lambda's for its read of the scores), as moto's IAM
         // evaluator judges it (tests/tools/install-moto.sh).
@@ -81,6 +67,18 @@ impl Sandbox {
         run_tool(
             &moto_python,
             &[authorize.to_str().unwrap(), state.to_str().unwrap()],
+        );
+    }
+
+    /// Every Task request the runs in this sandbox recorded is valid for AWS's own service
+    /// models, as botocore judges it (IAM aside: a run on plain paths has no S3 ARNs).
+    fn assert_requests_fit_aws_models(&self) {
+        let python = venv_tool("python", "install-aws-models.sh", "awsmodel");
+        let script = root().join("scripts/aws-models/check_histories.py");
+        let state = self.state();
+        run_tool(
+            &python,
+            &[script.to_str().unwrap(), state.to_str().unwrap()],
         );
     }
 
@@ -725,7 +723,8 @@ fn a_failing_training_script_fails_the_execution_with_its_error() {
 }
 
 #[test]
-fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_training_again() {
+fn plain_paths_work_and_a_run_resumes_without_training_again_after_create_model_then_its_batch_step_failed(
+) {
     // `automl validate` accepts only s3:// URIs for now, so the normalised input goes to
     // the runner directly: relative paths (against the current directory, here the
     // workspace root) for the data, an absolute one for the outputs.
@@ -759,8 +758,21 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
     let earlier = out.join("batch/batch.csv.out");
     std::fs::create_dir_all(earlier.parent().unwrap()).unwrap();
     std::fs::write(&earlier, "earlier predictions\n").unwrap();
+    // And a model already holds the name the Train execution gives its model: found only
+    // after the training job completed, CreateModel is refused as SageMaker refuses it.
+    let taken = sandbox
+        .state()
+        .join("sagemaker/models/automl-plain-paths-train");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(
+        taken.join("record.json"),
+        r#"{"ModelName": "automl-plain-paths-train", "note": "made by hand"}"#,
+    )
+    .unwrap();
     let local = automl::local::Local::prepare(&options, "automl", true).unwrap();
+    let started = std::time::Instant::now();
     let outcome = local.run("plain-paths", input, |_| {}).unwrap();
+    let first_run_in = started.elapsed();
     assert_eq!(
         outcome.status,
         automl::sfn::ExecutionStatus::Failed,
@@ -771,7 +783,7 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
             .cause
             .as_deref()
             .unwrap_or_default()
-            .contains("holds earlier predictions"),
+            .contains("Cannot create already existing model"),
         "{outcome:?}"
     );
     let job_dir = sandbox
@@ -784,18 +796,34 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
     let trained = job_record();
     assert_eq!(trained["TrainingJobStatus"], "Completed", "{trained}");
     let log_before = std::fs::read_to_string(job_dir.join("train.log")).unwrap();
+    let model_record = |name: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(
+                sandbox
+                    .state()
+                    .join(format!("sagemaker/models/{name}/record.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
 
-    // Fix the cause, then resume: the batch step runs again, training does not.
-    std::fs::remove_file(&earlier).unwrap();
+    // Resume: TrainModel runs again as a new Train execution, which finds the first
+    // attempt's job Completed and creates its model from that job's artifacts (under its
+    // own name, which nothing holds) without training again; the batch step then fails.
     let started = std::time::Instant::now();
-    let output = sandbox
+    sandbox
         .local_resume("plain-paths")
-        .stdout_contains("batch output: ")
+        .status(1)
         .stderr_contains("resuming plain-paths where it stopped (FAILED")
-        .stderr_contains("Deploy › BatchTransform ✓")
+        .stderr_contains("in TrainModel, which runs again as a new execution plain-paths-train-r1, reusing training job automl-plain-paths-train if that job completed")
+        .stderr_contains("Train › DescribeFirstAttemptJob ✓")
+        .stderr_contains("Train › ReuseFirstAttemptJob ✓")
+        .stderr_contains("Train › CreateModel ✓")
         .stderr_lacks("Train › TrainModel")
+        .stderr_contains("holds earlier predictions")
         .run();
-    let resumed_in = started.elapsed();
+    let reused_in = started.elapsed();
     assert_eq!(
         job_record(),
         trained,
@@ -806,6 +834,40 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         log_before,
         "trained once: one training log"
     );
+    assert!(
+        !sandbox
+            .state()
+            .join("sagemaker/training-jobs/automl-plain-paths-train-r1")
+            .exists(),
+        "no second training job"
+    );
+    let model = model_record("automl-plain-paths-train-r1");
+    assert_eq!(
+        model["PrimaryContainer"]["ModelDataUrl"], trained["ModelArtifacts"]["S3ModelArtifacts"],
+        "the rerun's model is the first job's: {model}"
+    );
+    assert_eq!(
+        model_record("automl-plain-paths-train")["note"],
+        "made by hand",
+        "the model that held the name is left alone"
+    );
+
+    // Fix the batch step's cause, then resume again: the batch step runs again as a new
+    // Deploy execution, training does not.
+    std::fs::remove_file(&earlier).unwrap();
+    let started = std::time::Instant::now();
+    let output = sandbox
+        .local_resume("plain-paths")
+        .stdout_contains("batch output: ")
+        .stderr_contains("resuming plain-paths where it stopped (FAILED")
+        .stderr_contains(
+            "in DeployModel, which runs again as a new execution plain-paths-deploy-r2",
+        )
+        .stderr_contains("Deploy › BatchTransform ✓")
+        .stderr_lacks("Train › ")
+        .run();
+    let resumed_in = started.elapsed();
+    assert_eq!(job_record(), trained, "still the one training job");
     let predictions = std::fs::read_to_string(&earlier).unwrap();
     let rows = std::fs::read_to_string(root().join("examples/data/penguins/batch.csv")).unwrap();
     assert_eq!(
@@ -814,7 +876,10 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         "{}",
         stdout(&output)
     );
-    // Each execution keeps its name and ARN; the failed ones went on in the same history.
+    // The Main execution keeps its name and ARN and goes on in the same history; as on
+    // AWS, its rerun DeployModel starts a new child named after the redrive count (the
+    // failed child is closed: StartExecution of its name would be refused), and that
+    // child runs the batch transform under its own name.
     let history = |name: &str| -> Vec<Value> {
         let text = std::fs::read_to_string(
             sandbox
@@ -827,32 +892,8 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
             .unwrap()
             .clone()
     };
-    let kinds = |events: &[Value]| -> Vec<String> {
-        events
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_string())
-            .collect()
-    };
-    for name in ["plain-paths", "plain-paths-deploy"] {
-        let events = history(name);
-        let kinds = kinds(&events);
-        let redriven = kinds
-            .iter()
-            .position(|k| k == "ExecutionRedriven")
-            .unwrap_or_else(|| panic!("{name}: {kinds:?}"));
-        assert_eq!(kinds[redriven - 1], "ExecutionFailed", "{name}: {kinds:?}");
-        assert_eq!(
-            kinds.last().map(String::as_str),
-            Some("ExecutionSucceeded"),
-            "{name}: {kinds:?}"
-        );
-        assert_eq!(
-            events[redriven]["executionRedrivenEventDetails"]["redriveCount"],
-            1
-        );
-        let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
-        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{name}");
-        let record: Value = serde_json::from_str(
+    let record = |name: &str| -> Value {
+        serde_json::from_str(
             &std::fs::read_to_string(
                 sandbox
                     .state()
@@ -860,20 +901,142 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
             )
             .unwrap(),
         )
-        .unwrap();
-        assert_eq!(record["status"], "SUCCEEDED");
-        assert_eq!(record["redriveCount"], 1);
-    }
-    // The Main machine went on at its Deploy step: nothing before it ran again.
-    let entered_after_redrive: Vec<String> = history("plain-paths")
+        .unwrap()
+    };
+    let kinds = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let events = history("plain-paths");
+    let main_kinds = kinds(&events);
+    let redriven = main_kinds
         .iter()
-        .skip_while(|e| e["type"] != "ExecutionRedriven")
+        .position(|k| k == "ExecutionRedriven")
+        .unwrap_or_else(|| panic!("{main_kinds:?}"));
+    assert_eq!(
+        main_kinds[redriven - 1],
+        "ExecutionFailed",
+        "{main_kinds:?}"
+    );
+    assert_eq!(
+        main_kinds.last().map(String::as_str),
+        Some("ExecutionSucceeded"),
+        "{main_kinds:?}"
+    );
+    assert_eq!(
+        events[redriven]["executionRedrivenEventDetails"]["redriveCount"],
+        1
+    );
+    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
+    assert_eq!(record("plain-paths")["status"], "SUCCEEDED");
+    assert_eq!(record("plain-paths")["redriveCount"], 2);
+    // Each attempt's child stays as it ended; the last one is new and succeeded.
+    let first_train = record("plain-paths-train");
+    assert_eq!(first_train["status"], "FAILED", "{first_train}");
+    let rerun_train = record("plain-paths-train-r1");
+    assert_eq!(rerun_train["status"], "SUCCEEDED", "{rerun_train}");
+    assert_eq!(
+        rerun_train["parentExecution"], "plain-paths",
+        "{rerun_train}"
+    );
+    assert_eq!(
+        rerun_train["output"]["TrainingJobName"], "automl-plain-paths-train",
+        "{rerun_train}"
+    );
+    assert_eq!(
+        rerun_train["output"]["ModelName"], "automl-plain-paths-train-r1",
+        "{rerun_train}"
+    );
+    // The rerun described the first attempt's job (validated against botocore's model
+    // with every other request below) and never started one.
+    let train_tasks: Vec<String> = history("plain-paths-train-r1")
+        .iter()
         .filter_map(|e| {
-            e.pointer("/stateEnteredEventDetails/name")?
-                .as_str()
-                .map(str::to_string)
+            e.pointer("/taskScheduledEventDetails/resourceType")?;
+            Some(format!(
+                "{}:{}",
+                e["taskScheduledEventDetails"]["resourceType"].as_str()?,
+                e["taskScheduledEventDetails"]["resource"].as_str()?
+            ))
         })
         .collect();
+    assert_eq!(
+        train_tasks,
+        [
+            "aws-sdk:sagemaker:describeTrainingJob",
+            "sagemaker:createModel"
+        ],
+        "{train_tasks:?}"
+    );
+    let main_output = &record("plain-paths")["output"];
+    assert_eq!(
+        main_output["Training"]["TrainingJobName"], "automl-plain-paths-train",
+        "{main_output}"
+    );
+    assert_eq!(
+        main_output["Training"]["ModelPath"], trained["ModelArtifacts"]["S3ModelArtifacts"],
+        "{main_output}"
+    );
+    assert_eq!(
+        main_output["Training"]["ModelName"], "automl-plain-paths-train-r1",
+        "{main_output}"
+    );
+    let first = record("plain-paths-deploy-r1");
+    assert_eq!(first["status"], "FAILED", "{first}");
+    assert!(!kinds(&history("plain-paths-deploy-r1")).contains(&"ExecutionRedriven".to_string()));
+    let second = record("plain-paths-deploy-r2");
+    assert_eq!(second["status"], "SUCCEEDED", "{second}");
+    assert_eq!(second["parentExecution"], "plain-paths", "{second}");
+    assert!(second.get("redriveCount").is_none(), "{second}");
+    let transform = |name: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(
+                sandbox
+                    .state()
+                    .join(format!("sagemaker/transform-jobs/{name}/record.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        transform("automl-plain-paths-deploy-r1")["TransformJobStatus"],
+        "Failed"
+    );
+    assert_eq!(
+        transform("automl-plain-paths-deploy-r2")["TransformJobStatus"],
+        "Completed"
+    );
+    // Each redrive went on at the failed state: the first at TrainModel, the second at
+    // its Deploy step, with nothing before it run again.
+    let entered_after = |redrive: usize| -> Vec<String> {
+        let events = history("plain-paths");
+        let at = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e["type"] == "ExecutionRedriven")
+            .map(|(i, _)| i)
+            .nth(redrive)
+            .unwrap();
+        events[at..]
+            .iter()
+            .filter_map(|e| {
+                e.pointer("/stateEnteredEventDetails/name")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    assert_eq!(
+        entered_after(0).first().map(String::as_str),
+        Some("TrainModel"),
+        "{:?}",
+        entered_after(0)
+    );
+    let entered_after_redrive = entered_after(1);
     assert_eq!(
         entered_after_redrive.first().map(String::as_str),
         Some("DeployModel"),
@@ -886,13 +1049,21 @@ fn plain_paths_work_and_a_run_that_failed_in_its_batch_step_resumes_without_trai
         "{entered_after_redrive:?}"
     );
     assert!(!kinds(&history("plain-paths-train")).contains(&"ExecutionRedriven".to_string()));
+    assert!(
+        !sandbox
+            .state()
+            .join("executions/plain-paths-train-r2")
+            .exists(),
+        "the rerun Train child succeeded: no third one"
+    );
+    sandbox.assert_requests_fit_aws_models();
     // A succeeded run is not resumed.
     sandbox
         .local_resume("plain-paths")
         .status(1)
         .stderr_contains("execution `plain-paths` succeeded: there is nothing to resume")
         .run();
-    eprintln!("resumed in {resumed_in:?}");
+    eprintln!("first run in {first_run_in:?}, resumed reusing the job in {reused_in:?}, resumed again in {resumed_in:?}");
 }
 
 #[test]

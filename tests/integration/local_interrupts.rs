@@ -6,7 +6,7 @@
 //! leave the state directory are refused before they touch the file system, and `local
 //! setup` leaves a `venv` it did not create alone.
 
-use crate::support::{python, root, Test};
+use crate::support::{penguins_scratch, python, Test};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -18,16 +18,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("objects/data/penguins");
-        std::fs::create_dir_all(&data).unwrap();
-        for file in ["train.csv", "test.csv"] {
-            std::fs::copy(
-                root().join("examples/data/penguins").join(file),
-                data.join(file),
-            )
-            .unwrap();
-        }
+        let dir = penguins_scratch();
         let input = json!({"Parameters": {
             "Flow": {"Train": true, "Evaluate": true, "Deploy": false},
             "Train": {
@@ -73,10 +64,11 @@ impl Sandbox {
         std::fs::read_to_string(self.dir.path().join(format!("{name}.stderr"))).unwrap_or_default()
     }
 
-    /// The training job's pid file, once its process runs (and has had a moment to
-    /// start importing AutoGluon: seconds before it could finish).
-    fn wait_for_trainer(&self, name: &str, child: &mut Child) -> (PathBuf, u32) {
-        let job = format!("automl-{name}-train");
+    /// The pid file of the training job of Train execution `train` (started by run
+    /// `name`), once its process runs (and has had a moment to start importing AutoGluon:
+    /// seconds before it could finish).
+    fn wait_for_trainer(&self, name: &str, train: &str, child: &mut Child) -> (PathBuf, u32) {
+        let job = format!("automl-{train}");
         let pid_file = self
             .state()
             .join("sagemaker/training-jobs")
@@ -208,7 +200,7 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     // SIGINT to automl alone (not its process group): the trainer is in its own group,
     // so only automl itself can stop it.
     let mut run = sandbox.spawn_run("ctrlc", &[]);
-    let (pid_file, trainer) = sandbox.wait_for_trainer("ctrlc", &mut run);
+    let (pid_file, trainer) = sandbox.wait_for_trainer("ctrlc", "ctrlc-train", &mut run);
     let sent = Instant::now();
     signal(run.id(), 2);
     let status = wait_exit(&mut run, Duration::from_secs(30));
@@ -263,7 +255,7 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
 
     // --replace takes the name again; this run is killed outright mid-training.
     let mut run = sandbox.spawn_run("ctrlc", &["--replace"]);
-    let (pid_file, trainer) = sandbox.wait_for_trainer("ctrlc", &mut run);
+    let (pid_file, trainer) = sandbox.wait_for_trainer("ctrlc", "ctrlc-train", &mut run);
     signal(run.id(), 9);
     let _ = wait_exit(&mut run, Duration::from_secs(10));
     assert_eq!(sandbox.execution("ctrlc")["status"], "RUNNING");
@@ -303,9 +295,11 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         .stdout_contains("history  ")
         .run();
 
-    // The aborted run resumes (its history was lost with the process: from the start),
-    // its aborted child is redriven under the same name and the stopped job runs again;
-    // `automl stop --local` stops that resume mid-training as Ctrl-C would.
+    // The aborted run resumes (its history was lost with the process: from the start);
+    // as on AWS, its rerun TrainModel starts a new child named after the redrive count
+    // (`ctrlc-train-r1`), which trains under its own job name while the aborted child and
+    // its stopped job stay as they ended; `automl stop --local` stops that resume
+    // mid-training as Ctrl-C would.
     let resume = |log: &str| {
         let file = |n: &str| std::fs::File::create(sandbox.dir.path().join(n)).unwrap();
         Command::new(env!("CARGO_BIN_EXE_automl"))
@@ -322,7 +316,7 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
             .unwrap()
     };
     let mut resumed = resume("ctrlc");
-    let (_, trainer) = sandbox.wait_for_trainer("ctrlc", &mut resumed);
+    let (_, trainer) = sandbox.wait_for_trainer("ctrlc", "ctrlc-train-r1", &mut resumed);
     Test::new()
         .args(["stop", "--local", "ctrlc", "--state-dir"])
         .arg(sandbox.state())
@@ -342,12 +336,13 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
         "trainer {trainer} left running"
     );
     assert_aborted(&sandbox, "ctrlc");
-    assert_aborted(&sandbox, "ctrlc-train");
+    assert_aborted(&sandbox, "ctrlc-train-r1");
+    assert_eq!(sandbox.execution("ctrlc-train")["status"], "ABORTED");
     Test::new()
-        .args(["stop", "--local", "ctrlc-train", "--state-dir"])
+        .args(["stop", "--local", "ctrlc-train-r1", "--state-dir"])
         .arg(sandbox.state())
         .status(1)
-        .stderr_contains("execution `ctrlc-train` was started by `ctrlc`")
+        .stderr_contains("execution `ctrlc-train-r1` was started by `ctrlc`")
         .run();
     // Resumed again: this time its history says where (the training task), and it ends.
     let started = Instant::now();
@@ -356,37 +351,53 @@ fn an_interrupted_run_is_aborted_with_its_child_and_a_killed_one_is_found() {
     let stderr = std::fs::read_to_string(sandbox.dir.path().join("resumed.stderr")).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("(ABORTED in TrainModel, which runs again"),
+        stderr
+            .contains("(ABORTED in TrainModel, which runs again as a new execution ctrlc-train-r2"),
         "{stderr}"
     );
     eprintln!("resume to the end: {:?}", started.elapsed());
-    for execution in ["ctrlc", "ctrlc-train"] {
-        let record = sandbox.execution(execution);
-        assert_eq!(record["status"], "SUCCEEDED", "{record:#}");
-        assert_eq!(record["redriveCount"], 2, "{record:#}");
-        let kinds: Vec<String> = sandbox
+    let kinds = |execution: &str| -> Vec<String> {
+        sandbox
             .history(execution)
             .iter()
             .map(|e| e["type"].as_str().unwrap().to_string())
-            .collect();
-        let redrives: Vec<usize> = (0..kinds.len())
-            .filter(|i| kinds[*i] == "ExecutionRedriven")
-            .collect();
-        assert_eq!(redrives.len(), 2, "{execution}: {kinds:?}");
+            .collect()
+    };
+    let record = sandbox.execution("ctrlc");
+    assert_eq!(record["status"], "SUCCEEDED", "{record:#}");
+    assert_eq!(record["redriveCount"], 2, "{record:#}");
+    let main = kinds("ctrlc");
+    let redrives: Vec<usize> = (0..main.len())
+        .filter(|i| main[*i] == "ExecutionRedriven")
+        .collect();
+    assert_eq!(redrives.len(), 2, "{main:?}");
+    assert_eq!(main[redrives[0] - 1], "ExecutionAborted", "{main:?}");
+    assert_eq!(main[redrives[1] - 1], "ExecutionAborted", "{main:?}");
+    assert_eq!(
+        main.last().map(String::as_str),
+        Some("ExecutionSucceeded"),
+        "{main:?}"
+    );
+    // One child per attempt, each never redriven, each with its own training job.
+    for (execution, status, job) in [
+        ("ctrlc-train", "ABORTED", "Stopped"),
+        ("ctrlc-train-r1", "ABORTED", "Stopped"),
+        ("ctrlc-train-r2", "SUCCEEDED", "Completed"),
+    ] {
+        let record = sandbox.execution(execution);
+        assert_eq!(record["status"], status, "{record:#}");
+        assert_eq!(record["parentExecution"], "ctrlc", "{record:#}");
+        assert!(record.get("redriveCount").is_none(), "{record:#}");
+        let trained: Value = serde_json::from_str(
+            &std::fs::read_to_string(sandbox.state().join(format!(
+                "sagemaker/training-jobs/automl-{execution}/record.json"
+            )))
+            .unwrap(),
+        )
+        .unwrap();
         assert_eq!(
-            kinds[redrives[0] - 1],
-            "ExecutionAborted",
-            "{execution}: {kinds:?}"
-        );
-        assert_eq!(
-            kinds[redrives[1] - 1],
-            "ExecutionAborted",
-            "{execution}: {kinds:?}"
-        );
-        assert_eq!(
-            kinds.last().map(String::as_str),
-            Some("ExecutionSucceeded"),
-            "{execution}: {kinds:?}"
+            trained["TrainingJobStatus"], job,
+            "{execution}: {trained:#}"
         );
     }
     assert_eq!(sandbox.processes_left(), Vec::<String>::new());

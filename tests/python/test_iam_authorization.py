@@ -2,7 +2,8 @@
 the role that makes each recorded call may make it (the local flow tests run it on their
 histories), and checks that every action a role is granted is used by one of its Task
 states or explained. Here: the grants of the template are all used, and the check is live
-(a call without the stack's tag, a role passed that is not the SageMaker role, an
+(a call without the stack's tag, a role passed that is not the SageMaker role, a job
+of another stack described, an
 operation with no IAM mapping and a history that holds no call each fail, with a message
 saying what and where).
 """
@@ -64,6 +65,19 @@ def test_a_create_without_the_stack_tag_is_denied(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "TrainStateMachineRole may not sagemaker:CreateModel on " \
            "arn:aws:sagemaker:local:000000000000:model/automl-t-train" in proc.stdout
+
+
+def test_a_rerun_may_describe_its_stacks_training_jobs_only(tmp_path):
+    """The Train machine's DescribeFirstAttemptJob (a rerun reading the first attempt's job)."""
+    own = authorize(str(history(tmp_path / "own", ("aws-sdk:sagemaker", "describeTrainingJob",
+                                                   {"TrainingJobName": "automl-t-train"}))))
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "1 authorizations" in own.stdout, own.stdout
+    other = authorize(str(history(tmp_path / "other", ("aws-sdk:sagemaker", "describeTrainingJob",
+                                                       {"TrainingJobName": "other-t-train"}))))
+    assert other.returncode == 1, other.stdout + other.stderr
+    assert "TrainStateMachineRole may not sagemaker:DescribeTrainingJob on " \
+           "arn:aws:sagemaker:local:000000000000:training-job/other-t-train" in other.stdout
 
 
 def test_passing_another_role_is_denied(tmp_path):

@@ -287,9 +287,9 @@ impl Checker {
         let mut ok = true;
         for name in names {
             match name.as_str() {
-                Some(name) if autogluon::PRESETS.contains(&name) => {}
+                Some(name) if autogluon::preset_names().any(|preset| preset == name) => {}
                 Some(name) => {
-                    let hint = suggest::did_you_mean(name, autogluon::PRESETS.iter().copied());
+                    let hint = suggest::did_you_mean(name, autogluon::preset_names());
                     self.error(
                         path,
                         format!(

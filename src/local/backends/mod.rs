@@ -10,6 +10,7 @@
 
 pub(crate) mod evaluate;
 pub(crate) mod expiry;
+pub(crate) mod item_reader;
 pub(crate) mod models;
 pub(crate) mod registry;
 pub(crate) mod scaling;
@@ -41,10 +42,11 @@ impl Env {
 }
 
 /// The resources with a local back-end, after `arn:<partition>:states:::`.
-pub(crate) const RESOURCES: [&str; 17] = [
+pub(crate) const RESOURCES: [&str; 18] = [
     "states:startExecution.sync",
     "states:startExecution.sync:2",
     "sagemaker:createTrainingJob.sync",
+    "aws-sdk:sagemaker:describeTrainingJob",
     "sagemaker:createModel",
     "sagemaker:createEndpointConfig",
     "sagemaker:createEndpoint",

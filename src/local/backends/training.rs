@@ -11,7 +11,8 @@
 //! On success `model/` and `output/data/` are packed as
 //! `<S3OutputPath>/<job>/output/model.tar.gz` and `output.tar.gz`; the result is the job's
 //! description. A failed job fails the task with `States.TaskFailed` and the description
-//! (whose `FailureReason` is the script's error) as the cause. `MaxRuntimeInSeconds`
+//! (whose `FailureReason` is the script's error) as the cause. `describe` answers
+//! `aws-sdk:sagemaker:describeTrainingJob` from the job's record. `MaxRuntimeInSeconds`
 //! stops the job as SageMaker would (`Stopped`, `MaxRuntimeExceeded`).
 //!
 //! With `ResourceConfig.InstanceCount` N > 1 the job runs N host processes (`algo-1` ..
@@ -218,6 +219,26 @@ pub(crate) fn create(
             ))
         }
     }
+}
+
+/// `DescribeTrainingJob`, as the AWS SDK integration returns it: the job's record, as it
+/// stood when it was last written (a job whose automl process was killed stays
+/// `InProgress`, as a job SageMaker never heard the end of would). A job never created
+/// is SageMaker's `ValidationException` "Requested resource not found." (aws/aws-sdk#165),
+/// unmodeled, so the integration's `SageMaker.SageMakerException`.
+pub(crate) fn describe(env: &Env, input: &Value) -> Result<Value, Failure> {
+    let name = resource_name(input, "TrainingJobName")?;
+    env.store
+        .record(ResourceKind::TrainingJob, name)
+        .ok_or_else(|| {
+            Failure::new(
+                "SageMaker.SageMakerException",
+                format!(
+                    "Requested resource not found. (Service: SageMaker, Status Code: 400, Request ID: {})",
+                    crate::sfn::ids::uuid_v4()
+                ),
+            )
+        })
 }
 
 /// Host processes one local job may start: each is a Python process with a Ray node.
@@ -640,5 +661,42 @@ mod progress_tests {
         );
         assert_eq!(progress_line("\tFitting with cpus=2, gpus=0"), None);
         assert_eq!(progress_line("tabular_train: init_args={}"), None);
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::describe;
+    use crate::local::backends::Env;
+    use crate::local::objects::Objects;
+    use crate::local::store::{ResourceKind, Store};
+    use serde_json::json;
+
+    /// DescribeTrainingJob answers from the job's record, and a job never created as
+    /// SageMaker does (the cause the Train machine's IsFirstAttemptJobMissing matches).
+    #[test]
+    fn describe_reads_the_record_and_a_missing_job_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env {
+            store: Store::new(dir.path().join("state")),
+            objects: Objects::new(dir.path().join("objects")),
+            python: Err("no python needed".into()),
+        };
+        let record = json!({"TrainingJobName": "automl-x-train", "TrainingJobStatus": "Completed"});
+        env.store
+            .claim_resource(ResourceKind::TrainingJob, "automl-x-train")
+            .unwrap()
+            .unwrap();
+        env.store
+            .write_record(ResourceKind::TrainingJob, "automl-x-train", &record)
+            .unwrap();
+        assert_eq!(
+            describe(&env, &json!({"TrainingJobName": "automl-x-train"})).unwrap(),
+            record
+        );
+        let missing = describe(&env, &json!({"TrainingJobName": "automl-y-train"})).unwrap_err();
+        assert_eq!(missing.error, "SageMaker.SageMakerException");
+        let pattern = crate::stack::machines::train::JOB_NOT_FOUND_CAUSE.trim_matches('*');
+        assert!(missing.cause.contains(pattern), "{}", missing.cause);
     }
 }

@@ -18,6 +18,7 @@
 //! test_state_configuration.snapshot.json).
 
 use super::{input_path, Rules, Run, Step, Stop};
+use crate::sfn::context::ExecutionInfo;
 use crate::sfn::definition::{Given, MapState, State};
 use crate::sfn::errors::Failure;
 use crate::sfn::path::{compact, Path, Scope};
@@ -37,31 +38,31 @@ impl<'a> Run<'a> {
         let rules = Rules::of_branches(outcome, "MapStateFailed");
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
-            let items = match &map.items_path {
-                None if state.jsonata => super::jsonata_items(map, input, scope)?,
-                None => effective.clone(),
-                Some(path) => path.select(&effective, scope).map_err(|_| {
-                    Stop::Failed(Failure::runtime(format!(
-                        "Invalid path '{path}' : {}",
-                        path.why_nothing(scope.document(path, &effective))
-                    )))
-                })?,
-            };
-            // AWS's words for items that are not an array (LocalStack's snapshots of
-            // AWS: test_base_scenarios.test_map_state_items_input_types_*, where the
-            // items come from JSONata `Items`).
-            let Value::Array(items) = items else {
-                return Err(Stop::Failed(Failure::runtime(format!(
-                    "Map state input must be an array but was: {}",
-                    compact(&items)
-                ))));
+            // With an ItemReader the items come from S3 once the Map Run has started, and
+            // ItemsPath is not read (test_map_item_reader_base_json_with_items_path: the
+            // same items from the object whatever ItemsPath says, even a path to nothing).
+            // Under JSONata, `Items` or the input.
+            let given = match &map.item_reader {
+                Some(_) => None,
+                None if state.jsonata => Some(super::jsonata_items(map, input, scope)?),
+                None => Some(items_of(map, &effective, scope)?),
             };
             // MaxConcurrency is read before MapStateStarted, the tolerated failures after
             // it (LocalStack's snapshots of AWS: test_max_concurrency_path[NoNumber] and
             // test_map_state_tolerated_failure_count_path[NoNumber]).
             max_concurrency(map, &effective, scope)?;
-            run.history.map_state_started(items.len());
+            // A reader's items are not counted yet: `length` 0 (test_map_item_reader_*).
+            run.history
+                .map_state_started(given.as_ref().map_or(0, Vec::len));
+            let max_items = match &map.item_reader {
+                Some(reader) => reader.max_items(&effective, scope)?,
+                None => 0,
+            };
             let limits = Limits::read(map, &effective, scope)?;
+            let batches = match &map.item_batcher {
+                Some(batcher) => Some(batcher.limits(&effective, scope)?),
+                None => None,
+            };
             if map.distributed {
                 // Named by the Label, else the state (test_map_state_label's recording:
                 // `mapRun:<machine>/TestMap:<id>`).
@@ -73,13 +74,21 @@ impl<'a> Run<'a> {
                 );
                 run.history.map_run_started(&map_run);
             }
-            let total = items.len();
-            let outer = run.variables.clone();
-            let mut outputs = Vec::with_capacity(total);
-            let mut failed = 0usize;
-            for (index, item) in items.into_iter().enumerate() {
-                let item_input = match &map.item_selector {
-                    None => item,
+            let items = match &map.item_reader {
+                None => given.unwrap_or_default(),
+                // A reader's failure is the Map Run's (test_map_item_reader_csv_headers_
+                // decl_duplicate_headers: MapRunFailed, MapStateFailed, with its error).
+                Some(reader) => match reader.read(&mut *run.host, &effective, scope, max_items) {
+                    Ok(items) => items,
+                    Err(failure) => {
+                        run.history.map_run_failed(&failure.error, &failure.cause);
+                        return Err(Stop::Failed(failure));
+                    }
+                },
+            };
+            let select_item = |index: usize, item: Value| -> Result<Value, Stop> {
+                match &map.item_selector {
+                    None => Ok(item),
                     Some(template) => {
                         let mut context = scope.context.clone();
                         context["Map"] = json!({"Item": {"Index": index, "Value": item}});
@@ -91,11 +100,39 @@ impl<'a> Run<'a> {
                             true => super::states_of(input, &context, None),
                             false => effective.clone(),
                         };
-                        template.render(&data, item_scope).map_err(Stop::Failed)?
+                        template.render(&data, item_scope).map_err(Stop::Failed)
                     }
+                }
+            };
+            // Batched, each item goes through ItemSelector first ("ItemSelector (Map)":
+            // it overrides the items' values before they are passed on), then the batches
+            // are the child executions' inputs.
+            let (items, selected) = match &batches {
+                None => (items, false),
+                Some(limits) => {
+                    let mut chosen = Vec::with_capacity(items.len());
+                    for (index, item) in items.into_iter().enumerate() {
+                        chosen.push(select_item(index, item)?);
+                    }
+                    (limits.batches(chosen), true)
+                }
+            };
+            let total = items.len();
+            let outer = run.variables.clone();
+            let mut outputs = Vec::with_capacity(total);
+            let mut failed = 0usize;
+            for (index, item) in items.into_iter().enumerate() {
+                let item_input = if selected {
+                    item
+                } else {
+                    select_item(index, item)?
                 };
                 let result = if map.distributed {
-                    // A child execution: its own history, from its own ExecutionStarted.
+                    // A child execution: its own history, from its own ExecutionStarted,
+                    // and its own facts in `$$`.
+                    let label = map.label.as_deref().unwrap_or(&state.name);
+                    let child = child_execution(&run.info, label, &item_input);
+                    let parent_info = std::mem::replace(&mut run.info, child);
                     let parent = std::mem::take(&mut run.history);
                     run.history.execution_started(
                         &item_input,
@@ -105,6 +142,7 @@ impl<'a> Run<'a> {
                     let (result, _) =
                         run.run_states(&map.processor.start_at, &map.processor.states, item_input);
                     run.history = parent;
+                    run.info = parent_info;
                     result
                 } else {
                     run.history
@@ -155,6 +193,50 @@ impl<'a> Run<'a> {
                 scope,
             )
         })
+    }
+}
+
+/// The items at `ItemsPath` of the effective input, which must be an array.
+fn items_of(map: &MapState, effective: &Value, scope: Scope) -> Result<Vec<Value>, Stop> {
+    let items = match &map.items_path {
+        None => effective.clone(),
+        Some(path) => path.select(effective, scope).map_err(|_| {
+            Stop::Failed(Failure::runtime(format!(
+                "Invalid path '{path}' : {}",
+                path.why_nothing(scope.document(path, effective))
+            )))
+        })?,
+    };
+    // AWS's words for items that are not an array (LocalStack's snapshots of
+    // AWS: test_base_scenarios.test_map_state_items_input_types_*, where the
+    // items come from JSONata `Items`).
+    match items {
+        Value::Array(items) => Ok(items),
+        other => Err(Stop::Failed(Failure::runtime(format!(
+            "Map state input must be an array but was: {}",
+            compact(&other)
+        )))),
+    }
+}
+
+/// What a Distributed Map's child execution knows of itself (`$$.Execution`,
+/// `$$.StateMachine`): it runs under the labelled machine
+/// `arn:...:stateMachine:<machine>/<label>` (AWS's "Viewing a Distributed Map Run
+/// execution": child workflow executions' metrics carry that ARN;
+/// DescribeStateMachineForExecution of a child answers with its Map Run and label),
+/// named by a UUID, its input the item. No recording reads `$$` inside a child.
+fn child_execution(parent: &ExecutionInfo, label: &str, input: &Value) -> ExecutionInfo {
+    let machine_arn = format!("{}/{label}", parent.machine_arn);
+    let name = crate::sfn::ids::uuid_v4();
+    ExecutionInfo {
+        arn: crate::sfn::names::execution_arn(&machine_arn, &name),
+        name,
+        machine_name: format!("{}/{label}", parent.machine_name),
+        machine_arn,
+        role_arn: parent.role_arn.clone(),
+        start: Timestamp::now(),
+        input: input.clone(),
+        redrive_count: 0,
     }
 }
 
@@ -274,7 +356,12 @@ impl Limits {
 
 /// A JSONata `MaxConcurrency` / `ToleratedFailure...`: a non-negative number. (No
 /// recording shows AWS's words for another value: these are ours.)
-fn evaluated(template: &Template, field: &str, input: &Value, scope: Scope) -> Result<f64, Stop> {
+pub(super) fn evaluated(
+    template: &Template,
+    field: &str,
+    input: &Value,
+    scope: Scope,
+) -> Result<f64, Stop> {
     let states = super::states_of(input, scope.context, None);
     let value = template.render(&states, scope).map_err(Stop::Failed)?;
     value.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| {
@@ -288,7 +375,7 @@ fn evaluated(template: &Template, field: &str, input: &Value, scope: Scope) -> R
     })
 }
 
-fn select(path: &Path, input: &Value, scope: Scope) -> Result<Value, Stop> {
+pub(super) fn select(path: &Path, input: &Value, scope: Scope) -> Result<Value, Stop> {
     path.select(input, scope).map_err(|_| {
         Stop::Failed(Failure::runtime(format!(
             "Invalid path '{path}' : {}",
@@ -298,7 +385,7 @@ fn select(path: &Path, input: &Value, scope: Scope) -> Result<Value, Stop> {
 }
 
 /// An integer, or a string holding one (AWS reads `"1"` as 1).
-fn integer(value: &Value) -> Option<i64> {
+pub(super) fn integer(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),
@@ -308,7 +395,7 @@ fn integer(value: &Value) -> Option<i64> {
 
 /// `The <field> field refers to value "<value>" which is not a valid <kind>: <path>`,
 /// the value as text (a string without its quotes).
-fn not_a_number(field: &str, value: &Value, kind: &str, path: &Path) -> Stop {
+pub(super) fn not_a_number(field: &str, value: &Value, kind: &str, path: &Path) -> Stop {
     let text = match value {
         Value::String(s) => s.clone(),
         other => compact(other),
@@ -316,4 +403,63 @@ fn not_a_number(field: &str, value: &Value, kind: &str, path: &Path) -> Stop {
     Stop::Failed(Failure::runtime(format!(
         "The {field} field refers to value \"{text}\" which is not a valid {kind}: {path}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{execute, Host, TaskCall};
+    use crate::sfn::context::ExecutionInfo;
+    use crate::sfn::definition::Definition;
+    use crate::sfn::errors::Failure;
+    use crate::sfn::time::Timestamp;
+    use serde_json::{json, Value};
+
+    struct NoTasks;
+
+    impl Host for NoTasks {
+        fn invoke(&mut self, _call: &TaskCall) -> Result<Value, Failure> {
+            Err(Failure::new("NoTasks", "none here"))
+        }
+    }
+
+    /// Inside a Distributed Map's child execution, `$$` is the child's: its ARN under the
+    /// labelled machine, its input the item; the ItemSelector (rendered in the parent)
+    /// still sees the parent's.
+    #[test]
+    fn a_child_execution_knows_itself() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Rows", "End": true,
+            "ItemSelector": {"parent.$": "$$.Execution.Name", "value.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true, "Parameters": {
+                    "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
+                    "machine.$": "$$.StateMachine.Id", "machine_name.$": "$$.StateMachine.Name",
+                    "role.$": "$$.Execution.RoleArn"}}}}}}});
+        let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
+        let info = ExecutionInfo {
+            name: "e1".into(),
+            arn: "arn:aws:states:local:0:execution:T:e1".into(),
+            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
+            machine_name: "T".into(),
+            role_arn: "arn:aws:iam::0:role/r".into(),
+            start: Timestamp::now(),
+            input: json!([7]),
+            redrive_count: 0,
+        };
+        let outcome = execute(&definition, info, 0, None, &mut NoTasks);
+        let output = outcome.output.expect("succeeded");
+        let child = &output[0];
+        let name = child["name"].as_str().unwrap();
+        assert_eq!(name.len(), 36, "a UUID: {name}");
+        assert_eq!(
+            child["id"],
+            format!("arn:aws:states:local:0:execution:T/Rows:{name}")
+        );
+        assert_eq!(child["input"], json!({"parent": "e1", "value": 7}));
+        assert_eq!(
+            child["machine"],
+            "arn:aws:states:local:0:stateMachine:T/Rows"
+        );
+        assert_eq!(child["machine_name"], "T/Rows");
+        assert_eq!(child["role"], "arn:aws:iam::0:role/r");
+    }
 }

@@ -108,13 +108,15 @@ fn signature(len: usize) -> String {
 /// cannot name SageMaker resources after. ASL has no regex and no string length, so:
 /// characters — `States.StringSplit` on every allowed character leaves no token iff the
 /// name has none other (`States.ArrayLength` = 0); length — the paddings of nested
-/// `States.Base64Encode`s of `<stack>-<name>-deploy` identify its length exactly (see
-/// [`LEVELS`]), and `States.ArrayContains` looks the signature up among those of the
-/// lengths SageMaker accepts (1..=63). The child executions' names (`<name>-train`,
-/// `<name>-deploy`) are then at most 63 - 2 + 7 characters, well within Step Functions' 80.
+/// `States.Base64Encode`s of the longest resource name, `<stack>-<name>` and
+/// [`longest_child_suffix`], identify its length exactly (see [`LEVELS`]), and
+/// `States.ArrayContains` looks the signature up among those of the lengths SageMaker
+/// accepts (1..=63). The child executions' names are then at most 63 - 2 + 14
+/// characters, well within Step Functions' 80.
 fn check_execution_name(machine: StateMachine, next: &str) -> StateMachine {
     let resource = format!(
-        "States.Format('{{}}-{{}}-deploy', '{}', $$.Execution.Name)",
+        "States.Format('{{}}-{{}}{}', '{}', $$.Execution.Name)",
+        longest_child_suffix(),
         Placeholder::StackName
     );
     let mut levels = serde_json::Map::new();
@@ -184,14 +186,17 @@ fn check_execution_name(machine: StateMachine, next: &str) -> StateMachine {
             "ExecutionNameHasInvalidCharacters",
             Fail::new(
                 "InvalidInput",
-                "The execution name may hold only letters, digits and '-': the machines name SageMaker resources after it (<stack>-<name>-train, <stack>-<name>-deploy), and SageMaker names allow nothing else (no '_', '.' or other characters). Start the execution again with such a name.",
+                "The execution name may hold only letters, digits and '-': the machines name SageMaker resources after it (<stack>-<name>-train, <stack>-<name>-deploy, with -r<n> after a redrive), and SageMaker names allow nothing else (no '_', '.' or other characters). Start the execution again with such a name.",
             ),
         )
         .state(
             "ExecutionNameTooLong",
             Fail::new(
                 "InvalidInput",
-                "The execution name is too long: the machines name SageMaker resources <stack>-<name>-deploy, which SageMaker allows up to 63 characters, so the name may have at most 55 characters minus the stack name's length. Start the execution again with a shorter name.",
+                &format!(
+                    "The execution name is too long: the machines name SageMaker resources <stack>-<name>-deploy, and <stack>-<name>-deploy-r<n> after the n-th redrive, which SageMaker allows up to {SAGEMAKER_NAME_MAX} characters, so the name may have at most {} characters minus the stack name's length. Start the execution again with a shorter name.",
+                    SAGEMAKER_NAME_MAX - 1 - longest_child_suffix().len()
+                ),
             ),
         )
 }
@@ -209,7 +214,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
     .state(
         "ShouldTrain",
         Choice::new()
-            .when(Condition::present_and_true("$.Parameters.Flow.Train"), "TrainModel")
+            .when(Condition::present_and_true("$.Parameters.Flow.Train"), Child::Train.state())
             .otherwise("CheckPretrainedFlow"),
     )
     .state(
@@ -227,9 +232,9 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
         ),
     )
     .state(
-        "TrainModel",
+        Child::Train.state(),
         Task::new("arn:${AWS::Partition}:states:::states:startExecution.sync:2", next("UseTrainedModel"))
-            .parameters(child_execution(Placeholder::TrainStateMachineArn, "train"))
+            .parameters(child_execution(Placeholder::TrainStateMachineArn, Child::Train))
             .result_selector(json!({
                 "ExecutionArn.$": "$.ExecutionArn",
                 "ModelName.$": "$.Output.ModelName",
@@ -301,30 +306,160 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
     .state(
         "ShouldDeploy",
         Choice::new()
-            .when(Condition::present_and_true("$.Parameters.Flow.Deploy"), "DeployModel")
+            .when(Condition::present_and_true("$.Parameters.Flow.Deploy"), Child::Deploy.state())
             .otherwise("Done"),
     )
     .state(
-        "DeployModel",
+        Child::Deploy.state(),
         Task::new("arn:${AWS::Partition}:states:::states:startExecution.sync:2", next("Done"))
-            .parameters(child_execution(Placeholder::DeployStateMachineArn, "deploy"))
+            .parameters(child_execution(Placeholder::DeployStateMachineArn, Child::Deploy))
             .result_selector(json!({ "ExecutionArn.$": "$.ExecutionArn", "Output.$": "$.Output" }))
             .result_path(&results::result_path(results::DEPLOYMENT)),
     )
     .state("Done", Succeed::default())
 }
 
-/// Starts a nested execution named after this one (`<name>-train`), so the SageMaker
-/// resources it creates carry the name the user gave the run.
-fn child_execution(machine: Placeholder, suffix: &str) -> serde_json::Value {
-    json!({
+/// The nested executions a Main execution starts, each named after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Child {
+    Train,
+    Deploy,
+}
+
+impl Child {
+    fn suffix(self) -> &'static str {
+        match self {
+            Child::Train => "train",
+            Child::Deploy => "deploy",
+        }
+    }
+
+    /// The Main machine's Task that starts this child.
+    pub(crate) fn state(self) -> &'static str {
+        match self {
+            Child::Train => "TrainModel",
+            Child::Deploy => "DeployModel",
+        }
+    }
+
+    /// The child that Main's state `state` starts, if it starts one.
+    pub(crate) fn started_by(state: &str) -> Option<Child> {
+        [Child::Train, Child::Deploy]
+            .into_iter()
+            .find(|child| child.state() == state)
+    }
+}
+
+/// How many digits a redrive count can have. RedriveExecution needs the history to hold
+/// fewer than 24,999 events, and each redrive appends `ExecutionRedriven` "and at least
+/// one other history event" (botocore stepfunctions service-2.json, RedriveExecution's
+/// documentation), so an execution is redriven at most 12,499 times: 5 digits. (The
+/// "hard limit of 1000 redrives" in the Developer Guide is a Map Run's, "Redriving Map
+/// Runs".) A Task reads the count as `$$.Execution.RedriveCount` (the Context object's
+/// Execution fields, AWS Step Functions Developer Guide, "Accessing execution data from
+/// the Context object"); it is DescribeExecution's `redriveCount`, "The number of times
+/// you've redriven an execution. If you have not yet redriven an execution, the
+/// redriveCount is 0" (botocore stepfunctions service-2.json).
+const REDRIVE_COUNT_DIGITS: usize = 5;
+
+/// The longest suffix a child's name adds to the parent's, `-deploy-r99999`: what the
+/// name check (here, and `automl run`'s in `input::names`) leaves room for.
+pub(crate) fn longest_child_suffix() -> String {
+    format!(
+        "-{}-r{}",
+        Child::Deploy.suffix(),
+        "9".repeat(REDRIVE_COUNT_DIGITS)
+    )
+}
+
+/// The name of the `child` execution that attempt `redrive_count` of Main execution
+/// `parent` starts: `<parent>-train` on the first attempt, `<parent>-train-r<n>` after
+/// the n-th redrive. The machine spells the same rule in ASL ([`child_name_expression`]);
+/// everything in Rust that needs a child's name asks this function.
+///
+/// Why a new name per attempt: a redriven Main execution reruns its failed
+/// `startExecution.sync:2` Task, and StartExecution of a name whose execution is closed
+/// "returns a 400 ExecutionAlreadyExists error" ("StartExecution is idempotent for
+/// STANDARD workflows ... If the execution is closed or if the input is different",
+/// botocore stepfunctions service-2.json, StartExecution's documentation), so the redrive
+/// would fail at the very state it resumes. The name also names the SageMaker resources
+/// the child creates (`<stack>-<child>`), so each attempt gets its own training job,
+/// model, endpoint config, endpoint and transform job, and never collides with a job an
+/// earlier attempt left (SageMaker job names stay taken).
+///
+/// Why the first attempt keeps the plain name rather than always carrying a count
+/// (`-train-0`): nearly every execution is never redriven, and its resource names — the
+/// endpoint a client calls, the job in the console and the logs — stay what they always
+/// were and what the README documents; the count appears only when it tells attempts
+/// apart. The cost is one intrinsic expression, tested against this function.
+pub(crate) fn child_execution_name(parent: &str, child: Child, redrive_count: u32) -> String {
+    match redrive_count {
+        0 => format!("{parent}-{}", child.suffix()),
+        n => format!("{parent}-{}-r{n}", child.suffix()),
+    }
+}
+
+/// What a rerun `child` does besides starting under its new name, for the redrive
+/// messages: a rerun Train execution reuses the first attempt's training job
+/// (`<stack>-<parent>-train`) when it completed (`crate::stack::machines::train::FIRST_ATTEMPT`).
+pub(crate) fn rerun_note(stack: &str, parent: &str, child: Child) -> String {
+    match child {
+        Child::Train => format!(
+            ", reusing training job {stack}-{} if that job completed",
+            child_execution_name(parent, child, 0)
+        ),
+        Child::Deploy => String::new(),
+    }
+}
+
+/// [`child_execution_name`] in ASL, evaluated in the Task's own Parameters: a Pass state
+/// before the Task succeeded on the first attempt and is not rerun by a redrive, so only
+/// the Task sees the current `$$.Execution.RedriveCount`. Intrinsics have no `if`, so the
+/// expression picks a spelling by index: `States.ArrayUnique([0, count])` has one element
+/// when the count is 0 and two otherwise, and that length indexes `[plain, plain,
+/// suffixed]` (no `States.MathAdd` with a negative literal, whose parsing is the one thing
+/// here the ASL documentation shows no example of).
+pub(crate) fn child_name_expression(child: Child) -> String {
+    let suffix = child.suffix();
+    let plain = format!("States.Format('{{}}-{suffix}', $$.Execution.Name)");
+    format!(
+        "States.ArrayGetItem(States.Array({plain}, {plain}, \
+         States.Format('{{}}-{suffix}-r{{}}', $$.Execution.Name, $$.Execution.RedriveCount)), \
+         States.ArrayLength(States.ArrayUnique(States.Array(0, $$.Execution.RedriveCount))))"
+    )
+}
+
+/// Starts a nested execution named after this one ([`child_execution_name`]), so the
+/// SageMaker resources it creates carry the name the user gave the run.
+///
+/// A Train execution is also told its first attempt's training job
+/// (`crate::stack::machines::train::FIRST_ATTEMPT`), so a rerun after a redrive reuses
+/// that job when it completed instead of training again.
+fn child_execution(machine: Placeholder, child: Child) -> serde_json::Value {
+    let mut parameters = json!({
         "StateMachineArn": machine.to_string(),
-        "Name.$": format!("States.Format('{{}}-{suffix}', $$.Execution.Name)"),
+        "Name.$": child_name_expression(child),
         "Input": {
             "Parameters.$": "$.Parameters",
             "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
         },
-    })
+    });
+    if child == Child::Train {
+        parameters["Input"][super::train::FIRST_ATTEMPT] = json!({
+            "TrainingJobName.$": first_attempt_resource_name(child),
+        });
+    }
+    parameters
+}
+
+/// `<stack>-<name>-train`: the name the first attempt's `child` gives its SageMaker
+/// resources (`<stack>-` and [`child_execution_name`] with redrive count 0), in ASL.
+fn first_attempt_resource_name(child: Child) -> String {
+    format!(
+        "States.Format('{{}}-{{}}-{}', '{}', $$.Execution.Name)",
+        child.suffix(),
+        Placeholder::StackName
+    )
 }
 
 #[cfg(test)]

@@ -97,6 +97,9 @@ pub(crate) fn register(
             "Tags": crate::stack::tags(),
         }))
         .discard_result(),
+        // The group outlives executions: "already exists" (SageMaker answers
+        // ValidationException "Model Package Group already exists", see
+        // `ALREADY_EXISTS_CAUSES`) means it is there to register into.
         Creates::Shared,
     );
     let machine = sagemaker_task(

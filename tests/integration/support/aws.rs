@@ -14,30 +14,116 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub sdk: SdkConfig,
     pub runtime: tokio::runtime::Runtime,
+    /// Who signs the clients and `automl()`: moto's any-key identity, or the admin of an
+    /// IAM-enforcing server.
+    keys: Keys,
+}
+
+/// The access key of an IAM identity.
+#[derive(Clone)]
+pub struct Keys {
+    pub id: String,
+    pub secret: String,
+}
+
+impl Keys {
+    pub fn new(id: &str, secret: &str) -> Keys {
+        Keys {
+            id: id.to_string(),
+            secret: secret.to_string(),
+        }
+    }
 }
 
 impl Env {
+    /// A plain moto server: any key may do anything.
     pub fn start() -> Env {
-        let moto = Moto::start();
+        Env::on(Moto::start(), Keys::new("testing", "testing"))
+    }
+
+    /// A moto server that enforces IAM once its first three requests are spent: they
+    /// create an admin (allowed everything) whose keys sign the clients and `automl()`;
+    /// [`Env::user`] adds the identities a test restricts.
+    pub fn enforcing_iam() -> Env {
+        let mut env = Env::on(Moto::start_enforcing(3), Keys::new("free", "free"));
+        let admin = env.user(
+            "admin",
+            serde_json::json!({"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+        );
+        env.sdk = env.block_on(sdk_config(&env.moto.endpoint(), &admin.id, &admin.secret));
+        env.keys = admin;
+        env
+    }
+
+    fn on(moto: Moto, keys: Keys) -> Env {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let sdk = runtime.block_on(sdk_config(&moto.endpoint(), "testing", "testing"));
+        let sdk = runtime.block_on(sdk_config(&moto.endpoint(), &keys.id, &keys.secret));
         Env {
             moto,
             dir: tempfile::tempdir().unwrap(),
             sdk,
             runtime,
+            keys,
         }
+    }
+
+    /// This server after `automl deploy` of the default stack `automl`.
+    pub fn deployed(self) -> Env {
+        self.deploy(&[]);
+        self
+    }
+
+    /// This server with the data the example inputs name in S3 ([`Env::put_example_data`]).
+    pub fn with_example_data(self) -> Env {
+        self.put_example_data();
+        self
+    }
+
+    /// The ARN of the default stack's Main machine (the stack must be deployed).
+    pub fn main_machine(&self) -> String {
+        self.resources("automl")["MainStateMachine"].clone()
+    }
+
+    /// Creates IAM user `name` whose inline policy is `policy`, by this Env's identity;
+    /// returns its keys.
+    pub fn user(&self, name: &str, policy: serde_json::Value) -> Keys {
+        let iam = aws_sdk_iam::Client::new(&self.sdk);
+        self.block_on(async {
+            iam.create_user().user_name(name).send().await.unwrap();
+            iam.put_user_policy()
+                .user_name(name)
+                .policy_name("p")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+            let key = iam
+                .create_access_key()
+                .user_name(name)
+                .send()
+                .await
+                .unwrap()
+                .access_key
+                .unwrap();
+            Keys::new(&key.access_key_id, &key.secret_access_key)
+        })
+    }
+
+    /// `automl` as [`Env::automl`], signed by `keys` instead.
+    pub fn automl_as(&self, keys: &Keys) -> Test {
+        Test::new()
+            .envs(self.moto.env_as(&keys.id, &keys.secret))
+            .current_dir(self.dir.path())
     }
 
     /// `automl` with this server's environment, run in the scratch directory (outside the
     /// repository, so nothing is built behind the test's back).
     pub fn automl(&self) -> Test {
-        Test::new()
-            .envs(self.moto.env())
-            .current_dir(self.dir.path())
+        self.automl_as(&self.keys)
     }
 
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -100,7 +186,7 @@ impl Env {
     }
 
     /// Puts `body` at `s3://bucket/key`, creating the bucket if need be.
-    pub fn put_object(&self, bucket: &str, key: &str, body: &str) {
+    pub fn put_object(&self, bucket: &str, key: &str, body: impl AsRef<[u8]>) {
         let s3 = self.s3();
         self.block_on(async {
             let _ = s3
@@ -117,8 +203,51 @@ impl Env {
                 .bucket(bucket)
                 .key(key)
                 .body(aws_sdk_s3::primitives::ByteStream::from(
-                    body.as_bytes().to_vec(),
+                    body.as_ref().to_vec(),
                 ))
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// A model, an endpoint config and an endpoint (`endpoint`, serving `model` from one
+    /// ml.m5.large), as the Deploy machine creates them; each tagged `automl:stack` =
+    /// `stack` when given.
+    pub fn create_endpoint(&self, model: &str, endpoint: &str, stack: Option<&str>) {
+        use aws_sdk_sagemaker::types::{
+            ContainerDefinition, ProductionVariant, ProductionVariantInstanceType, Tag,
+        };
+        let tags: Option<Vec<Tag>> =
+            stack.map(|stack| vec![Tag::builder().key("automl:stack").value(stack).build()]);
+        let sm = self.sagemaker();
+        self.block_on(async {
+            sm.create_model()
+                .model_name(model)
+                .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
+                .primary_container(ContainerDefinition::builder().image("x").build())
+                .set_tags(tags.clone())
+                .send()
+                .await
+                .unwrap();
+            sm.create_endpoint_config()
+                .endpoint_config_name(endpoint)
+                .production_variants(
+                    ProductionVariant::builder()
+                        .variant_name("AllTraffic")
+                        .model_name(model)
+                        .initial_instance_count(1)
+                        .instance_type(ProductionVariantInstanceType::MlM5Large)
+                        .build(),
+                )
+                .set_tags(tags.clone())
+                .send()
+                .await
+                .unwrap();
+            sm.create_endpoint()
+                .endpoint_name(endpoint)
+                .endpoint_config_name(endpoint)
+                .set_tags(tags)
                 .send()
                 .await
                 .unwrap();
@@ -198,6 +327,17 @@ impl Env {
             .map(|r| r.into_string().unwrap_or_default())
             .unwrap_or_else(|e| format!("{e}"))
     }
+}
+
+/// An inline policy that allows everything but `action`.
+pub fn allow_all_but(action: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            { "Effect": "Allow", "Action": "*", "Resource": "*" },
+            { "Effect": "Deny", "Action": action, "Resource": "*" },
+        ],
+    })
 }
 
 pub async fn sdk_config(endpoint: &str, key: &str, secret: &str) -> SdkConfig {

@@ -234,6 +234,22 @@ pub fn venv_tool(name: &str, installer: &str, venv: &str) -> PathBuf {
     path
 }
 
+/// A scratch directory for `run --local`: its `objects/` (an object root) holds the
+/// penguins data the examples ship, as `s3://data/penguins/{train,test,batch}.csv`.
+pub fn penguins_scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("objects/data/penguins");
+    std::fs::create_dir_all(&data).unwrap();
+    for file in ["train.csv", "test.csv", "batch.csv"] {
+        std::fs::copy(
+            root().join("examples/data/penguins").join(file),
+            data.join(file),
+        )
+        .unwrap();
+    }
+    dir
+}
+
 /// The AutoGluon test environment's Python (tests/tools/install-autogluon.sh).
 pub fn python() -> PathBuf {
     venv_tool("python", "install-autogluon.sh", "autogluon")

@@ -4,10 +4,12 @@
 //! `Not` combinators. Checked when loaded (one operator per rule, operand of the right
 //! type); when run, a comparison with a value of another type is false, and a
 //! `Variable` that selects nothing is a `States.Runtime` error (only `IsPresent` may
-//! look at a missing value).
+//! look at a missing value). Under JSONata a rule is one `Condition` instead: an
+//! expression (or a literal) that must give a boolean.
 
 use super::errors::Failure;
 use super::path::{compact, Path, Scope};
+use super::payload::Template;
 use super::time::Timestamp;
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -17,7 +19,12 @@ pub(crate) enum Rule {
     And(Vec<Rule>),
     Or(Vec<Rule>),
     Not(Box<Rule>),
-    Test { variable: Path, test: Test },
+    Test {
+        variable: Path,
+        test: Test,
+    },
+    /// JSONata's `Condition`, rendered from `$states`.
+    Condition(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +226,16 @@ impl Rule {
                 Ok(false)
             }
             Rule::Not(rule) => Ok(!rule.eval(data, scope)?),
+            Rule::Condition(template) => match template.render(data, scope)? {
+                Value::Bool(b) => Ok(b),
+                other => Err(Failure::new(
+                    super::errors::names::QUERY_EVALUATION,
+                    format!(
+                        "The Condition of a Choice rule gave {}, not a boolean",
+                        compact(&other)
+                    ),
+                )),
+            },
             Rule::Test { variable, test } => {
                 if test.kind == Kind::IsPresent {
                     let expected = matches!(test.operand, Operand::Value(Value::Bool(true)));

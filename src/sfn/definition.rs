@@ -1,22 +1,54 @@
 //! Loading a state machine definition (ASL JSON) into what the interpreter runs. Every
-//! field is checked here, before anything runs: unknown fields, what the runner does not
-//! implement (JSONata; a Map's ResultWriter, which writes S3), malformed paths,
-//! templates, intrinsic calls and choice rules, transitions to missing states,
+//! field is checked here, before anything runs: unknown fields, fields of the other query
+//! language (`QueryLanguage`, the machine's or a state's: JSONPath's `InputPath`,
+//! `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath` and `...Path` fields, or
+//! JSONata's `Arguments`, `Output`, `Items`, `Condition`), what the runner does not
+//! implement (a Map's ResultWriter, which writes S3), malformed paths, templates,
+//! JSONata expressions, intrinsic calls and choice rules, transitions to missing states,
 //! unreachable states (in the machine and in every Parallel branch and Map item
 //! processor), and Task resources no local back-end serves are all [`LoadError`]s naming
 //! state and field. A Distributed Map's ItemReader and ItemBatcher load in [`map_items`].
+//! A state's `QueryLanguage` is its own, else the machine's (a JSONPath state in a
+//! JSONata machine loads: no recording shows AWS refusing one).
 
 use super::choice::Rule;
 use super::errors::LoadError;
 use super::intrinsics::Call;
+use super::jsonata::Expression;
 use super::path::{compact, Path, ResultPath};
 use super::payload::Template;
 use super::time::Timestamp;
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod map_items;
 pub(crate) use map_items::{CsvHeaders, Format, ItemBatcher, ItemReader, Source, MAX_ITEMS};
+
+/// The fields only JSONPath has; a JSONata state has none of them (AWS's docs,
+/// "Transforming data with JSONata in Step Functions": "InputPath, Parameters,
+/// ResultSelector, ResultPath and OutputPath" and the `...Path` forms).
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+];
+
+/// The fields only JSONata has.
+const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 
 /// A loaded machine.
 #[derive(Debug, Clone)]
@@ -44,6 +76,11 @@ pub(crate) struct State {
     /// `Assign`: variables this state sets when it ends (for a Choice state, when no
     /// rule with its own `Assign` matched).
     pub(crate) assign: Option<Template>,
+    /// `QueryLanguage` is JSONata (the state's, else the machine's): its templates are
+    /// rendered from `$states`, and it has no paths.
+    pub(crate) jsonata: bool,
+    /// JSONata's `Output`: the state's output, rendered from `$states`.
+    pub(crate) output: Option<Template>,
 }
 
 /// `InputPath` / `OutputPath`: absent (`$`), `null` (`{}`), or a path.
@@ -81,8 +118,9 @@ pub(crate) enum Kind {
     Parallel(Box<Parallel>),
     Map(Box<MapState>),
     Choice {
-        /// Each rule, where it leads, and the variables it sets when it matches.
-        choices: Vec<(Rule, String, Option<Template>)>,
+        /// Each rule, where it leads, the variables it sets when it matches and (JSONata)
+        /// its `Output`.
+        choices: Vec<(Rule, String, Option<Template>, Option<Template>)>,
         default: Option<String>,
     },
     Wait {
@@ -110,6 +148,9 @@ pub(crate) struct Task {
     /// to wait for), so no heartbeat can be missed.
     pub(crate) heartbeat_seconds: Option<u64>,
     pub(crate) heartbeat_seconds_path: Option<Path>,
+    /// JSONata: `TimeoutSeconds` / `HeartbeatSeconds` given as an expression.
+    pub(crate) timeout_seconds_expression: Option<Template>,
+    pub(crate) heartbeat_seconds_expression: Option<Template>,
     pub(crate) retry: Vec<Retrier>,
     pub(crate) catch: Vec<Catcher>,
     pub(crate) next: Next,
@@ -138,11 +179,15 @@ pub(crate) struct Parallel {
 pub(crate) enum Given<T> {
     Value(T),
     Path(Path),
+    /// JSONata: an expression.
+    Expression(Template),
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct MapState {
     pub(crate) items_path: Option<Path>,
+    /// JSONata's `Items`: an array, or an expression giving one.
+    pub(crate) items: Option<Template>,
     /// `ItemSelector` (or the legacy `Parameters`): each item's input, rendered from the
     /// state's input with `$$.Map.Item.Index` and `$$.Map.Item.Value`.
     pub(crate) item_selector: Option<Template>,
@@ -167,6 +212,9 @@ pub(crate) enum WaitFor {
     SecondsPath(Path),
     Timestamp(Timestamp),
     TimestampPath(Path),
+    /// JSONata: `Seconds` / `Timestamp` given as an expression.
+    SecondsExpression(Template),
+    TimestampExpression(Template),
 }
 
 /// A Fail state's `Error`/`Cause`, given or computed (`ErrorPath`/`CausePath`).
@@ -175,6 +223,8 @@ pub(crate) enum Text {
     Literal(String),
     Path(Path),
     Call(Call),
+    /// JSONata: an expression.
+    Expression(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +242,10 @@ pub(crate) struct Catcher {
     pub(crate) error_equals: Vec<String>,
     pub(crate) next: String,
     pub(crate) result_path: ResultSpec,
+    /// The variables it sets, from the error output (JSONata: from `$states`).
+    pub(crate) assign: Option<Template>,
+    /// JSONata's `Output`: the next state's input (absent: the error output).
+    pub(crate) output: Option<Template>,
 }
 
 impl State {
@@ -213,6 +267,10 @@ impl State {
 struct Loader<'a> {
     machine: &'a str,
     supports: &'a dyn Fn(&str) -> Result<(), String>,
+    /// The machine's `QueryLanguage` is JSONata: its states' default.
+    jsonata_machine: Cell<bool>,
+    /// The state being loaded is JSONata.
+    jsonata: Cell<bool>,
 }
 
 type Fields<'v> = &'v Map<String, Value>;
@@ -225,7 +283,13 @@ impl Definition {
         definition: &Value,
         supports: &dyn Fn(&str) -> Result<(), String>,
     ) -> Result<Definition, LoadError> {
-        Loader { machine, supports }.machine(definition)
+        Loader {
+            machine,
+            supports,
+            jsonata_machine: Cell::new(false),
+            jsonata: Cell::new(false),
+        }
+        .machine(definition)
     }
 }
 
@@ -260,18 +324,10 @@ impl Loader<'_> {
                 "QueryLanguage",
             ],
         )?;
-        if let Some(language) = top.get("QueryLanguage") {
-            if language != "JSONPath" {
-                return Err(self.error(
-                    None,
-                    Some("QueryLanguage"),
-                    format!(
-                        "{} is not supported by the local runner: only JSONPath",
-                        compact(language)
-                    ),
-                ));
-            }
-        }
+        self.jsonata_machine.set(
+            self.language(None, top.get("QueryLanguage"))?
+                .unwrap_or(false),
+        );
         if let Some(version) = top.get("Version") {
             if version != "1.0" {
                 return Err(self.error(None, Some("Version"), "only version \"1.0\" exists"));
@@ -388,6 +444,9 @@ impl Loader<'_> {
         key: &str,
     ) -> Result<Option<Given<u64>>, LoadError> {
         let path_key = format!("{key}Path");
+        if let Some(expression) = self.expression(state, fields, key)? {
+            return Ok(Some(Given::Expression(expression)));
+        }
         match (fields.get(key), fields.get(&path_key)) {
             (Some(_), Some(_)) => Err(self.error(
                 Some(state),
@@ -424,9 +483,6 @@ impl Loader<'_> {
                     "HeartbeatSeconds"
                     | "HeartbeatSecondsPath"
                     | "Credentials"
-                    | "Arguments"
-                    | "Output"
-                    | "QueryLanguage"
                     | "ResultWriter" => "is not supported by the local runner",
                     _ => "is not a field of this state type",
                 };
@@ -510,6 +566,8 @@ impl Loader<'_> {
         }
     }
 
+    /// `key`'s template: a JSONPath payload template, or under JSONata one whose
+    /// `{% ... %}` strings are expressions.
     fn template(
         &self,
         state: &str,
@@ -518,9 +576,48 @@ impl Loader<'_> {
     ) -> Result<Option<Template>, LoadError> {
         match fields.get(key) {
             None => Ok(None),
+            Some(value) if self.jsonata.get() => Template::compile_jsonata(value, key)
+                .map(Some)
+                .map_err(|(at, why)| self.error(Some(state), Some(&at), why)),
             Some(value) => Template::compile(value)
                 .map(Some)
                 .map_err(|(at, why)| self.error(Some(state), Some(&format!("{key}.{at}")), why)),
+        }
+    }
+
+    /// Under JSONata, `key`'s value when it is a `{% ... %}` expression.
+    fn expression(
+        &self,
+        state: &str,
+        fields: Fields,
+        key: &str,
+    ) -> Result<Option<Template>, LoadError> {
+        match fields.get(key) {
+            Some(Value::String(text)) if self.jsonata.get() && Expression::of(text).is_some() => {
+                self.template(state, fields, key)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A `QueryLanguage` value: `Some(true)` for JSONata, `Some(false)` for JSONPath.
+    fn language(
+        &self,
+        state: Option<&str>,
+        value: Option<&Value>,
+    ) -> Result<Option<bool>, LoadError> {
+        match value.and_then(Value::as_str) {
+            None if value.is_none() => Ok(None),
+            Some("JSONata") => Ok(Some(true)),
+            Some("JSONPath") => Ok(Some(false)),
+            _ => Err(self.error(
+                state,
+                Some("QueryLanguage"),
+                format!(
+                    "must be \"JSONPath\" or \"JSONata\", got {}",
+                    compact(value.unwrap_or(&Value::Null))
+                ),
+            )),
         }
     }
 
@@ -555,19 +652,31 @@ impl Loader<'_> {
         let fields = raw
             .as_object()
             .ok_or_else(|| self.error(Some(name), None, "a state is a JSON object"))?;
+        let jsonata = self
+            .language(Some(name), fields.get("QueryLanguage"))?
+            .unwrap_or(self.jsonata_machine.get());
+        // The states of a Parallel branch or Map processor inside set their own.
+        let outer = self.jsonata.replace(jsonata);
+        let state = self.state_of(name, raw, jsonata);
+        self.jsonata.set(outer);
+        state
+    }
+
+    fn state_of(&self, name: &str, raw: &Value, jsonata: bool) -> Result<State, LoadError> {
+        let fields = raw
+            .as_object()
+            .ok_or_else(|| self.error(Some(name), None, "a state is a JSON object"))?;
         let kind = self
             .string(Some(name), fields, "Type")?
             .ok_or_else(|| self.error(Some(name), Some("Type"), "required"))?;
-        // A state may say its query language; JSONPath is the one the runner reads.
-        if let Some(language) = fields.get("QueryLanguage").filter(|l| *l != "JSONPath") {
-            return Err(self.error(
-                Some(name),
-                Some("QueryLanguage"),
-                format!(
-                    "{} is not supported by the local runner: only JSONPath",
-                    compact(language)
-                ),
-            ));
+        for key in fields.keys() {
+            let key = key.as_str();
+            if jsonata && JSONPATH_ONLY.contains(&key) {
+                return Err(self.error(Some(name), Some(key), format!("`{key}` is a JSONPath field, and this state's QueryLanguage is JSONata: use Arguments, Output and Assign with {{% ... %}} expressions instead")));
+            }
+            if !jsonata && JSONATA_ONLY.contains(&key) {
+                return Err(self.error(Some(name), Some(key), format!("`{key}` is a JSONata field: set \"QueryLanguage\": \"JSONata\" on the state or the machine, or use the JSONPath fields")));
+            }
         }
         let io = [
             "Type",
@@ -576,8 +685,24 @@ impl Loader<'_> {
             "InputPath",
             "OutputPath",
         ];
-        let with =
-            |extra: &[&'static str]| -> Vec<&str> { io.iter().chain(extra).copied().collect() };
+        // Under JSONata: no JSONPath fields; `Output` in every state but Fail,
+        // `Arguments` where JSONPath has `Parameters` (Task, Parallel), `Items` in a Map.
+        let with = |extra: &[&'static str]| -> Vec<&str> {
+            let mut all: Vec<&str> = io.iter().chain(extra).copied().collect();
+            if jsonata {
+                let map = extra.contains(&"ItemsPath");
+                let arguments = extra.contains(&"Parameters") && !map;
+                all.retain(|f| !JSONPATH_ONLY.contains(f));
+                all.push("Output");
+                if arguments {
+                    all.push("Arguments");
+                }
+                if map {
+                    all.push("Items");
+                }
+            }
+            all
+        };
         let kind = match kind.as_str() {
             "Pass" => {
                 self.only(
@@ -637,8 +762,15 @@ impl Loader<'_> {
                         "give `HeartbeatSeconds` or `HeartbeatSecondsPath`, not both",
                     ));
                 }
-                let timeout_seconds = self.positive(Some(name), fields, "TimeoutSeconds")?;
-                let heartbeat_seconds = self.positive(Some(name), fields, "HeartbeatSeconds")?;
+                let timeout_seconds_expression = self.expression(name, fields, "TimeoutSeconds")?;
+                let heartbeat_seconds_expression =
+                    self.expression(name, fields, "HeartbeatSeconds")?;
+                let number = |key: &str, expression: &Option<Template>| match expression {
+                    Some(_) => Ok(None),
+                    None => self.positive(Some(name), fields, key),
+                };
+                let timeout_seconds = number("TimeoutSeconds", &timeout_seconds_expression)?;
+                let heartbeat_seconds = number("HeartbeatSeconds", &heartbeat_seconds_expression)?;
                 // The States Language: "HeartbeatSeconds ... MUST be smaller than TimeoutSeconds".
                 if let (Some(heartbeat), Some(timeout)) = (heartbeat_seconds, timeout_seconds) {
                     if heartbeat >= timeout {
@@ -658,7 +790,12 @@ impl Loader<'_> {
                     .map_err(|why| self.error(Some(name), Some("Resource"), why))?;
                 Kind::Task(Box::new(Task {
                     resource,
-                    parameters: self.template(name, fields, "Parameters")?,
+                    parameters: match jsonata {
+                        true => self.template(name, fields, "Arguments")?,
+                        false => self.template(name, fields, "Parameters")?,
+                    },
+                    timeout_seconds_expression,
+                    heartbeat_seconds_expression,
                     result_selector: self.template(name, fields, "ResultSelector")?,
                     result_path: self.result_spec(name, fields, "ResultPath")?,
                     timeout_seconds,
@@ -692,8 +829,22 @@ impl Loader<'_> {
                 let mut choices = Vec::new();
                 for (i, raw) in raw_choices.iter().enumerate() {
                     let field = format!("Choices[{i}]");
-                    let rule = Rule::parse(raw, true)
-                        .map_err(|e| self.error(Some(name), Some(&field), e))?;
+                    let rule = match (jsonata, raw.as_object()) {
+                        (true, Some(rule)) => {
+                            const ALLOWED: &[&str] =
+                                &["Condition", "Next", "Assign", "Output", "Comment"];
+                            if let Some(key) = rule.keys().find(|k| !ALLOWED.contains(&k.as_str()))
+                            {
+                                return Err(self.error(Some(name), Some(&format!("{field}.{key}")), format!("`{key}` is not a field of a JSONata choice rule, which tests a Condition (allowed: {})", ALLOWED.join(", "))));
+                            }
+                            let condition = self.template(name, rule, "Condition")?.ok_or_else(|| {
+                                self.error(Some(name), Some(&format!("{field}.Condition")), "required: a JSONata rule is a Condition (a {% ... %} expression or a boolean)")
+                            })?;
+                            Rule::Condition(condition)
+                        }
+                        _ => Rule::parse(raw, true)
+                            .map_err(|e| self.error(Some(name), Some(&field), e))?,
+                    };
                     let next = raw.get("Next").and_then(Value::as_str).ok_or_else(|| {
                         self.error(
                             Some(name),
@@ -701,13 +852,26 @@ impl Loader<'_> {
                             "required: the state this rule leads to",
                         )
                     })?;
-                    let assign = match raw.get("Assign") {
-                        None => None,
-                        Some(value) => Some(Template::compile(value).map_err(|(at, why)| {
-                            self.error(Some(name), Some(&format!("{field}.Assign.{at}")), why)
-                        })?),
+                    let (assign, output) = match raw.as_object() {
+                        Some(rule) => (
+                            self.template(name, rule, "Assign").map_err(|e| LoadError {
+                                field: Some(format!(
+                                    "{field}.{}",
+                                    e.field.clone().unwrap_or_default()
+                                )),
+                                ..e
+                            })?,
+                            self.template(name, rule, "Output").map_err(|e| LoadError {
+                                field: Some(format!(
+                                    "{field}.{}",
+                                    e.field.clone().unwrap_or_default()
+                                )),
+                                ..e
+                            })?,
+                        ),
+                        None => (None, None),
                     };
-                    choices.push((rule, next.to_string(), assign));
+                    choices.push((rule, next.to_string(), assign, output));
                 }
                 Kind::Choice {
                     choices,
@@ -736,7 +900,11 @@ impl Loader<'_> {
                     return Err(self.error(Some(name), None, "a Wait state has exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"));
                 };
                 let value = &fields[*key];
-                let wait = match *key {
+                let expression = self.expression(name, fields, key)?;
+                let wait = match (*key, expression) {
+                    ("Seconds", Some(e)) => WaitFor::SecondsExpression(e),
+                    ("Timestamp", Some(e)) => WaitFor::TimestampExpression(e),
+                    _ => match *key {
                     "Seconds" => WaitFor::Seconds(
                         value
                             .as_u64()
@@ -750,6 +918,7 @@ impl Loader<'_> {
                     ),
                     "SecondsPath" => WaitFor::SecondsPath(self.path(name, key, value)?),
                     _ => WaitFor::TimestampPath(self.path(name, key, value)?),
+                    },
                 };
                 Kind::Wait {
                     wait,
@@ -757,7 +926,7 @@ impl Loader<'_> {
                 }
             }
             "Succeed" => {
-                self.only(Some(name), fields, &io)?;
+                self.only(Some(name), fields, &with(&[]))?;
                 Kind::Succeed
             }
             "Fail" => {
@@ -813,7 +982,10 @@ impl Loader<'_> {
                 }
                 Kind::Parallel(Box::new(Parallel {
                     branches,
-                    parameters: self.template(name, fields, "Parameters")?,
+                    parameters: match jsonata {
+                        true => self.template(name, fields, "Arguments")?,
+                        false => self.template(name, fields, "Parameters")?,
+                    },
                     outcome: self.outcome(name, fields)?,
                 }))
             }
@@ -896,13 +1068,17 @@ impl Loader<'_> {
                         return Err(self.error(Some(name), Some(key), format!("only a Distributed Map (`{processor_key}.ProcessorConfig.Mode`: DISTRIBUTED) has `{key}`")));
                     }
                 }
-                let tolerated_failure_percentage = match (fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
+                let tolerated_failure_percentage = match (self.expression(name, fields, "ToleratedFailurePercentage")?, fields.get("ToleratedFailurePercentage"), fields.get("ToleratedFailurePercentagePath")) {
+                    (Some(expression), _, _) => Some(Given::Expression(expression)),
+                    (None, a, b) => match (a, b) {
                     (Some(_), Some(_)) => return Err(self.error(Some(name), Some("ToleratedFailurePercentagePath"), "give `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`, not both")),
                     (Some(v), None) => Some(Given::Value(v.as_f64().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| self.error(Some(name), Some("ToleratedFailurePercentage"), format!("must be a number from 0 to 100, got {}", compact(v))))?)),
                     (None, Some(v)) => Some(Given::Path(self.path(name, "ToleratedFailurePercentagePath", v)?)),
                     (None, None) => None,
+                    },
                 };
                 Kind::Map(Box::new(MapState {
+                    items: self.template(name, fields, "Items")?,
                     items_path: fields
                         .get("ItemsPath")
                         .map(|v| self.path(name, "ItemsPath", v))
@@ -936,6 +1112,8 @@ impl Loader<'_> {
             input_path: self.io_path(name, fields, "InputPath")?,
             output_path: self.io_path(name, fields, "OutputPath")?,
             assign: self.template(name, fields, "Assign")?,
+            output: self.template(name, fields, "Output")?,
+            jsonata,
             kind,
         })
     }
@@ -948,7 +1126,10 @@ impl Loader<'_> {
                 Some(&path_key),
                 format!("give `{key}` or `{path_key}`, not both"),
             )),
-            (Some(Value::String(text)), None) => Ok(Some(Text::Literal(text.clone()))),
+            (Some(Value::String(text)), None) => match self.expression(state, fields, key)? {
+                Some(expression) => Ok(Some(Text::Expression(expression))),
+                None => Ok(Some(Text::Literal(text.clone()))),
+            },
             (Some(other), None) => Err(self.error(
                 Some(state),
                 Some(key),
@@ -1124,9 +1305,18 @@ impl Loader<'_> {
                 state,
                 &field,
                 raw,
-                &["ErrorEquals", "Next", "ResultPath", "Comment"],
+                match self.jsonata.get() {
+                    true => &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
+                    false => &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
+                },
                 ("catcher", i + 1 == count),
             )?;
+            let at = |e: LoadError| LoadError {
+                field: Some(format!("{field}.{}", e.field.clone().unwrap_or_default())),
+                ..e
+            };
+            let assign = self.template(state, raw, "Assign").map_err(at)?;
+            let output = self.template(state, raw, "Output").map_err(at)?;
             let next = raw
                 .get("Next")
                 .and_then(Value::as_str)
@@ -1142,6 +1332,8 @@ impl Loader<'_> {
                 error_equals,
                 next,
                 result_path,
+                assign,
+                output,
             });
         }
         Ok(out)
@@ -1188,7 +1380,7 @@ impl Loader<'_> {
                 Kind::Parallel(parallel) => (Some(&parallel.outcome.next), &parallel.outcome.catch),
                 Kind::Map(map) => (Some(&map.outcome.next), &map.outcome.catch),
                 Kind::Choice { choices, default } => {
-                    for (i, (_, n, _)) in choices.iter().enumerate() {
+                    for (i, (_, n, _, _)) in choices.iter().enumerate() {
                         targets.push((n, format!("Choices[{i}].Next")));
                     }
                     if let Some(d) = default {
@@ -1273,6 +1465,9 @@ mod tests {
                 let _ = load(def);
                 let rule = json!({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": candidate, "StringMatches": candidate, "Next": "S"}]}, "S": {"Type": "Succeed"}}});
                 let _ = load(rule);
+                if let Ok(expression) = crate::sfn::jsonata::Expression::parse(candidate) {
+                    let _ = expression.eval(&json!({"input": {"a": [1, "x"], "s": candidate}}), &Map::new());
+                }
             }
         }
     }
@@ -1329,8 +1524,24 @@ mod tests {
                 "smaller than TimeoutSeconds",
             ),
             (
-                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Succeed"}}}),
-                "JSONata",
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Parameters": {}, "End": true}}}),
+                "`Parameters` is a JSONPath field",
+            ),
+            (
+                json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONata", "Next": "B"}, "B": {"Type": "Pass", "Output": {}, "End": true}}}),
+                "`Output` is a JSONata field",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Output": {"x": "{% $states.input.( %}"}, "End": true}}}),
+                "'$states.input.(' does not parse",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "B"}]}, "B": {"Type": "Succeed"}}}),
+                "Choices[0].IsPresent`: `IsPresent` is not a field of a JSONata choice rule",
+            ),
+            (
+                json!({"StartAt": "A", "QueryLanguage": "XPath", "States": {"A": {"Type": "Succeed"}}}),
+                "must be \"JSONPath\" or \"JSONata\"",
             ),
             (
                 json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "Timestamp": "2020-01-01T00:00:00Z", "End": true}}}),

@@ -13,6 +13,7 @@ pub(crate) mod names {
     pub(crate) const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
     pub(crate) const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub(crate) const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    pub(crate) const QUERY_EVALUATION: &str = "States.QueryEvaluationError";
 }
 
 /// A failure while running: what a Fail state, a failed Task or a runtime error reports.

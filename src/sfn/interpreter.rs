@@ -9,8 +9,8 @@
 
 use super::context::ExecutionInfo;
 use super::definition::{
-    Catcher, Definition, IoPath, Kind, Next, Outcome, ResultSpec, Retrier, State, Task, Text,
-    WaitFor,
+    Catcher, Definition, IoPath, Kind, MapState, Next, Outcome, ResultSpec, Retrier, State, Task,
+    Text, WaitFor,
 };
 use super::errors::{names, Failure};
 use super::history::{History, HistoryEvent};
@@ -163,6 +163,7 @@ pub fn execute(
         history: History::default(),
         deadline,
         variables: Map::new(),
+        evaluation_failed: false,
     };
     run.run(None)
 }
@@ -207,6 +208,7 @@ pub(crate) fn redrive(
         history: History { events: previous },
         deadline,
         variables: Map::new(),
+        evaluation_failed: false,
     };
     Ok(run.run(Some(start)))
 }
@@ -222,6 +224,9 @@ pub(super) struct Run<'a> {
     deadline: Option<std::time::Instant>,
     /// The variables `Assign` has set so far (`$name`).
     pub(super) variables: Map<String, Value>,
+    /// The failing state's `EvaluationFailed` event is recorded already (by `retrying`,
+    /// before a Map's or Parallel's own failed event).
+    evaluation_failed: bool,
 }
 
 /// How one state ended.
@@ -342,13 +347,20 @@ impl<'a> Run<'a> {
             self.history
                 .state_entered(state.type_name(), &state.name, &data);
             let entered_id = self.history.events.len();
+            self.evaluation_failed = false;
             self.host.event(&Event::StateEntered {
                 depth: self.depth,
                 machine: machine.clone(),
                 state: state.name.clone(),
             });
             let result = match self.state(state, &data) {
-                Err(Stop::Failed(failure)) if failure.error == names::RUNTIME => {
+                Err(Stop::Failed(failure))
+                    if failure.error == names::RUNTIME
+                        || failure.error == names::QUERY_EVALUATION =>
+                {
+                    if !self.evaluation_failed && is_evaluation_failure(&failure) {
+                        self.history.plain("EvaluationFailed");
+                    }
                     Err(Stop::Failed(located(failure, &state.name, entered_id)))
                 }
                 other => other,
@@ -423,6 +435,19 @@ impl<'a> Run<'a> {
                 result,
                 result_path,
                 next,
+            } if state.jsonata => {
+                let _ = (parameters, result, result_path);
+                let states = states_of(input, &context, None);
+                let assigned = assign(state.assign.as_ref(), &states, scope)?;
+                let output = jsonata_output(state.output.as_ref(), &states, scope, input)?;
+                self.variables.extend(assigned);
+                Ok(step(next, output))
+            }
+            Kind::Pass {
+                parameters,
+                result,
+                result_path,
+                next,
             } => {
                 let effective = input_path(&state.input_path, input, scope)?;
                 let effective = match parameters {
@@ -441,10 +466,17 @@ impl<'a> Run<'a> {
             Kind::Map(map) => self.map(state, map, input, entered),
             Kind::Choice { choices, default } => {
                 let effective = input_path(&state.input_path, input, scope)?;
+                // Under JSONata the rules, Assign and Output read `$states`.
+                let data = match state.jsonata {
+                    true => states_of(input, &context, None),
+                    false => effective.clone(),
+                };
                 let mut chosen = None;
-                for (rule, next, rule_assign) in choices {
-                    if rule.eval(&effective, scope).map_err(Stop::Failed)? {
+                let mut output_template = state.output.as_ref();
+                for (rule, next, rule_assign, rule_output) in choices {
+                    if rule.eval(&data, scope).map_err(Stop::Failed)? {
                         chosen = Some((next.clone(), rule_assign.as_ref()));
+                        output_template = rule_output.as_ref().or(output_template);
                         break;
                     }
                 }
@@ -461,14 +493,50 @@ impl<'a> Run<'a> {
                         format!("No Matches! (state `{}` has no Default and no rule matched its input {})", state.name, compact(&effective)),
                     ))
                 })?;
-                let assigned = assign(assigns, &effective, scope)?;
-                let output = output_path(&state.output_path, &effective, scope)?;
+                let assigned = assign(assigns, &data, scope)?;
+                let output = match state.jsonata {
+                    true => jsonata_output(output_template, &data, scope, input)?,
+                    false => output_path(&state.output_path, &effective, scope)?,
+                };
                 self.variables.extend(assigned);
                 Ok(Step::Next(next, output))
             }
             Kind::Wait { wait, next } => {
                 let effective = input_path(&state.input_path, input, scope)?;
+                let states = match state.jsonata {
+                    true => states_of(input, &context, None),
+                    false => Value::Null,
+                };
                 let until = match wait {
+                    WaitFor::SecondsExpression(template) => {
+                        let value = template.render(&states, scope).map_err(Stop::Failed)?;
+                        let seconds = value.as_u64().ok_or_else(|| {
+                            Stop::Failed(Failure::new(
+                                names::QUERY_EVALUATION,
+                                format!(
+                                    "The Seconds field must be a non-negative integer, got {}",
+                                    compact(&value)
+                                ),
+                            ))
+                        })?;
+                        std::time::Instant::now() + Duration::from_secs(seconds)
+                    }
+                    // As AWS words it (LocalStack's snapshots of AWS: test_base_scenarios.py::
+                    // test_wait_timestamp_jsonata).
+                    WaitFor::TimestampExpression(template) => {
+                        let value = template.render(&states, scope).map_err(Stop::Failed)?;
+                        let instant = value.as_str().and_then(Timestamp::parse).ok_or_else(|| {
+                            let text = match &value {
+                                Value::String(s) => s.clone(),
+                                other => compact(other),
+                            };
+                            Stop::Failed(Failure::new(
+                                names::QUERY_EVALUATION,
+                                format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"),
+                            ))
+                        })?;
+                        std::time::Instant::now() + instant.until()
+                    }
                     WaitFor::Seconds(s) => std::time::Instant::now() + Duration::from_secs(*s),
                     WaitFor::Timestamp(t) => std::time::Instant::now() + t.until(),
                     // The causes as AWS words them (LocalStack's snapshots of AWS:
@@ -507,12 +575,29 @@ impl<'a> Run<'a> {
                         std::time::Instant::now() + instant.until()
                     }
                 };
-                let assigned = assign(state.assign.as_ref(), &effective, scope)?;
-                let output = output_path(&state.output_path, &effective, scope)?;
+                let (assigned, output) = match state.jsonata {
+                    true => (
+                        assign(state.assign.as_ref(), &states, scope)?,
+                        jsonata_output(state.output.as_ref(), &states, scope, input)?,
+                    ),
+                    false => (
+                        assign(state.assign.as_ref(), &effective, scope)?,
+                        output_path(&state.output_path, &effective, scope)?,
+                    ),
+                };
                 let peek = self.peek_task(next, &output);
                 self.wait_until(until, peek)?;
                 self.variables.extend(assigned);
                 Ok(step(next, output))
+            }
+            Kind::Succeed if state.jsonata => {
+                let states = states_of(input, &context, None);
+                Ok(Step::End(jsonata_output(
+                    state.output.as_ref(),
+                    &states,
+                    scope,
+                    input,
+                )?))
             }
             Kind::Succeed => {
                 let effective = input_path(&state.input_path, input, scope)?;
@@ -550,6 +635,16 @@ impl<'a> Run<'a> {
                             )))),
                             Err(cause) => return Err(Stop::Failed(Failure::new(names::INTRINSIC_FAILURE, cause))),
                         },
+                        Some(Text::Expression(template)) => {
+                            match template.render(&states_of(input, &context, None), scope) {
+                                Ok(Value::String(s)) => s,
+                                Ok(other) => return Err(Stop::Failed(Failure::new(
+                                    names::QUERY_EVALUATION,
+                                    format!("The {what} of state `{}` computes {}, not a string", state.name, compact(&other)),
+                                ))),
+                                Err(failure) => return Err(Stop::Failed(failure)),
+                            }
+                        }
                     }))
                 };
                 // A Fail state without Error or Cause records neither (LocalStack's
@@ -638,6 +733,10 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
+            if is_evaluation_failure(&failure) {
+                self.history.plain("EvaluationFailed");
+                self.evaluation_failed = true;
+            }
             if let Some(kind) = rules.failed_event.filter(|_| !failure.is_terminal()) {
                 self.history.plain(kind);
             }
@@ -664,6 +763,13 @@ impl<'a> Run<'a> {
         result: Value,
         scope: Scope,
     ) -> Result<Value, Stop> {
+        if state.jsonata {
+            let states = states_of(input, scope.context, Some(("result", &result)));
+            let assigned = assign(state.assign.as_ref(), &states, scope)?;
+            let output = jsonata_output(state.output.as_ref(), &states, scope, &result)?;
+            self.variables.extend(assigned);
+            return Ok(output);
+        }
         let selected = match result_selector {
             Some(template) => template.render(&result, scope).map_err(Stop::Failed)?,
             None => result,
@@ -685,12 +791,43 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Stop> {
         let context = scope.context;
         let effective = input_path(&state.input_path, input, scope)?;
+        let data = match state.jsonata {
+            true => states_of(input, context, None),
+            false => effective.clone(),
+        };
         let parameters = match &task.parameters {
-            Some(template) => template.render(&effective, scope).map_err(Stop::Failed)?,
+            Some(template) => template.render(&data, scope).map_err(Stop::Failed)?,
             None => effective,
         };
+        let seconds = |template: &Option<Template>, given: Option<u64>, field: &str| match template
+        {
+            None => Ok(given),
+            Some(template) => {
+                let value = template.render(&data, scope).map_err(Stop::Failed)?;
+                match value.as_u64().filter(|s| *s > 0) {
+                    Some(s) => Ok(Some(s)),
+                    None => Err(Stop::Failed(Failure::new(
+                        names::QUERY_EVALUATION,
+                        format!(
+                            "The {field} field must be a positive integer, got {}",
+                            compact(&value)
+                        ),
+                    ))),
+                }
+            }
+        };
+        let timeout_given = seconds(
+            &task.timeout_seconds_expression,
+            task.timeout_seconds,
+            "TimeoutSeconds",
+        )?;
+        let heartbeat_given = seconds(
+            &task.heartbeat_seconds_expression,
+            task.heartbeat_seconds,
+            "HeartbeatSeconds",
+        )?;
         let timeout_seconds = match &task.timeout_seconds_path {
-            None => task.timeout_seconds,
+            None => timeout_given,
             Some(path) => {
                 let value = path.select(input, scope).map_err(|_| {
                     Stop::Failed(Failure::runtime(format!(
@@ -707,7 +844,7 @@ impl<'a> Run<'a> {
             }
         };
         let heartbeat_seconds = match &task.heartbeat_seconds_path {
-            None => task.heartbeat_seconds,
+            None => heartbeat_given,
             // As AWS words it (LocalStack's snapshot of AWS: test_base_scenarios.py::
             // test_invalid_jsonpath, INVALID_JSONPATH_IN_HEARTBEATSECONDSPATH).
             Some(path) => {
@@ -792,7 +929,26 @@ impl<'a> Run<'a> {
             error: failure.error.clone(),
             cause: format!("{} (caught: going to {})", failure.cause, catcher.next),
         });
-        let output = apply_result_path(&catcher.result_path, input.clone(), failure.to_value())?;
+        let error_output = failure.to_value();
+        let context = self.info.context(&state.name, Timestamp::now(), None);
+        let variables = self.variables.clone();
+        let scope = Scope {
+            context: &context,
+            variables: &variables,
+        };
+        let (assigned, output) = if state.jsonata {
+            let states = states_of(input, &context, Some(("errorOutput", &error_output)));
+            (
+                assign(catcher.assign.as_ref(), &states, scope)?,
+                jsonata_output(catcher.output.as_ref(), &states, scope, &error_output)?,
+            )
+        } else {
+            (
+                assign(catcher.assign.as_ref(), &error_output, scope)?,
+                apply_result_path(&catcher.result_path, input.clone(), error_output)?,
+            )
+        };
+        self.variables.extend(assigned);
         Ok(Step::Next(catcher.next.clone(), output))
     }
 
@@ -809,8 +965,12 @@ impl<'a> Run<'a> {
             variables: &self.variables,
         };
         let effective = input_path(&state.input_path, output, scope).ok()?;
+        let data = match state.jsonata {
+            true => states_of(output, &context, None),
+            false => effective.clone(),
+        };
         let input = match &task.parameters {
-            Some(template) => template.render(&effective, scope).ok()?,
+            Some(template) => template.render(&data, scope).ok()?,
             None => effective,
         };
         Some((task.resource.clone(), input))
@@ -878,22 +1038,98 @@ fn timeout_failure(definition: &Definition) -> Failure {
     )
 }
 
-/// A `States.Runtime` cause as AWS gives it: which state, entered at which history
-/// event, failed (LocalStack's snapshots of AWS, e.g. test_base_scenarios.py::
-/// test_invalid_jsonpath: "An error occurred while executing the state 'pass' (entered
-/// at the event id #2). Invalid path ...").
+/// How a located cause begins (see [`located`]).
+const LOCATED: &str = "An error occurred while executing the state";
+
+/// A `States.Runtime` (or JSONata's `States.QueryEvaluationError`) cause as AWS gives
+/// it: which state, entered at which history event, failed (LocalStack's snapshots of
+/// AWS, e.g. test_base_scenarios.py::test_invalid_jsonpath: "An error occurred while
+/// executing the state 'pass' (entered at the event id #2). Invalid path ...").
 fn located(failure: Failure, state: &str, entered_id: usize) -> Failure {
-    const PREFIX: &str = "An error occurred while executing the state";
-    if failure.cause.starts_with(PREFIX) {
+    if failure.cause.starts_with(LOCATED) {
         return failure;
     }
     Failure::new(
         failure.error,
         format!(
-            "{PREFIX} '{state}' (entered at the event id #{entered_id}). {}",
+            "{LOCATED} '{state}' (entered at the event id #{entered_id}). {}",
             failure.cause
         ),
     )
+}
+
+/// `$states` of a JSONata state: its input, the context object and, after its work,
+/// `result` (or in a Catch, `errorOutput`).
+pub(super) fn states_of(input: &Value, context: &Value, extra: Option<(&str, &Value)>) -> Value {
+    let mut states = json!({"input": input, "context": context});
+    if let Some((key, value)) = extra {
+        states[key] = value.clone();
+    }
+    states
+}
+
+/// A JSONata state's output: its `Output` rendered from `$states`, else `default` (the
+/// input; a Task's, Parallel's or Map's result; a Catch's error output).
+pub(super) fn jsonata_output(
+    template: Option<&Template>,
+    states: &Value,
+    scope: Scope,
+    default: &Value,
+) -> Result<Value, Stop> {
+    match template {
+        Some(template) => template.render(states, scope).map_err(Stop::Failed),
+        None => Ok(default.clone()),
+    }
+}
+
+/// A JSONata Map state's items: `Items` (an array, or an expression giving one), else
+/// the state's input, which must be an array (AWS's words: LocalStack's snapshots of
+/// AWS, test_base_scenarios.py::test_map_state_items_eval_jsonata_fail_*,
+/// test_map_state_items_input_types_*).
+pub(super) fn jsonata_items(
+    map: &MapState,
+    input: &Value,
+    scope: Scope,
+) -> Result<Vec<Value>, Stop> {
+    let failed = |cause: String| Stop::Failed(Failure::new(names::QUERY_EVALUATION, cause));
+    let Some(template) = &map.items else {
+        return match input {
+            Value::Array(items) => Ok(items.clone()),
+            other => Err(failed(format!(
+                "Map state input must be an array but was: {}",
+                compact(other)
+            ))),
+        };
+    };
+    let states = states_of(input, scope.context, None);
+    let items = template.render(&states, scope).map_err(Stop::Failed)?;
+    if let Value::Array(items) = items {
+        return Ok(items);
+    }
+    let kind = match &items {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+    };
+    let text = match template {
+        Template::Expression { expression, .. } => expression.text().to_string(),
+        _ => compact(&items),
+    };
+    Err(failed(format!(
+        "The JSONata expression '{text}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{kind}' for value: {}",
+        compact(&items)
+    )))
+}
+
+/// A JSONata expression of this state failed (not one of a state inside it, whose cause
+/// is located already): AWS records `EvaluationFailed` before the state's failure
+/// (LocalStack's snapshots of AWS: test_assign_reference_variables.py::
+/// test_undefined_reference, test_base_scenarios.py::test_map_state_items_*).
+fn is_evaluation_failure(failure: &Failure) -> bool {
+    failure.error == names::QUERY_EVALUATION && !failure.cause.starts_with(LOCATED)
 }
 
 /// A failure whose error and cause are both given.
@@ -986,6 +1222,75 @@ mod tests {
             redrive_count: 0,
         };
         execute(&definition, info, 0, None, host)
+    }
+
+    /// JSONata: Arguments, Assign and Output read `$states`; Output in Assign's state
+    /// sees the variables as they were; a Catch's Output reads `$states.errorOutput`;
+    /// a Choice rule is a Condition (the AWS-recorded fixtures check the rest).
+    #[test]
+    fn jsonata_states_as_aws_runs_them() {
+        let def = json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task", "Resource": "arn:aws:states:::x",
+                    "Arguments": {"v": "{% $states.input.n * 2 %}", "lit": " {% not %} "},
+                    "Assign": {"seen": "{% $states.result.Echo.v %}"},
+                    "Output": {"v": "{% $states.result.Echo.v %}", "before": "{% $exists($seen) %}"},
+                    "Next": "C"
+                },
+                "C": {
+                    "Type": "Choice",
+                    "Choices": [{"Condition": "{% $seen = 6 %}", "Next": "F", "Output": "{% $states.input.v + 1 %}"}],
+                    "Default": "F"
+                },
+                "F": {
+                    "Type": "Task", "Resource": "arn:aws:states:::x",
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"caught": "{% $states.errorOutput.Error %}", "in": "{% $states.input %}"}, "Next": "End"}],
+                    "End": true
+                },
+                "End": {"Type": "Succeed"}
+            }
+        });
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let outcome = run(def.clone(), json!({"n": 3}), &mut host);
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+        assert_eq!(outcome.output, Some(json!({"Echo": 7, "Name": "e1"})));
+        assert_eq!(host.calls, 2);
+        // The first call's arguments, and Output's view of the variables.
+        let mut host = Echo {
+            calls: 0,
+            fail_first: 0,
+        };
+        let mut only_t = def.clone();
+        only_t["States"]["T"]["End"] = json!(true);
+        only_t["States"]["T"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Next");
+        for unused in ["C", "F", "End"] {
+            only_t["States"].as_object_mut().unwrap().remove(unused);
+        }
+        let outcome = run(only_t, json!({"n": 3}), &mut host);
+        assert_eq!(outcome.output, Some(json!({"v": 6, "before": false})));
+        assert_eq!(host.calls, 1);
+        // A failing second Task: the Catch's Output.
+        struct SecondFails(usize);
+        impl Host for SecondFails {
+            fn invoke(&mut self, call: &TaskCall) -> Result<Value, Failure> {
+                self.0 += 1;
+                match self.0 {
+                    1 => Ok(json!({"Echo": call.input})),
+                    _ => Err(Failure::new("Boom", "no")),
+                }
+            }
+        }
+        let outcome = run(def, json!({"n": 3}), &mut SecondFails(0));
+        assert_eq!(outcome.output, Some(json!({"caught": "Boom", "in": 7})));
     }
 
     #[test]

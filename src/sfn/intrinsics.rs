@@ -290,22 +290,9 @@ impl Call {
                     other => compact(other),
                 };
                 let algorithm = string(&args[1], "the hash algorithm")?;
-                let bytes = data.as_bytes();
-                let digest: Vec<u8> = match algorithm {
-                    "MD5" => <md5::Md5 as md5::Digest>::digest(bytes).to_vec(),
-                    "SHA-1" => sha1::Sha1::digest(bytes).to_vec(),
-                    "SHA-256" => sha2::Sha256::digest(bytes).to_vec(),
-                    "SHA-384" => sha2::Sha384::digest(bytes).to_vec(),
-                    "SHA-512" => sha2::Sha512::digest(bytes).to_vec(),
-                    other => {
-                        return Err(format!(
-                            "unknown hash algorithm {other:?}: use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
-                        ))
-                    }
-                };
-                Ok(Value::String(
-                    digest.iter().map(|b| format!("{b:02x}")).collect(),
-                ))
+                digest(algorithm, data.as_bytes()).map(Value::String).ok_or_else(|| {
+                    format!("unknown hash algorithm {algorithm:?}: use MD5, SHA-1, SHA-256, SHA-384 or SHA-512")
+                })
             }
             JsonMerge => {
                 let (Value::Object(left), Value::Object(right)) = (&args[0], &args[1]) else {
@@ -856,4 +843,18 @@ mod tests {
             assert!(Call::parse(bad).is_err(), "{bad} should not parse");
         }
     }
+}
+
+/// The hex digest of `bytes` by one of `States.Hash`'s algorithms (also JSONata's
+/// `$hash`); `None` for another algorithm.
+pub(crate) fn digest(algorithm: &str, bytes: &[u8]) -> Option<String> {
+    let digest: Vec<u8> = match algorithm {
+        "MD5" => <md5::Md5 as md5::Digest>::digest(bytes).to_vec(),
+        "SHA-1" => sha1::Sha1::digest(bytes).to_vec(),
+        "SHA-256" => sha2::Sha256::digest(bytes).to_vec(),
+        "SHA-384" => sha2::Sha384::digest(bytes).to_vec(),
+        "SHA-512" => sha2::Sha512::digest(bytes).to_vec(),
+        _ => return None,
+    };
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }

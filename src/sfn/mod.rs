@@ -1,6 +1,7 @@
 //! The States Language interpreter: loads and checks a machine ([`definition`]), runs it
 //! ([`interpreter`], Parallel and Map states included) with reference paths ([`path`]),
-//! payload templates ([`payload`]), intrinsic functions ([`intrinsics`]), Choice rules
+//! payload templates ([`payload`]), intrinsic functions ([`intrinsics`]), JSONata
+//! expressions for states whose `QueryLanguage` is JSONata ([`jsonata`]), Choice rules
 //! ([`choice`]), the context object ([`context`]) and an execution history in the API's
 //! shape ([`history`]). It also owns what every runner shares about executions: the one
 //! status and the events ([`events`]), the execution-name rule and ARNs ([`names`]), ids
@@ -21,6 +22,7 @@ pub(crate) mod history;
 pub(crate) mod ids;
 pub(crate) mod interpreter;
 pub(crate) mod intrinsics;
+pub(crate) mod jsonata;
 pub(crate) mod names;
 pub(crate) mod path;
 pub(crate) mod payload;

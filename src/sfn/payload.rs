@@ -1,9 +1,12 @@
 //! Payload templates (`Parameters`, `ResultSelector`): JSON in which every field whose
 //! name ends in `.$` takes its value from a path or an intrinsic function, in objects
-//! nested at any depth, arrays included. Compiled once when the machine is loaded.
+//! nested at any depth, arrays included. Under JSONata (`Arguments`, `Output`, `Assign`,
+//! ...) a string `{% ... %}` anywhere is an expression instead, and names are plain.
+//! Compiled once when the machine is loaded.
 
 use super::errors::{names, Failure};
 use super::intrinsics::Call;
+use super::jsonata::{Evaluated, Expression};
 use super::path::{compact, Path, Scope};
 use serde_json::{Map, Value};
 
@@ -12,6 +15,11 @@ pub(crate) enum Template {
     Literal(Value),
     Object(Vec<(String, Field)>),
     Array(Vec<Template>),
+    /// A JSONata expression; `field` names it in errors as AWS does (`Output/result`).
+    Expression {
+        field: String,
+        expression: Expression,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +35,39 @@ impl Template {
         compile(value, "")
     }
 
+    /// Compiles a JSONata template: the value of `field` (`Output`, `Arguments`, ...),
+    /// whose `{% ... %}` strings are expressions; the error names the offending field.
+    pub(crate) fn compile_jsonata(
+        value: &Value,
+        field: &str,
+    ) -> Result<Template, (String, String)> {
+        Ok(match value {
+            Value::String(text) => match Expression::of(text) {
+                Some(inner) => Template::Expression {
+                    field: field.to_string(),
+                    expression: Expression::parse(inner).map_err(|e| (field.to_string(), e))?,
+                },
+                None => Template::Literal(value.clone()),
+            },
+            Value::Object(map) => Template::Object(
+                map.iter()
+                    .map(|(key, inner)| {
+                        Template::compile_jsonata(inner, &format!("{field}/{key}"))
+                            .map(|t| (key.clone(), Field::Static(t)))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Array(items) => Template::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| Template::compile_jsonata(item, &format!("{field}[{i}]")))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => Template::Literal(other.clone()),
+        })
+    }
+
     /// Fills the template from the state's data and the context object.
     pub(crate) fn render<'s>(
         &self,
@@ -36,6 +77,32 @@ impl Template {
         let scope = scope.into();
         Ok(match self {
             Template::Literal(value) => value.clone(),
+            // Under JSONata, `data` is `$states`.
+            Template::Expression { field, expression } => {
+                let failed = |why: String| {
+                    Failure::new(
+                        names::QUERY_EVALUATION,
+                        format!(
+                            "The JSONata expression '{}' specified for the field '{field}' {why}",
+                            expression.text()
+                        ),
+                    )
+                };
+                // As AWS words them (LocalStack's snapshots of AWS: test_assign_reference_
+                // variables.py::test_undefined_reference, test_base_scenarios.py::
+                // test_map_state_items_eval_jsonata_fail_function, test_math_operations_
+                // jsonata.py::test_math_random_seeded).
+                match expression.eval(data, scope.variables) {
+                    Ok(Evaluated::Value(value)) => value,
+                    Ok(Evaluated::Undefined) => {
+                        return Err(failed("returned nothing (undefined).".into()))
+                    }
+                    Ok(Evaluated::Unsupported) => {
+                        return Err(failed("returned an unsupported result type.".into()))
+                    }
+                    Err(e) => return Err(failed(format!("threw an error during evaluation. {e}"))),
+                }
+            }
             Template::Array(items) => Value::Array(
                 items
                     .iter()

@@ -7,6 +7,7 @@
 //! (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html>).
 
 use super::{Fields, Given, Loader};
+use crate::sfn::errors::LoadError;
 use crate::sfn::path::compact;
 use crate::sfn::payload::Template;
 use serde_json::Value;
@@ -25,6 +26,9 @@ pub(crate) struct ItemReader {
     pub(crate) parameters: Option<Template>,
     /// `ReaderConfig.MaxItems` / `MaxItemsPath`: read at most this many items (0: all).
     pub(crate) max_items: Option<Given<u64>>,
+    /// The state is JSONata: `Arguments` (for `Parameters`) and the numbers are rendered
+    /// from `$states`.
+    pub(crate) jsonata: bool,
 }
 
 /// What the reader reads ("ItemReader (Map)": the `Resource`s it names).
@@ -67,6 +71,8 @@ pub(crate) struct ItemBatcher {
     pub(crate) max_bytes: Option<Given<u64>>,
     /// `BatchInput`: rendered from the state's effective input, the same for every batch.
     pub(crate) batch_input: Option<Template>,
+    /// The state is JSONata: `BatchInput` and the numbers are rendered from `$states`.
+    pub(crate) jsonata: bool,
 }
 
 impl Loader<'_> {
@@ -88,11 +94,19 @@ impl Loader<'_> {
             )
         })?;
         for key in reader.keys() {
-            if !["Resource", "Parameters", "ReaderConfig"].contains(&key.as_str()) {
+            // Under JSONata the request is `Arguments`.
+            let request = if self.jsonata.get() {
+                "Arguments"
+            } else {
+                "Parameters"
+            };
+            if !["Resource", request, "ReaderConfig"].contains(&key.as_str()) {
                 return Err(self.error(
                     Some(state),
                     Some(&at(key)),
-                    "is not a field of ItemReader (allowed: Resource, Parameters, ReaderConfig)",
+                    format!(
+                        "is not a field of ItemReader (allowed: Resource, {request}, ReaderConfig)"
+                    ),
                 ));
             }
         }
@@ -227,9 +241,15 @@ impl Loader<'_> {
                 ));
             }
         }
-        let parameters = match reader.get("Parameters") {
-            None => None,
-            Some(value) => Some(Template::compile(value).map_err(|(path, why)| {
+        let parameters = match (self.jsonata.get(), reader.get("Parameters")) {
+            (true, _) => self
+                .template(state, reader, "Arguments")
+                .map_err(|e| LoadError {
+                    field: Some(at(e.field.as_deref().unwrap_or("Arguments"))),
+                    ..e
+                })?,
+            (false, None) => None,
+            (false, Some(value)) => Some(Template::compile(value).map_err(|(path, why)| {
                 self.error(Some(state), Some(&at(&format!("Parameters.{path}"))), why)
             })?),
         };
@@ -237,6 +257,7 @@ impl Loader<'_> {
             source,
             parameters,
             max_items,
+            jsonata: self.jsonata.get(),
         }))
     }
 
@@ -374,6 +395,7 @@ impl Loader<'_> {
             max_items,
             max_bytes,
             batch_input,
+            jsonata: self.jsonata.get(),
         }))
     }
 }

@@ -5,7 +5,7 @@
 //! (<https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html>):
 //! the batch input's shape, the limits and their 256 KiB ceiling.
 
-use super::map::{integer, not_a_number, select};
+use super::map::{evaluated, integer, not_a_number, select};
 use super::Stop;
 use crate::sfn::definition::{Given, ItemBatcher};
 use crate::sfn::errors::Failure;
@@ -32,6 +32,7 @@ impl ItemBatcher {
             match given {
                 None => Ok(None),
                 Some(Given::Value(n)) => Ok(Some(*n)),
+                Some(Given::Expression(t)) => Ok(Some(evaluated(t, field, input, scope)? as u64)),
                 Some(Given::Path(path)) => {
                     let value = select(path, input, scope)?;
                     match integer(&value) {
@@ -50,6 +51,11 @@ impl ItemBatcher {
             .map_or(MAX_BATCH_BYTES, |b| b.min(MAX_BATCH_BYTES));
         let batch_input = match &self.batch_input {
             None => None,
+            Some(template) if self.jsonata => Some(
+                template
+                    .render(&super::states_of(input, scope.context, None), scope)
+                    .map_err(Stop::Failed)?,
+            ),
             Some(template) => Some(template.render(input, scope).map_err(Stop::Failed)?),
         };
         Ok(BatchLimits {

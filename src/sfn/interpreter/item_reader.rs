@@ -6,7 +6,7 @@
 //! the error names and causes are AWS's, as LocalStack's snapshot tests recorded them
 //! (test_base_scenarios.test_map_item_reader_*).
 
-use super::map::{integer, not_a_number, select};
+use super::map::{evaluated, integer, not_a_number, select};
 use super::{Host, Stop};
 use crate::sfn::definition::{CsvHeaders, Format, Given, ItemReader, Source, MAX_ITEMS};
 use crate::sfn::errors::Failure;
@@ -24,6 +24,7 @@ impl ItemReader {
         match &self.max_items {
             None => Ok(0),
             Some(Given::Value(n)) => Ok(*n as i64),
+            Some(Given::Expression(t)) => Ok(evaluated(t, "MaxItems", input, scope)? as i64),
             Some(Given::Path(path)) => {
                 let value = select(path, input, scope)?;
                 integer(&value).ok_or_else(|| not_a_number("MaxItemsPath", &value, "integer", path))
@@ -55,6 +56,9 @@ impl ItemReader {
         } as usize;
         let request = match &self.parameters {
             None => Value::Object(Map::new()),
+            Some(template) if self.jsonata => {
+                template.render(&super::states_of(input, scope.context, None), scope)?
+            }
             Some(template) => template.render(input, scope)?,
         };
         let field = |name: &str, required: bool| -> Result<Option<String>, Failure> {

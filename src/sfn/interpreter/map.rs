@@ -22,6 +22,7 @@ use crate::sfn::context::ExecutionInfo;
 use crate::sfn::definition::{Given, MapState, State};
 use crate::sfn::errors::Failure;
 use crate::sfn::path::{compact, Path, Scope};
+use crate::sfn::payload::Template;
 use crate::sfn::time::Timestamp;
 use serde_json::{json, Value};
 
@@ -40,8 +41,10 @@ impl<'a> Run<'a> {
             // With an ItemReader the items come from S3 once the Map Run has started, and
             // ItemsPath is not read (test_map_item_reader_base_json_with_items_path: the
             // same items from the object whatever ItemsPath says, even a path to nothing).
+            // Under JSONata, `Items` or the input.
             let given = match &map.item_reader {
                 Some(_) => None,
+                None if state.jsonata => Some(super::jsonata_items(map, input, scope)?),
                 None => Some(items_of(map, &effective, scope)?),
             };
             // MaxConcurrency is read before MapStateStarted, the tolerated failures after
@@ -93,9 +96,11 @@ impl<'a> Run<'a> {
                             context: &context,
                             variables: scope.variables,
                         };
-                        template
-                            .render(&effective, item_scope)
-                            .map_err(Stop::Failed)
+                        let data = match state.jsonata {
+                            true => super::states_of(input, &context, None),
+                            false => effective.clone(),
+                        };
+                        template.render(&data, item_scope).map_err(Stop::Failed)
                     }
                 }
             };
@@ -254,6 +259,9 @@ fn failed_item(stop: Stop) -> Value {
 /// Checks `MaxConcurrencyPath`'s value, as AWS does (test_max_concurrency_path_*); the
 /// items run one at a time whatever it says.
 fn max_concurrency(map: &MapState, input: &Value, scope: Scope) -> Result<(), Stop> {
+    if let Some(Given::Expression(t)) = &map.max_concurrency {
+        evaluated(t, "MaxConcurrency", input, scope)?;
+    }
     if let Some(Given::Path(path)) = &map.max_concurrency {
         let value = select(path, input, scope)?;
         if integer(&value).is_none() {
@@ -286,6 +294,9 @@ impl Limits {
         let tolerated_count = match &map.tolerated_failure_count {
             None => None,
             Some(Given::Value(n)) => Some(*n),
+            Some(Given::Expression(t)) => {
+                Some(evaluated(t, "ToleratedFailureCount", input, scope)? as u64)
+            }
             Some(Given::Path(path)) => {
                 let value = select(path, input, scope)?;
                 let n = integer(&value).ok_or_else(|| {
@@ -302,6 +313,9 @@ impl Limits {
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             None => None,
             Some(Given::Value(p)) => Some(*p),
+            Some(Given::Expression(t)) => {
+                Some(evaluated(t, "ToleratedFailurePercentage", input, scope)?.min(100.0))
+            }
             Some(Given::Path(path)) => {
                 let value = select(path, input, scope)?;
                 let p = match &value {
@@ -338,6 +352,27 @@ impl Limits {
             (count, percentage) => count.unwrap_or(false) || percentage.unwrap_or(false),
         }
     }
+}
+
+/// A JSONata `MaxConcurrency` / `ToleratedFailure...`: a non-negative number. (No
+/// recording shows AWS's words for another value: these are ours.)
+pub(super) fn evaluated(
+    template: &Template,
+    field: &str,
+    input: &Value,
+    scope: Scope,
+) -> Result<f64, Stop> {
+    let states = super::states_of(input, scope.context, None);
+    let value = template.render(&states, scope).map_err(Stop::Failed)?;
+    value.as_f64().filter(|n| *n >= 0.0).ok_or_else(|| {
+        Stop::Failed(Failure::new(
+            crate::sfn::errors::names::QUERY_EVALUATION,
+            format!(
+                "The {field} field must be a non-negative number, got {}",
+                compact(&value)
+            ),
+        ))
+    })
 }
 
 pub(super) fn select(path: &Path, input: &Value, scope: Scope) -> Result<Value, Stop> {

@@ -28,8 +28,12 @@ impl<'a> Run<'a> {
         let rules = Rules::of_branches(outcome, "ParallelStateFailed");
         self.retrying(state, rules, input, entered, &mut |run, scope| {
             let effective = input_path(&state.input_path, input, scope)?;
+            let data = match state.jsonata {
+                true => super::states_of(input, scope.context, None),
+                false => effective.clone(),
+            };
             let effective = match &parallel.parameters {
-                Some(template) => template.render(&effective, scope).map_err(Stop::Failed)?,
+                Some(template) => template.render(&data, scope).map_err(Stop::Failed)?,
                 None => effective,
             };
             run.history.plain("ParallelStateStarted");

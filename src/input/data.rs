@@ -457,9 +457,16 @@ mod tests {
         std::fs::write(dir.path().join("test.csv"), "").unwrap();
         let problems = check(dir.path(), &input("species", "accuracy", json!({})));
         assert!(problems[0].contains("is empty"), "{problems:?}");
-        std::fs::write(dir.path().join("test.csv"), b"species,island\nAdelie,R\xe9union\n").unwrap();
+        std::fs::write(
+            dir.path().join("test.csv"),
+            b"species,island\nAdelie,R\xe9union\n",
+        )
+        .unwrap();
         let problems = check(dir.path(), &input("species", "accuracy", json!({})));
-        assert!(problems[0].contains("test.csv is not UTF-8 text (byte 23 "), "{problems:?}");
+        assert!(
+            problems[0].contains("test.csv is not UTF-8 text (byte 23 "),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -537,9 +537,10 @@ class Cluster:
         # Task events reach the state API asynchronously (about once a second).
         deadline = time.monotonic() + 15
         while True:
-            # This cluster's address, never Ray's auto-detection: that scans the machine for
-            # GCS processes and fails on finding another job's cluster (several local jobs,
-            # or other tests, on one machine).
+            # The address is explicit: without it the state API looks for "the" Ray cluster
+            # on the machine (ray/_private/services.py find_gcs_addresses scans the process
+            # list, since our session is not in /tmp/ray) and fails with "Found multiple
+            # active Ray instances" while another local multi-host job runs beside this one.
             tasks = [t for t in list_tasks(address=f"{self.node_address}:{self.ray_port}",
                                            filters=[("state", "=", "FINISHED")], detail=True,
                                            limit=10000, raise_on_missing_output=False)

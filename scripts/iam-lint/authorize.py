@@ -482,7 +482,12 @@ def downstream(template: dict, resolver: Resolver, resource: str, call: Call) ->
     if target not in {resolver.get_att(name, "Arn") for name in functions} or "EvaluateFunction" not in functions:
         raise Unknown(f"{call.where}: invokes {target}, which is not the template's EvaluateFunction: "
                       f"say what it calls in `downstream` in {THIS}")
-    bucket, _, key = call.request["Payload"]["ModelPath"].removeprefix("s3://").partition("/")
+    model_path = call.request["Payload"]["ModelPath"]
+    if not model_path.startswith("s3://"):
+        # A plain path: the local runner's data outside any bucket (a local-runner feature,
+        # as check_histories.py says); on AWS a model's data is always an s3:// URI.
+        return []
+    bucket, _, key = model_path.removeprefix("s3://").partition("/")
     archive = key.rsplit("/", 1)[0] + "/output.tar.gz"
     return [(role_of(template, "EvaluateFunction", "Role"), [Access("s3:GetObject", f"arn:aws:s3:::{bucket}/{archive}")])]
 

@@ -306,10 +306,24 @@ fn parse_head(sample: Sample) -> Result<Head, String> {
             "{file} is empty: a CSV file with a header row is needed"
         ));
     }
-    let text = String::from_utf8_lossy(&bytes);
     if bytes.contains(&0) {
         return Err(format!("{file} is not a CSV file (it holds binary data)"));
     }
+    // The training script reads CSV with pandas as UTF-8: other bytes fail the job after it
+    // started. A sample cut inside a character is not such a failure (no error length).
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        if e.error_len().is_some() {
+            return Err(format!(
+                "{file} is not UTF-8 text (byte {} is not valid UTF-8; AutoGluon reads CSV as UTF-8): save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+                e.valid_up_to()
+            ));
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    // A UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of the first column's name:
+    // pandas drops it too (pandas/io/parsers/python_parser.py `_check_for_bom`; the C
+    // engine does the same), so the label is found where AutoGluon will find it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
     let columns = split(header);
@@ -443,6 +457,25 @@ mod tests {
         std::fs::write(dir.path().join("test.csv"), "").unwrap();
         let problems = check(dir.path(), &input("species", "accuracy", json!({})));
         assert!(problems[0].contains("is empty"), "{problems:?}");
+        std::fs::write(
+            dir.path().join("test.csv"),
+            b"species,island\nAdelie,R\xe9union\n",
+        )
+        .unwrap();
+        let problems = check(dir.path(), &input("species", "accuracy", json!({})));
+        assert!(
+            problems[0].contains("test.csv is not UTF-8 text (byte 23 "),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_label() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("train.csv"), format!("\u{feff}{PENGUINS}")).unwrap();
+        std::fs::write(dir.path().join("test.csv"), format!("\u{feff}{PENGUINS}")).unwrap();
+        let problems = check(dir.path(), &input("species", "accuracy", json!({})));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -180,7 +180,18 @@ impl fmt::Display for Results {
                 "fit time".into(),
                 String::new(),
             ]];
-            for row in self.leaderboard.iter().take(TOP_MODELS) {
+            // The model the predictor uses (and an endpoint serves) is always shown, even
+            // when others score better on the test set: it takes the last place shown.
+            let best = self
+                .leaderboard
+                .iter()
+                .position(|row| Some(&row.model) == self.best_model.as_ref());
+            let mut shown_rows: Vec<_> = self.leaderboard.iter().take(TOP_MODELS).collect();
+            if let Some(best) = best.filter(|&i| i >= TOP_MODELS) {
+                shown_rows.pop();
+                shown_rows.push(&self.leaderboard[best]);
+            }
+            for row in shown_rows {
                 rows.push(vec![
                     row.model.clone(),
                     row.score_test.map(sig4).unwrap_or_else(dash),
@@ -318,6 +329,26 @@ mod tests {
         );
         assert_eq!(json["leaderboard"][0]["score_test"], 0.957983193277311);
         assert_eq!(json["artifacts"][1]["what"], "training log");
+
+        // The best model ranks below the first five on the test set (iris, 112 rows: the
+        // ensemble of LightGBMXT alone): it is shown in the fifth place, marked best.
+        let mut many = results.clone();
+        let row = |model: &str, score: f64| LeaderboardRow {
+            model: model.into(),
+            score_test: Some(score),
+            ..results.leaderboard[1].clone()
+        };
+        many.leaderboard = ["A", "B", "C", "D", "E", "F"]
+            .iter()
+            .map(|m| row(m, 0.97))
+            .chain([row("WeightedEnsemble_L2", 0.94)])
+            .collect();
+        let text = many.to_string();
+        assert!(text.contains("5 of 7 models"), "{text}");
+        assert!(text.contains("  D  "), "{text}");
+        assert!(!text.contains("  E  "), "{text}");
+        assert!(text.contains("  WeightedEnsemble_L2  0.9400"), "{text}");
+        assert!(text.trim_end().contains("best"), "{text}");
     }
 
     #[test]

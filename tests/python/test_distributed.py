@@ -189,7 +189,40 @@ def data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_hosts(tmp_path_factory, data):
+def other_cluster(tmp_path_factory):
+    """Another job's Ray cluster on the same machine, as when two local multi-host runs (or
+    two test binaries) train at once: a job must talk to its own cluster only. Ray's
+    lookups without an address scan the machine's processes and fail with "Found multiple
+    active Ray instances" when there are two."""
+    port = pick_ray_port(1)
+    temp = tmp_path_factory.mktemp("other-ray")
+    cmd = ray_cluster._ray_command() + [
+        "start", "--block", "--head", "--disable-usage-stats", "--node-ip-address=127.0.0.1",
+        f"--port={port}", f"--temp-dir={temp}", "--include-dashboard=false", "--num-cpus=0",
+        f"--ray-client-server-port={port + 1}",
+        *[f"{k}={v}" for k, v in ray_cluster.node_ports(port, 0).items()]]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    log = open(temp / "log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    log.close()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the other Ray cluster did not start:\n{(temp / 'log').read_text()[-3000:]}")
+            time.sleep(0.2)
+    yield port
+    proc.terminate()
+    proc.wait(timeout=30)
+    assert_nothing_left(port)
+
+
+@pytest.fixture(scope="module")
+def two_hosts(tmp_path_factory, data, other_cluster):
     job = tmp_path_factory.mktemp("two-hosts")
     port = pick_ray_port(len(HOSTS))
     started = time.monotonic()

@@ -556,9 +556,7 @@ mod tests {
 
 #[cfg(test)]
 mod child_names {
-    use crate::sfn::payload::Template;
-    use crate::stack::machines::main::{child_execution_name, Child};
-    use crate::stack::{build, MachineId, Settings};
+    use crate::stack::machines::main::{child_execution_name, rendered_child_request, Child};
     use serde_json::json;
 
     /// The Main machine's TrainModel and DeployModel Parameters name the child as
@@ -567,21 +565,9 @@ mod child_names {
     /// after any redrive the history allows (at most 12,499: 5 digits).
     #[test]
     fn the_main_machine_names_each_attempts_child_as_child_execution_name_does() {
-        let main = build(&Settings::default())
-            .unwrap()
-            .definition_json(MachineId::Main);
         for child in [Child::Train, Child::Deploy] {
-            let parameters = &main["States"][child.state()]["Parameters"];
-            let template = Template::compile(parameters).unwrap();
             for count in [0u32, 1, 2, 9, 10, 12_499, 99_999] {
-                let context = json!({"Execution": {
-                    "Id": "arn:aws:states:eu-west-1:1:execution:Main:run-1",
-                    "Name": "run-1",
-                    "RedriveCount": count,
-                }});
-                let request = template
-                    .render(&json!({"Parameters": {}}), &context)
-                    .unwrap();
+                let request = rendered_child_request(child, count);
                 assert_eq!(
                     request["Name"],
                     json!(child_execution_name("run-1", child, count)),

@@ -20,6 +20,22 @@ pub struct ExecutionInfo {
 }
 
 impl ExecutionInfo {
+    /// Execution `e1` of machine `T`, started now with `input`: what the interpreter's
+    /// own tests run under.
+    #[cfg(test)]
+    pub(crate) fn for_test(input: Value) -> Self {
+        ExecutionInfo {
+            name: "e1".into(),
+            arn: "arn:aws:states:local:0:execution:T:e1".into(),
+            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
+            machine_name: "T".into(),
+            role_arn: "arn:aws:iam::0:role/r".into(),
+            start: Timestamp::now(),
+            input,
+            redrive_count: 0,
+        }
+    }
+
     /// The context object while `state` runs (entered at `entered`). `retries`: how often a
     /// Task state has been retried; other states have no `State.RetryCount` (AWS gives it
     /// in Task states only: LocalStack's snapshot of AWS,

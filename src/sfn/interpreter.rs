@@ -1211,16 +1211,7 @@ mod tests {
 
     fn run(def: Value, input: Value, host: &mut dyn Host) -> ExecutionOutcome {
         let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
-        let info = ExecutionInfo {
-            name: "e1".into(),
-            arn: "arn:aws:states:local:0:execution:T:e1".into(),
-            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
-            machine_name: "T".into(),
-            role_arn: "arn:aws:iam::0:role/r".into(),
-            start: Timestamp::now(),
-            input,
-            redrive_count: 0,
-        };
+        let info = ExecutionInfo::for_test(input);
         execute(&definition, info, 0, None, host)
     }
 

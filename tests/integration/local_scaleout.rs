@@ -144,8 +144,15 @@ fn two_local_hosts_train_one_bagged_model_as_good_as_one_host() {
     // importance task reported, and the table covers every feature in AutoGluon's columns.
     let features = summary["feature_columns"].as_array().unwrap().len() as u64;
     let computed = |host: &str| per_host[host]["importance_features"].as_u64().unwrap_or(0);
-    assert!(computed("algo-1") >= 1 && computed("algo-2") >= 1, "{summary}");
-    assert_eq!(computed("algo-1") + computed("algo-2"), features, "{summary}");
+    assert!(
+        computed("algo-1") >= 1 && computed("algo-2") >= 1,
+        "{summary}"
+    );
+    assert_eq!(
+        computed("algo-1") + computed("algo-2"),
+        features,
+        "{summary}"
+    );
     let importance =
         std::fs::read_to_string(two.join("hosts/algo-1/output/data/feature_importance.csv"))
             .unwrap();

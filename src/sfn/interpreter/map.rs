@@ -411,7 +411,6 @@ mod tests {
     use crate::sfn::context::ExecutionInfo;
     use crate::sfn::definition::Definition;
     use crate::sfn::errors::Failure;
-    use crate::sfn::time::Timestamp;
     use serde_json::{json, Value};
 
     struct NoTasks;
@@ -435,16 +434,7 @@ mod tests {
                     "machine.$": "$$.StateMachine.Id", "machine_name.$": "$$.StateMachine.Name",
                     "role.$": "$$.Execution.RoleArn"}}}}}}});
         let definition = Definition::load("T", &def, &|_| Ok(())).unwrap();
-        let info = ExecutionInfo {
-            name: "e1".into(),
-            arn: "arn:aws:states:local:0:execution:T:e1".into(),
-            machine_arn: "arn:aws:states:local:0:stateMachine:T".into(),
-            machine_name: "T".into(),
-            role_arn: "arn:aws:iam::0:role/r".into(),
-            start: Timestamp::now(),
-            input: json!([7]),
-            redrive_count: 0,
-        };
+        let info = ExecutionInfo::for_test(json!([7]));
         let outcome = execute(&definition, info, 0, None, &mut NoTasks);
         let output = outcome.output.expect("succeeded");
         let child = &output[0];

@@ -399,6 +399,25 @@ pub(crate) fn child_execution_name(parent: &str, child: Child, redrive_count: u3
     }
 }
 
+/// The request the Main machine's Task for `child` makes when execution `run-1` runs it
+/// after `redrive_count` redrives: its Parameters rendered as the interpreter would.
+#[cfg(test)]
+pub(crate) fn rendered_child_request(child: Child, redrive_count: u32) -> serde_json::Value {
+    let main = crate::stack::build(&Settings::default())
+        .unwrap()
+        .definition_json(crate::stack::MachineId::Main);
+    let parameters = &main["States"][child.state()]["Parameters"];
+    let context = json!({"Execution": {
+        "Id": "arn:aws:states:eu-west-1:1:execution:Main:run-1",
+        "Name": "run-1",
+        "RedriveCount": redrive_count,
+    }});
+    crate::sfn::payload::Template::compile(parameters)
+        .unwrap()
+        .render(&json!({"Parameters": {}}), &context)
+        .unwrap()
+}
+
 /// What a rerun `child` does besides starting under its new name, for the redrive
 /// messages: a rerun Train execution reuses the first attempt's training job
 /// (`<stack>-<parent>-train`) when it completed (`crate::stack::machines::train::FIRST_ATTEMPT`).

@@ -583,20 +583,8 @@ mod rerun {
     /// NameTrainingJob does, on every attempt.
     #[test]
     fn main_names_the_first_attempts_job_on_every_attempt() {
-        let main = build(&Settings::default())
-            .unwrap()
-            .definition_json(MachineId::Main);
-        let parameters = &main["States"][Child::Train.state()]["Parameters"];
-        let template = crate::sfn::payload::Template::compile(parameters).unwrap();
         for count in [0u32, 1, 7, 12_499] {
-            let context = json!({"Execution": {
-                "Id": "arn:aws:states:eu-west-1:1:execution:Main:run-1",
-                "Name": "run-1",
-                "RedriveCount": count,
-            }});
-            let request = template
-                .render(&json!({"Parameters": {}}), &context)
-                .unwrap();
+            let request = crate::stack::machines::main::rendered_child_request(Child::Train, count);
             assert_eq!(
                 request["Input"][FIRST_ATTEMPT]["TrainingJobName"],
                 json!(format!(

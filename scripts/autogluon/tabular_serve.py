@@ -272,6 +272,16 @@ def _csv_header(model: ServingModel, fields: list):
     return names if extra <= {model.label} else None
 
 
+def _partial_header(model: ServingModel, fields: list) -> list:
+    """The feature columns a first row misses when every field of it is a column name: a
+    header that names only some columns, worth saying so rather than counting columns."""
+    names = {f.strip() for f in fields}
+    known = set(model.feature_columns) | {model.label}
+    if not names or not names <= known:
+        return []
+    return [c for c in model.feature_columns if c not in names]
+
+
 def _csv_rows(model: ServingModel, text: str) -> list:
     expected = len(model.feature_columns)
     rows = []
@@ -282,6 +292,12 @@ def _csv_rows(model: ServingModel, text: str) -> list:
                 raise RequestError(f"row {number} is empty")
             if number == 1 and (header := _csv_header(model, fields)) is not None:
                 continue
+            if number == 1 and (missing := _partial_header(model, fields)):
+                raise RequestError(
+                    f"the header row lacks the feature column(s) {_names(missing)}: a header "
+                    f"must name every feature column ({_names(model.feature_columns)}), in any "
+                    f"order, and may name the label {model.label!r}"
+                )
             if header is not None:
                 if len(fields) != len(header):
                     raise RequestError(

@@ -169,6 +169,7 @@ GOOD = "Dream,36.0,17.8,195.0,3450.0,female,2009,\"seen near the Dream colony, c
 BAD_REQUESTS = [
     ("too few columns", "Dream,36.0,17.8", "text/csv", 400, ["row 1", "3 columns", "expected 8", "island"]),
     ("too many columns", GOOD + ",1", "text/csv", 400, ["row 1", "9 columns", "expected 8"]),
+    ("header naming some columns", "island,sex\nDream,male", "text/csv", 400, ["header row lacks", "bill_length_mm", "in any order"]),
     ("label included", "Dream,36.0,Adelie,17.8,195.0,3450.0,female,2009,x", "text/csv", 400, ["9 columns", "species"]),
     ("bad row among good", "\n".join([GOOD, GOOD, "Dream,1,2"]), "text/csv", 400, ["row 3", "3 columns"]),
     ("text in numeric column", GOOD.replace("36.0", "long"), "text/csv", 400, ["bill_length_mm", "number", "long"]),

@@ -853,22 +853,20 @@ impl Loader<'_> {
                         )
                     })?;
                     let (assign, output) = match raw.as_object() {
-                        Some(rule) => (
-                            self.template(name, rule, "Assign").map_err(|e| LoadError {
+                        Some(rule) => {
+                            // The rule's own field, named under the rule's path.
+                            let of_rule = |e: LoadError| LoadError {
                                 field: Some(format!(
                                     "{field}.{}",
                                     e.field.clone().unwrap_or_default()
                                 )),
                                 ..e
-                            })?,
-                            self.template(name, rule, "Output").map_err(|e| LoadError {
-                                field: Some(format!(
-                                    "{field}.{}",
-                                    e.field.clone().unwrap_or_default()
-                                )),
-                                ..e
-                            })?,
-                        ),
+                            };
+                            (
+                                self.template(name, rule, "Assign").map_err(of_rule)?,
+                                self.template(name, rule, "Output").map_err(of_rule)?,
+                            )
+                        }
                         None => (None, None),
                     };
                     choices.push((rule, next.to_string(), assign, output));

@@ -428,13 +428,17 @@ pub(crate) fn sagemaker_task(
 /// `SageMaker.<code>`, so throttling is told apart by name). Reading cannot duplicate
 /// anything.
 pub(crate) fn describe_retry() -> Retrier {
+    sdk_retry(&[
+        "SageMaker.ThrottlingException",
+        "SageMaker.SageMakerException",
+    ])
+}
+
+/// The machines' one retry of an AWS SDK integration's transient `errors` (throttling and
+/// the like, named by the caller): after 5, 10 and 20 s.
+pub(crate) fn sdk_retry(errors: &[&str]) -> Retrier {
     Retrier {
-        error_equals: [
-            "SageMaker.ThrottlingException",
-            "SageMaker.SageMakerException",
-        ]
-        .map(String::from)
-        .to_vec(),
+        error_equals: errors.iter().map(|e| e.to_string()).collect(),
         interval_seconds: 5,
         max_attempts: 3,
         backoff_rate: 2.0,

@@ -11,7 +11,7 @@
 use crate::asl::{
     Catcher, Choice, Condition, Fail, Pass, Retrier, StateMachine, Task, Test, Transition, Wait,
 };
-use crate::stack::{describe_retry, sagemaker_task, Creates, Placeholder, Settings};
+use crate::stack::{describe_retry, sagemaker_task, sdk_retry, Creates, Placeholder, Settings};
 use serde_json::json;
 
 /// The one production variant of every endpoint config the machine creates.
@@ -20,17 +20,10 @@ const VARIANT: &str = "AllTraffic";
 /// Application Auto Scaling's retryable errors (botocore application-autoscaling:
 /// ConcurrentUpdateException, InternalServiceException).
 fn autoscaling_retry() -> Retrier {
-    Retrier {
-        error_equals: [
-            "ApplicationAutoScaling.ConcurrentUpdateException",
-            "ApplicationAutoScaling.InternalServiceException",
-        ]
-        .map(String::from)
-        .to_vec(),
-        interval_seconds: 5,
-        max_attempts: 3,
-        backoff_rate: 2.0,
-    }
+    sdk_retry(&[
+        "ApplicationAutoScaling.ConcurrentUpdateException",
+        "ApplicationAutoScaling.InternalServiceException",
+    ])
 }
 
 pub(crate) fn machine(settings: &Settings) -> StateMachine {
@@ -109,12 +102,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 .parameters(json!({ "EndpointName.$": "$.Endpoint.Name" }))
                 .result_selector(json!({ "EndpointConfigName.$": "$.EndpointConfigName" }))
                 .result_path("$.PreviousEndpoint")
-                .retry(Retrier {
-                    error_equals: vec!["SageMaker.ThrottlingException".to_string()],
-                    interval_seconds: 5,
-                    max_attempts: 3,
-                    backoff_rate: 2.0,
-                })
+                .retry(sdk_retry(&["SageMaker.ThrottlingException"]))
                 .catch(Catcher {
                     // The integration names an unmodeled SageMaker error after the SDK's base
                     // exception; the cause decides below whether the endpoint is missing.
@@ -316,12 +304,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 },
             }))
             .discard_result()
-            .retry(Retrier {
-                error_equals: vec!["Scheduler.ThrottlingException".to_string(), "Scheduler.InternalServerException".to_string()],
-                interval_seconds: 5,
-                max_attempts: 3,
-                backoff_rate: 2.0,
-            }),
+            .retry(sdk_retry(&["Scheduler.ThrottlingException", "Scheduler.InternalServerException"])),
     )
     .state(
         "EndpointInService",

